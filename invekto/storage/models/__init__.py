@@ -1,0 +1,12 @@
+"""SQLAlchemy models, one module per aggregate; import from here."""
+
+from invekto.storage.models.base import TENANT_TABLES, Base, utcnow
+from invekto.storage.models.commerce import OrderCache
+from invekto.storage.models.messaging import Conversation, Customer, Message
+from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
+from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
+
+__all__ = [
+    "TENANT_TABLES", "AutoReplyLog", "Base", "Channel", "Conversation", "Customer",
+    "IntegrationAccount", "Message", "OrderCache", "Tenant", "User", "WebhookEvent", "utcnow",
+]

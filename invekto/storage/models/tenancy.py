@@ -1,0 +1,67 @@
+"""Tenants, their users, their WhatsApp channels and marketplace accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from invekto.storage.models.base import Base, IdMixin, TenantMixin, TimestampMixin, tenant_table
+
+
+class Tenant(IdMixin, TimestampMixin, Base):
+    """A seller or a clinic. ``settings`` holds automation switches, templates and limits."""
+
+    __tablename__ = "tenants"
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    vertical: Mapped[str] = mapped_column(String(32))  # ecommerce | clinic
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Istanbul")
+    default_language: Mapped[str] = mapped_column(String(8), default="tr")
+    business_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+@tenant_table
+class User(IdMixin, TimestampMixin, TenantMixin, Base):
+    __tablename__ = "users"
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32), default="agent")  # owner | supervisor | agent
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+@tenant_table
+class Channel(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A WhatsApp Business phone number; the webhook finds the tenant by ``phone_number_id``."""
+
+    __tablename__ = "channels"
+    kind: Mapped[str] = mapped_column(String(32), default="whatsapp")
+    phone_number_id: Mapped[str] = mapped_column(String(64), unique=True)
+    display_phone_number: Mapped[str] = mapped_column(String(32), default="")
+    waba_id: Mapped[str] = mapped_column(String(64), default="")
+    credentials: Mapped[str] = mapped_column(Text, default="")  # encrypted JSON: access_token
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+@tenant_table
+class IntegrationAccount(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A marketplace connection (Trendyol now; Hepsiburada later). Credentials are encrypted."""
+
+    __tablename__ = "integration_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "provider", "external_id"),)
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))  # Trendyol sellerId / supplierId
+    credentials: Mapped[str] = mapped_column(Text)  # encrypted JSON: api_key, api_secret
+    base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), default="pending")  # connected | error
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sync_cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+__all__ = ["Channel", "IntegrationAccount", "Tenant", "User", "uuid"]
