@@ -78,7 +78,7 @@ class Settings(BaseSettings):
 
     # --- sandbox -------------------------------------------------------------------------------
     sandbox: bool = Field(default=True, description="Serve the /sandbox/ stand-ins")
-    sandbox_status_callback_delay_s: float = 0.05
+    sandbox_status_callback_delay_s: float = 0.3
 
     @field_validator("database_url")
     @classmethod

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from sqlalchemy.dialects import postgresql
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -33,7 +32,7 @@ def _enable_row_level_security() -> None:
     )
     op.execute(f"GRANT {APP_ROLE} TO CURRENT_USER")
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT ON tenants TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT, UPDATE ON tenants TO {APP_ROLE}")
     for table in TENANT_TABLES:
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")

@@ -1,0 +1,1 @@
+"""Agents: deterministic business flows that call tools and render tenant templates."""

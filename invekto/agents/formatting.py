@@ -1,0 +1,41 @@
+"""Dates and lists the way a Turkish or English customer reads them, in the tenant's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from invekto.prompts import template
+
+_MONTHS = {
+    "tr": ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
+           "Ekim", "Kasım", "Aralık"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+
+
+def local_date(moment: dt.datetime, timezone: str) -> dt.date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def day_text(day: dt.date, *, language: str, today: dt.date, settings: dict | None = None) -> str:
+    if day == today:
+        return str(template("today", language, settings))
+    if day == today + dt.timedelta(days=1):
+        return str(template("tomorrow", language, settings))
+    months = _MONTHS.get(language, _MONTHS["en"])
+    if language == "tr":
+        return f"{day.day} {months[day.month - 1]}"
+    return f"{months[day.month - 1]} {day.day}"
+
+
+def date_range_text(start: dt.datetime | None, end: dt.datetime | None, *, language: str,
+                    timezone: str, now: dt.datetime, settings: dict | None = None) -> str:
+    """'yarın', '27 Kasım – 28 Kasım', or the tenant's 'not known yet' text."""
+    if start is None and end is None:
+        return str(template("eta_unknown", language, settings))
+    today = local_date(now, timezone)
+    days = sorted({local_date(m, timezone) for m in (start, end) if m is not None})
+    texts = [day_text(d, language=language, today=today, settings=settings) for d in days]
+    return " – ".join(texts)

@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI app assembly, dependencies and one router per area."""

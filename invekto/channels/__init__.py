@@ -1,0 +1,1 @@
+"""Messaging channels: a normalised inbound/outbound contract and its WhatsApp implementation."""

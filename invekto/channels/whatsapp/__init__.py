@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API channel: webhook signature, payload parsing and the send client."""

@@ -1,0 +1,155 @@
+"""Store what a webhook delivered, once, and enqueue its processing in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invekto.channels.base import InboundMessage, ParsedWebhook, StatusUpdate
+from invekto.jobs import PROCESS_INBOUND, conversation_lock, defer_in
+from invekto.storage.models import Channel, Conversation, Customer, Message, WebhookEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
+
+
+@dataclass
+class IngestReport:
+    stored: list[uuid.UUID] = field(default_factory=list)
+    duplicates: int = 0
+    statuses: int = 0
+    unknown_statuses: int = 0
+    unrouted: int = 0
+    unknown: int = 0
+
+
+async def store_problem(session: AsyncSession, *, problem: str, detail: str = "",
+                        body: str = "", headers: dict[str, Any] | None = None,
+                        tenant_id: uuid.UUID | None = None) -> None:
+    session.add(WebhookEvent(problem=problem, detail=detail[:2000], body=body,
+                             headers=headers or {}, tenant_id=tenant_id))
+
+
+async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str) -> IngestReport:
+    """Everything of one webhook in the caller's transaction; the caller commits."""
+    report = IngestReport()
+    channels: dict[str, Channel | None] = {}
+    for message in parsed.messages:
+        channel = await _channel(session, channels, message.phone_number_id)
+        if channel is None:
+            report.unrouted += 1
+            log.warning("message for unknown phone_number_id %s", message.phone_number_id)
+            await store_problem(session, problem="unknown_phone_number_id",
+                                detail=message.phone_number_id, body=raw_body)
+            continue
+        stored = await _store_message(session, channel, message)
+        if stored is None:
+            report.duplicates += 1
+        else:
+            report.stored.append(stored)
+    for status in parsed.statuses:
+        if await _apply_status(session, status):
+            report.statuses += 1
+        else:
+            report.unknown_statuses += 1
+    for item in parsed.unknown:
+        report.unknown += 1
+        log.warning("unknown webhook item: %s", item.get("problem"))
+        await store_problem(session, problem="unknown_shape", detail=str(item.get("problem", "")),
+                            body=raw_body)
+    return report
+
+
+async def _channel(session: AsyncSession, cache: dict[str, Channel | None],
+                   phone_number_id: str) -> Channel | None:
+    if phone_number_id not in cache:
+        cache[phone_number_id] = await session.scalar(select(Channel).where(
+            Channel.phone_number_id == phone_number_id, Channel.active.is_(True)))
+    return cache[phone_number_id]
+
+
+async def _store_message(session: AsyncSession, channel: Channel,
+                         message: InboundMessage) -> uuid.UUID | None:
+    """Insert the message once (by WhatsApp id) and enqueue it; None for a redelivery."""
+    tenant_id = channel.tenant_id
+    if await session.scalar(select(Message.id).where(Message.wa_message_id == message.external_id)):
+        return None
+    customer_id = await _customer(session, tenant_id, message)
+    conversation_id = await _conversation(session, tenant_id, channel.id, customer_id)
+    now = utcnow()
+    inserted = await session.scalar(
+        insert(Message).values(
+            id=uuid.uuid4(), tenant_id=tenant_id, conversation_id=conversation_id, direction="in",
+            wa_message_id=message.external_id, kind=message.kind, text=message.text,
+            status="received", author="customer", created_at=now, attempts=0,
+            payload={
+                "timestamp": message.timestamp.isoformat(), "reply_id": message.reply_id,
+                "context_id": message.context_id, "media": message.media,
+                "location": message.location, "errors": message.errors, "raw": message.raw,
+            },
+        ).on_conflict_do_nothing(index_elements=["wa_message_id"]).returning(Message.id))
+    if inserted is None:
+        return None
+    await session.execute(update(Conversation).where(Conversation.id == conversation_id)
+                          .values(last_message_at=now))
+    await defer_in(session, PROCESS_INBOUND, {"message_id": str(inserted)},
+                   lock=conversation_lock(conversation_id))
+    return inserted
+
+
+async def _customer(session: AsyncSession, tenant_id: uuid.UUID, message: InboundMessage) -> uuid.UUID:
+    values: dict[str, Any] = {"last_inbound_at": message.timestamp}
+    if message.sender_name:
+        values["name"] = message.sender_name
+    statement = insert(Customer).values(
+        id=uuid.uuid4(), tenant_id=tenant_id, phone=message.sender,
+        name=message.sender_name or "", tags=[], **{"last_inbound_at": message.timestamp})
+    statement = statement.on_conflict_do_update(
+        index_elements=["tenant_id", "phone"],
+        set_={"last_inbound_at": text("GREATEST(customers.last_inbound_at, "
+                                      "excluded.last_inbound_at)"),
+              **({"name": statement.excluded.name} if message.sender_name else {})},
+    ).returning(Customer.id)
+    return (await session.execute(statement)).scalar_one()
+
+
+async def _conversation(session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID,
+                        customer_id: uuid.UUID) -> uuid.UUID:
+    """The customer's open conversation on this channel, created when there is none."""
+    await session.execute(
+        insert(Conversation).values(id=uuid.uuid4(), tenant_id=tenant_id, channel_id=channel_id,
+                                    customer_id=customer_id, status="open")
+        .on_conflict_do_nothing(index_elements=["channel_id", "customer_id"],
+                                index_where=text("status <> 'closed'")))
+    return (await session.execute(select(Conversation.id).where(
+        Conversation.channel_id == channel_id, Conversation.customer_id == customer_id,
+        Conversation.status != "closed"))).scalar_one()
+
+
+async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
+    """Move our outbound message forward (sent → delivered → read); failed records the error."""
+    message = await session.scalar(select(Message).where(
+        Message.wa_message_id == status.external_id).with_for_update())
+    if message is None:
+        log.info("status %s for unknown message %s", status.status, status.external_id)
+        return False
+    if status.status == "failed":
+        message.status, message.error = "failed", {"errors": status.errors}
+        conversation = await session.get(Conversation, message.conversation_id)
+        if conversation is not None:
+            codes = ",".join(str(e.get("code")) for e in status.errors) or "unknown"
+            conversation.status = "waiting_human"
+            conversation.handoff_reason = f"send_failed:{codes}"
+    elif STATUS_RANK.get(status.status, -1) > STATUS_RANK.get(message.status, -1):
+        message.status = status.status
+    else:
+        return True
+    message.status_at = status.timestamp
+    return True

@@ -1,0 +1,151 @@
+"""The ``invekto`` command: serve | worker | migrate | seed | simulate | bench."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from invekto.config import get_settings
+
+app = typer.Typer(help="Invekto: WhatsApp customer-service AI.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "procrastinate", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (tables, job queue, graph checkpoints)."""
+    from invekto.storage.db import database_url
+    from invekto.storage.migrate import migrate_all
+
+    _logging()
+    asyncio.run(migrate_all(database_url(get_settings())))
+    typer.echo("database migrated")
+
+
+@app.command()
+def seed() -> None:
+    """Create or reset the demo tenants (demo-shop, demo-clinic), users and channels."""
+    from invekto.security import CredentialBox
+    from invekto.storage.db import Database
+    from invekto.storage.seed import seed as run_seed
+
+    _logging()
+    settings = get_settings()
+
+    async def main() -> None:
+        db = Database.connect(settings)
+        try:
+            await run_seed(db, CredentialBox(settings.resolved_secret_key()))
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+    typer.echo("demo seed ready")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Serve the API, the webhook and the sandbox (and a worker with the embedded default)."""
+    import uvicorn
+
+    from invekto.api.app import create_app
+    from invekto.sandbox.demo import DEMO_TENANTS
+
+    _logging()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = get_settings().model_copy(update=overrides)
+    base = settings.base_url
+    lines = [
+        "", "Invekto is running:",
+        f"  API docs            {base}/docs",
+        f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox else None,
+        f"  WhatsApp webhook    {base}/webhooks/whatsapp",
+        f"  In-process worker   {'on' if settings.worker_in_process else 'off'}",
+        "  Demo logins (POST /api/auth/login):",
+        *[f"    {t.slug:12} {t.owner_email} / {t.owner_password}" for t in DEMO_TENANTS],
+        "",
+    ]
+    typer.echo("\n".join(line for line in lines if line is not None))
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs run at once")] = None,
+) -> None:
+    """Run the job worker (processing, sending, order syncs) until stopped."""
+    from invekto.jobs import run_worker
+    from invekto.services import Services
+
+    _logging()
+    settings = get_settings()
+
+    async def main() -> None:
+        services = await Services.start(settings)
+        try:
+            await run_worker(concurrency=concurrency or settings.worker_concurrency,
+                             heartbeat_s=settings.worker_heartbeat_s,
+                             stalled_after_s=settings.worker_stalled_after_s)
+        finally:
+            await services.close()
+
+    asyncio.run(main())
+
+
+@app.command()
+def simulate(
+    texts: Annotated[list[str], typer.Argument(help="What the customer writes, one per turn")],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo-shop",
+    phone: Annotated[str, typer.Option(help="The customer's WhatsApp number")] = "905321112233",
+    name: Annotated[str | None, typer.Option(help="The customer's profile name")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each turn")] = 60.0,
+) -> None:
+    """Send texts as a WhatsApp customer through the signed webhook; print one JSON per turn.
+
+    Each line: {"outcome", "agent", "intent", "reply", "tools", ...}.
+    """
+    from invekto.simulate import simulate_turns
+
+    _logging("WARNING")
+    settings = get_settings().model_copy(update={"port": 0})
+    for turn in asyncio.run(simulate_turns(settings, tenant=tenant, phone=phone, texts=texts,
+                                           name=name, timeout_s=timeout)):
+        typer.echo(json.dumps(turn, ensure_ascii=False))
+
+
+@app.command()
+def bench(
+    conversations: Annotated[int, typer.Option(help="Conversations in all")] = 200,
+    tenants: Annotated[int, typer.Option(help="Tenants they are spread over")] = 2,
+    turns: Annotated[int, typer.Option(help="Customer messages per conversation")] = 3,
+    parallel: Annotated[int, typer.Option(help="Conversations in flight at once")] = 50,
+) -> None:
+    """Many simulated customers through the webhook and the real worker; prints p50/p95."""
+    from invekto.bench import run_bench
+
+    _logging("WARNING")
+    result = asyncio.run(run_bench(conversations=conversations, tenants=tenants, turns=turns,
+                                   parallel=parallel))
+    typer.echo(json.dumps(result))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+

@@ -1,0 +1,37 @@
+"""handoff: a human takes the conversation; the customer is told when to expect them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from invekto.agents.formatting import day_text, local_date
+from invekto.agents.hours import is_open, next_opening
+from invekto.graphs.conversation.context import TurnContext
+from invekto.graphs.conversation.state import ConversationState
+from invekto.prompts import render, template
+
+
+def handoff_notice(state: ConversationState, context: TurnContext) -> str:
+    """The tenant's hand-over text; outside business hours it says when someone will answer."""
+    tenant = context.tenant
+    language = state.get("language", "tr")
+    moment = context.received_at
+    if is_open(tenant.business_hours, tenant.timezone, moment):
+        return render("handoff", language, tenant.settings)
+    opens = next_opening(tenant.business_hours, tenant.timezone, moment)
+    day = day_text(opens.date(), language=language,
+                   today=local_date(moment, tenant.timezone), settings=tenant.settings)
+    at = template("at", language, tenant.settings)
+    opens_at = f"{day} {at} {opens:%H:%M}"
+    return render("handoff_after_hours", language, tenant.settings, opens_at=opens_at)
+
+
+async def handoff(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    intent = state.get("understanding", {}).get("intent", "other")
+    reason = state.get("handoff_reason") or (
+        "customer_asked_for_human" if intent == "human_request"
+        else "clinic_agent_not_available" if runtime.context.tenant.vertical == "clinic"
+        else f"unsupported_intent:{intent}")
+    return {"handoff_reason": reason, "draft": None, "flow": None, "active_agent": None}

@@ -1,0 +1,18 @@
+"""ingest: take the inbound message into the state and reset the per-turn fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from invekto.graphs.conversation.state import ConversationState
+
+
+async def ingest(state: ConversationState) -> dict[str, Any]:
+    turn = state["turn"]
+    text = turn["text"].strip()
+    return {
+        "messages": [HumanMessage(content=text, id=turn["message_id"])],
+        "tools": [], "draft": None, "handoff_reason": None,
+    }

@@ -1,0 +1,97 @@
+"""Run one inbound message through the graph: load who is who, build the context, invoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+from invekto.graphs.conversation.context import TenantInfo, TurnContext
+from invekto.graphs.conversation.state import TurnInput
+from invekto.services import Services
+from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant
+
+log = logging.getLogger(__name__)
+
+
+def tenant_info(tenant: Tenant) -> TenantInfo:
+    return TenantInfo(
+        id=tenant.id, slug=tenant.slug, name=tenant.name, vertical=tenant.vertical,
+        timezone=tenant.timezone, default_language=tenant.default_language,
+        business_hours=dict(tenant.business_hours or {}), settings=dict(tenant.settings or {}),
+    )
+
+
+def customer_time(message: Message) -> dt.datetime:
+    """When the customer sent it (WhatsApp's timestamp), else when we stored it."""
+    stamp = (message.payload or {}).get("timestamp")
+    return dt.datetime.fromisoformat(stamp) if stamp else message.created_at
+
+
+async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
+    """Process one stored inbound message; returns what happened (for logs and tests)."""
+    started = time.perf_counter()
+    async with services.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            log.error("inbound message %s does not exist", message_id)
+            return "missing"
+        if message.status == "processed":
+            return "already_processed"
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        tenant = await session.get(Tenant, message.tenant_id)
+        customer = await session.get(Customer, conversation.customer_id)
+        channel = await session.get(Channel, conversation.channel_id)
+        assert tenant is not None and customer is not None and channel is not None
+        message.status = "processing"
+        await session.commit()
+    context = TurnContext(
+        tenant=tenant_info(tenant), conversation_id=conversation.id,
+        conversation_status=conversation.status, customer_id=customer.id,
+        customer_phone=customer.phone, customer_name=customer.name, channel_id=channel.id,
+        inbound_message_id=message.id, received_at=customer_time(message), started_at=started,
+        services=services, understander=services.understander,
+    )
+    turn = TurnInput(message_id=str(message.id), text=message.text, kind=message.kind,
+                     reply_id=(message.payload or {}).get("reply_id"))
+    await services.graph.ainvoke(
+        {"turn": turn},
+        config={"configurable": {"thread_id": str(conversation.id)}},
+        context=context,
+    )
+    return "processed"
+
+
+async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> None:
+    """Processing failed for good: a human takes it, the customer is told, nothing is lost."""
+    from invekto.jobs import SEND_MESSAGE, conversation_lock, defer_in
+    from invekto.prompts import render
+    from invekto.storage.models import AutoReplyLog
+
+    async with services.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None or message.status == "processed":
+            return
+        conversation = await session.get(Conversation, message.conversation_id)
+        tenant = await session.get(Tenant, message.tenant_id)
+        assert conversation is not None and tenant is not None
+        language = conversation.language or tenant.default_language
+        notice = Message(tenant_id=tenant.id, conversation_id=conversation.id, direction="out",
+                         kind="text", author="ai", status="queued", reply_to_id=message.id,
+                         text=render("handoff", language, tenant.settings),
+                         payload={"decision": {"outcome": "handoff",
+                                               "reason": "processing_failed"}})
+        session.add(notice)
+        await session.flush()
+        await defer_in(session, SEND_MESSAGE, {"message_id": str(notice.id)},
+                       lock=conversation_lock(conversation.id))
+        conversation.status, conversation.handoff_reason = "waiting_human", "processing_failed"
+        session.add(AutoReplyLog(
+            tenant_id=tenant.id, conversation_id=conversation.id, inbound_message_id=message.id,
+            reply_message_id=notice.id, language=language, intent="other", confidence=0.0,
+            agent="none", outcome="handoff", reason="processing_failed", tools=[],
+            inbound_at=message.created_at, processing_ms=0.0))
+        message.status = "processed"
+        await session.commit()

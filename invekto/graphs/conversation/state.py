@@ -1,0 +1,56 @@
+"""The conversation state LangGraph checkpoints per thread (= conversation)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+class TurnInput(TypedDict):
+    """The inbound message this run answers."""
+
+    message_id: str
+    text: str
+    kind: str
+    reply_id: str | None
+
+
+class ToolCallRecord(TypedDict):
+    name: str
+    args: dict[str, Any]
+    result: str
+
+
+class Decision(TypedDict):
+    outcome: str  # auto_reply | suggestion | handoff
+    agent: str  # support | none | ...
+    reason: str | None
+    reply: str | None
+
+
+class ConversationState(TypedDict, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    """Customer and assistant turns; ids are our message ids, so a re-run replaces, never adds."""
+    turn: TurnInput
+    """The inbound message of the current run."""
+    language: str
+    """The customer's language, sticky across turns when a message has no clear language."""
+    understanding: dict[str, Any]
+    """``nlu.Understanding`` of this turn, as a dict."""
+    flow: dict[str, Any] | None
+    """A flow in progress that owns the next turn, e.g. ``{"name": "order_choice", ...}``."""
+    active_agent: str | None
+    """The agent whose flow is in progress (keeps the next turn), else None."""
+    route: str
+    """Where ``route`` sent this turn: support | small_talk | handoff."""
+    agent: str
+    """The agent that handled this turn (``none`` for small talk and plain hand-overs)."""
+    tools: list[ToolCallRecord]
+    """Tools called in this turn (reset by ``ingest``)."""
+    draft: str | None
+    """The reply an agent composed, before the decision."""
+    handoff_reason: str | None
+    """Set by an agent that wants a human."""
+    decision: Decision

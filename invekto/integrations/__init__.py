@@ -1,0 +1,1 @@
+"""HTTP clients of the marketplaces and payment providers, and the order cache."""

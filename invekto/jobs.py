@@ -1,0 +1,129 @@
+"""Durable jobs on procrastinate, in the same PostgreSQL: the queue, enqueueing, the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import procrastinate
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger(__name__)
+
+queue = procrastinate.App(
+    connector=procrastinate.PsycopgConnector(),
+    import_paths=["invekto.tasks"],
+)
+"""The procrastinate app. Tasks live in ``invekto.tasks``; the pool is opened at start-up."""
+
+PROCESS_INBOUND = "invekto.tasks.process_inbound"
+SEND_MESSAGE = "invekto.tasks.send_message"
+SYNC_ORDERS = "invekto.tasks.sync_orders"
+
+
+def conversation_lock(conversation_id: uuid.UUID | str) -> str:
+    """Jobs of one conversation share this lock: they run one at a time, in order."""
+    return f"conversation:{conversation_id}"
+
+
+async def defer_in(
+    session: AsyncSession,
+    task_name: str,
+    args: dict[str, Any],
+    *,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    queue_name: str = "default",
+    priority: int = 0,
+) -> int | None:
+    """Enqueue a job inside the caller's transaction: it exists exactly when the commit does.
+
+    Uses procrastinate's own ``procrastinate_defer_jobs_v1`` so the job is the same as one
+    deferred through the library. A queueing-lock clash (same job already waiting) is a no-op.
+    """
+    try:
+        async with session.begin_nested():
+            result = await session.execute(
+                text(
+                    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority,"
+                    " :lock, :queueing_lock, CAST(:args AS jsonb), NULL)"
+                    "::procrastinate_job_to_defer_v1]))"
+                ),
+                {
+                    "queue": queue_name, "task": task_name, "priority": priority, "lock": lock,
+                    "queueing_lock": queueing_lock, "args": json.dumps(args),
+                },
+            )
+            return result.scalar_one()
+    except Exception as exc:  # unique violation on the queueing lock
+        if queueing_lock and "procrastinate_jobs_queueing_lock_idx" in str(exc):
+            return None
+        raise
+
+
+def open_pool(url: str, *, max_size: int = 10) -> AsyncConnectionPool:
+    return AsyncConnectionPool(conninfo=url, min_size=1, max_size=max_size, open=False)
+
+
+async def apply_job_schema(url: str) -> None:
+    """Apply procrastinate's schema once (idempotent: skipped when already there)."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        exists = await (await conn.execute(
+            "SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL")).fetchone()
+        if exists and exists[0]:
+            return
+    pool = open_pool(url, max_size=2)
+    await pool.open()
+    try:
+        async with queue.open_async(pool):
+            await queue.schema_manager.apply_schema_async()
+    finally:
+        await pool.close()
+
+
+async def retry_stalled_jobs(*, stalled_after_s: float) -> int:
+    """Put back the jobs of workers that stopped sending heartbeats (crashed, killed)."""
+    stalled = await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s)
+    count = 0
+    for job in stalled:
+        log.warning("retrying stalled job %s (%s)", job.id, job.task_name)
+        await queue.job_manager.retry_job(job)
+        count += 1
+    if count:
+        await queue.job_manager.prune_stalled_workers(seconds_since_heartbeat=stalled_after_s)
+    return count
+
+
+async def run_worker(*, concurrency: int, heartbeat_s: float, stalled_after_s: float,
+                     install_signal_handlers: bool = True, name: str | None = None) -> None:
+    """Run jobs until cancelled. The queue must be open. Also revives stalled jobs."""
+
+    async def revive() -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await retry_stalled_jobs(stalled_after_s=stalled_after_s)
+            await asyncio.sleep(max(heartbeat_s, 0.5))
+
+    reviver = asyncio.create_task(revive())
+    try:
+        await queue.run_worker_async(
+            concurrency=concurrency,
+            name=name or f"invekto-{uuid.uuid4().hex[:8]}",
+            install_signal_handlers=install_signal_handlers,
+            update_heartbeat_interval=heartbeat_s,
+            stalled_worker_timeout=stalled_after_s,
+            delete_jobs="successful",
+            fetch_job_polling_interval=2.0,
+        )
+    finally:
+        reviver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reviver

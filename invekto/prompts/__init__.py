@@ -1,0 +1,38 @@
+"""Reply templates shipped with the package, overridable per tenant."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import yaml
+
+FALLBACK_LANGUAGE = "tr"
+
+
+@functools.cache
+def default_templates() -> dict[str, dict[str, Any]]:
+    text = resources.files("invekto.prompts").joinpath("defaults/replies.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def template(key: str, language: str, tenant_settings: dict[str, Any] | None = None) -> Any:
+    """The tenant's text for ``key`` in ``language``, else the default, else Turkish's.
+
+    Arabic falls back to English (not Turkish) for keys it lacks: an Arabic speaker is more
+    likely to read English.
+    """
+    overrides = (tenant_settings or {}).get("templates", {})
+    chain = [language, "en" if language == "ar" else FALLBACK_LANGUAGE, FALLBACK_LANGUAGE]
+    for lang in chain:
+        if key in overrides.get(lang, {}):
+            return overrides[lang][key]
+        if key in default_templates().get(lang, {}):
+            return default_templates()[lang][key]
+    raise KeyError(f"no template {key!r}")
+
+
+def render(key: str, language: str, tenant_settings: dict[str, Any] | None = None,
+           **values: Any) -> str:
+    return str(template(key, language, tenant_settings)).format(**values)

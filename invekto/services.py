@@ -1,0 +1,107 @@
+"""The process-wide services: database, job queue, checkpointer, graph and API clients.
+
+One ``Services`` per process (API server, worker, CLI), started once and closed at exit.
+Tasks reach it through ``current()``; the API through ``request.app.state.services``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.graph.state import CompiledStateGraph
+from psycopg_pool import AsyncConnectionPool
+
+from invekto.channels.whatsapp.client import WhatsAppClient
+from invekto.config import Settings
+from invekto.graphs.checkpoint import checkpoint_pool
+from invekto.integrations.trendyol import TrendyolClient
+from invekto.jobs import open_pool, queue
+from invekto.nlu import RuleUnderstander, Understander
+from invekto.security import CredentialBox
+from invekto.storage.db import Database, database_url
+from invekto.storage.models import Channel, IntegrationAccount
+
+log = logging.getLogger(__name__)
+
+_current: Services | None = None
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    credentials: CredentialBox
+    graph: CompiledStateGraph
+    understander: Understander
+    _pools: list[AsyncConnectionPool] = field(default_factory=list, repr=False)
+
+    @classmethod
+    async def start(cls, settings: Settings, *, url: str | None = None) -> Services:
+        """Connect everything; the schema must already be migrated (``invekto migrate``)."""
+        from invekto.graphs.conversation.graph import build_graph
+
+        url = url or database_url(settings)
+        job_pool = open_pool(url, max_size=settings.db_pool_size)
+        graph_pool = checkpoint_pool(url, max_size=settings.db_pool_size)
+        await job_pool.open()
+        await graph_pool.open()
+        await queue.open_async(job_pool)
+        services = cls(
+            settings=settings,
+            db=Database.connect(settings, url),
+            credentials=CredentialBox(settings.resolved_secret_key()),
+            graph=build_graph(AsyncPostgresSaver(graph_pool)),  # type: ignore[arg-type]
+            understander=RuleUnderstander(),
+            _pools=[job_pool, graph_pool],
+        )
+        set_current(services)
+        return services
+
+    async def close(self) -> None:
+        global _current
+        if _current is self:
+            _current = None
+        with contextlib.suppress(Exception):
+            await queue.close_async()
+        await self.db.dispose()
+        for pool in self._pools:
+            await pool.close()
+
+    def whatsapp_client(self, channel: Channel) -> WhatsAppClient:
+        secrets = self.credentials.open(channel.credentials) if channel.credentials else {}
+        return WhatsAppClient(
+            graph_base=secrets.get("graph_base") or self.settings.graph_base,
+            api_version=self.settings.whatsapp_api_version,
+            phone_number_id=channel.phone_number_id,
+            access_token=secrets.get("access_token", ""),
+            timeout_s=self.settings.whatsapp_timeout_s,
+            max_attempts=self.settings.whatsapp_max_attempts,
+        )
+
+    def trendyol_client(self, account: IntegrationAccount) -> TrendyolClient:
+        secrets: dict[str, Any] = self.credentials.open(account.credentials)
+        return TrendyolClient(
+            base_url=account.base_url or self.settings.trendyol_base,
+            seller_id=account.external_id,
+            api_key=secrets["api_key"],
+            api_secret=secrets["api_secret"],
+            integrator_name=self.settings.trendyol_integrator_name,
+            timeout_s=self.settings.trendyol_timeout_s,
+            max_attempts=self.settings.trendyol_max_attempts,
+            backoff_s=self.settings.trendyol_backoff_s,
+        )
+
+
+def set_current(services: Services | None) -> None:
+    global _current
+    _current = services
+
+
+def current() -> Services:
+    if _current is None:
+        raise RuntimeError("services are not started in this process")
+    return _current

@@ -1,0 +1,72 @@
+"""Run the whole stack in this process: database, services, HTTP app and a worker.
+
+Used by ``invekto serve``, ``simulate`` and ``bench`` (and the tests), so they all exercise the
+same code: real HTTP on a loopback port, the real webhook, the real job worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+
+from invekto.config import Settings
+from invekto.jobs import run_worker
+from invekto.services import Services
+from invekto.storage.db import database_url
+from invekto.storage.migrate import migrate_all
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    services: Services
+    base_url: str
+
+
+@contextlib.asynccontextmanager
+async def running_stack(settings: Settings, *, migrate: bool = True, worker: bool = True,
+                        url: str | None = None) -> AsyncIterator[Stack]:
+    """Serve ``settings`` (its port may be 0: a free one is picked) until the block ends."""
+    from invekto.api.app import create_app
+
+    if settings.port == 0:
+        settings = settings.model_copy(update={"port": free_port(settings.host)})
+    url = url or database_url(settings)
+    if migrate:
+        await migrate_all(url)
+    services = await Services.start(settings, url=url)
+    app = create_app(settings, services=services)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                           log_level="warning", lifespan="on"))
+    tasks = [asyncio.create_task(server.serve(), name="http")]
+    if worker:
+        tasks.append(asyncio.create_task(run_worker(
+            concurrency=settings.worker_concurrency, heartbeat_s=settings.worker_heartbeat_s,
+            stalled_after_s=settings.worker_stalled_after_s, install_signal_handlers=False,
+            name="stack"), name="worker"))
+    try:
+        while not server.started:
+            if tasks[0].done():
+                tasks[0].result()
+                raise RuntimeError("HTTP server stopped during start-up")
+            await asyncio.sleep(0.02)
+        yield Stack(settings=settings, services=services, base_url=settings.base_url)
+    finally:
+        server.should_exit = True
+        for task in tasks[1:]:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await services.close()

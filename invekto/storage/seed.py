@@ -1,0 +1,96 @@
+"""``invekto seed``: the demo tenants, users, channels and Trendyol connection (idempotent)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invekto.sandbox.demo import AYSE_PHONE, DEMO_TENANTS, MEHMET_PHONE, DemoTenant
+from invekto.security import CredentialBox, hash_password, verify_password
+from invekto.storage.db import Database
+from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant, User
+
+log = logging.getLogger(__name__)
+
+DEMO_SETTINGS = {
+    "automation": {"enabled": True, "cargo_questions": True, "small_talk": True},
+    "confidence_threshold": 0.5,
+}
+DEMO_CUSTOMERS = {"demo-shop": [(AYSE_PHONE, "Ayşe Yılmaz"), (MEHMET_PHONE, "Mehmet Demir")]}
+
+
+async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
+    """Create or reset the demo world; returns slug → tenant id."""
+    ids: dict[str, str] = {}
+    async with db.session() as session:
+        for demo in DEMO_TENANTS:
+            tenant = await _tenant(session, demo)
+            await _owner(session, tenant, demo)
+            await _channel(session, tenant, demo, credentials)
+            if demo.trendyol_seller_id:
+                await _trendyol(session, tenant, demo, credentials)
+            for phone, name in DEMO_CUSTOMERS.get(demo.slug, []):
+                await _customer(session, tenant, phone, name)
+            ids[demo.slug] = str(tenant.id)
+        await session.commit()
+    log.info("demo seed ready: %s", ", ".join(ids))
+    return ids
+
+
+async def _tenant(session: AsyncSession, demo: DemoTenant) -> Tenant:
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == demo.slug))
+    if tenant is None:
+        tenant = Tenant(slug=demo.slug)
+        session.add(tenant)
+    tenant.name, tenant.vertical = demo.name, demo.vertical
+    tenant.timezone, tenant.default_language = "Europe/Istanbul", "tr"
+    tenant.business_hours = dict(demo.business_hours)
+    tenant.settings = dict(DEMO_SETTINGS)
+    await session.flush()
+    return tenant
+
+
+async def _owner(session: AsyncSession, tenant: Tenant, demo: DemoTenant) -> None:
+    user = await session.scalar(select(User).where(User.email == demo.owner_email))
+    if user is None:
+        user = User(tenant_id=tenant.id, email=demo.owner_email, password_hash="")
+        session.add(user)
+    user.name, user.role, user.active = f"{demo.name} Sahibi", "owner", True
+    if not user.password_hash or not verify_password(user.password_hash, demo.owner_password):
+        user.password_hash = hash_password(demo.owner_password)
+
+
+async def _channel(session: AsyncSession, tenant: Tenant, demo: DemoTenant,
+                   credentials: CredentialBox) -> None:
+    channel = await session.scalar(select(Channel).where(
+        Channel.phone_number_id == demo.phone_number_id))
+    if channel is None:
+        channel = Channel(tenant_id=tenant.id, phone_number_id=demo.phone_number_id)
+        session.add(channel)
+    channel.display_phone_number, channel.active = demo.display_phone_number, True
+    channel.credentials = credentials.seal({"access_token": demo.access_token})
+
+
+async def _trendyol(session: AsyncSession, tenant: Tenant, demo: DemoTenant,
+                    credentials: CredentialBox) -> None:
+    account = await session.scalar(select(IntegrationAccount).where(
+        IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "trendyol"))
+    if account is None:
+        account = IntegrationAccount(tenant_id=tenant.id, provider="trendyol",
+                                     external_id=str(demo.trendyol_seller_id), credentials="")
+        session.add(account)
+    account.external_id = str(demo.trendyol_seller_id)
+    account.credentials = credentials.seal(
+        {"api_key": demo.trendyol_api_key, "api_secret": demo.trendyol_api_secret})
+    account.status, account.last_error = "connected", None
+
+
+async def _customer(session: AsyncSession, tenant: Tenant, phone: str, name: str) -> None:
+    customer = await session.scalar(select(Customer).where(
+        Customer.tenant_id == tenant.id, Customer.phone == phone))
+    if customer is None:
+        session.add(Customer(tenant_id=tenant.id, phone=phone, name=name, tags=[]))
+    else:
+        customer.name = name

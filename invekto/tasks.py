@@ -1,0 +1,74 @@
+"""The job definitions. Each is small: it finds the services and calls the real code."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from procrastinate import JobContext, RetryStrategy
+from sqlalchemy import select
+
+from invekto.jobs import queue
+
+log = logging.getLogger(__name__)
+
+
+@queue.task(name="invekto.tasks.process_inbound", pass_context=True,
+            retry=RetryStrategy(max_attempts=4, exponential_wait=2))
+async def process_inbound(context: JobContext, message_id: str) -> None:
+    """Understand and answer one inbound message (lock: its conversation)."""
+    from invekto.graphs.conversation.runner import hand_over_unprocessable
+    from invekto.graphs.conversation.runner import process_inbound as run
+    from invekto.services import current
+
+    services = current()
+    try:
+        await run(services, uuid.UUID(message_id))
+    except Exception:
+        attempts = context.job.attempts if context.job else 0
+        log.exception("processing %s failed (attempt %s)", message_id, attempts + 1)
+        if attempts + 1 >= 4:
+            await hand_over_unprocessable(services, uuid.UUID(message_id))
+            return
+        raise
+
+
+@queue.task(name="invekto.tasks.send_message",
+            retry=RetryStrategy(max_attempts=6, exponential_wait=2,
+                                retry_exceptions={Exception}))
+async def send_message(message_id: str) -> None:
+    """Send one outbound message (lock: its conversation, so replies go out in order)."""
+    from invekto.channels.outbound import send_stored_message
+    from invekto.services import current
+
+    await send_stored_message(current(), uuid.UUID(message_id))
+
+
+@queue.task(name="invekto.tasks.sync_orders")
+async def sync_orders(account_id: str | None = None) -> None:
+    """Pull recent marketplace orders into the cache (one account, or all of them)."""
+    await _sync(account_id)
+
+
+@queue.periodic(cron="*/10 * * * *", periodic_id="sync_orders")
+@queue.task(name="invekto.tasks.sync_all_orders", queueing_lock="sync_all_orders")
+async def sync_all_orders(timestamp: int) -> None:
+    await _sync(None)
+
+
+async def _sync(account_id: str | None) -> None:
+    from invekto.integrations.orders import sync_account
+    from invekto.integrations.trendyol import TrendyolError
+    from invekto.services import current
+    from invekto.storage.models import IntegrationAccount
+
+    services = current()
+    async with services.db.session() as session:
+        ids = [uuid.UUID(account_id)] if account_id else list(
+            await session.scalars(select(IntegrationAccount.id)))
+    for one in ids:
+        try:
+            await sync_account(services, one, days=services.settings.order_sync_days)
+        except TrendyolError:
+            continue  # recorded on the account; the next run tries again
+
