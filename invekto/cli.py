@@ -12,8 +12,11 @@ import typer
 
 from invekto.config import get_settings
 
-app = typer.Typer(help="Invekto: WhatsApp customer-service AI.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Invekto: WhatsApp customer-service AI.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
 def _logging(level: str = "INFO") -> None:
@@ -70,7 +73,8 @@ def serve(
     settings = get_settings().model_copy(update=overrides)
     base = settings.base_url
     lines = [
-        "", "Invekto is running:",
+        "",
+        "Invekto is running:",
         f"  API docs            {base}/docs",
         f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox else None,
         f"  WhatsApp webhook    {base}/webhooks/whatsapp",
@@ -97,9 +101,11 @@ def worker(
     async def main() -> None:
         services = await Services.start(settings)
         try:
-            await run_worker(concurrency=concurrency or settings.worker_concurrency,
-                             heartbeat_s=settings.worker_heartbeat_s,
-                             stalled_after_s=settings.worker_stalled_after_s)
+            await run_worker(
+                concurrency=concurrency or settings.worker_concurrency,
+                heartbeat_s=settings.worker_heartbeat_s,
+                stalled_after_s=settings.worker_stalled_after_s,
+            )
         finally:
             await services.close()
 
@@ -122,8 +128,11 @@ def simulate(
 
     _logging("WARNING")
     settings = get_settings().model_copy(update={"port": 0})
-    for turn in asyncio.run(simulate_turns(settings, tenant=tenant, phone=phone, texts=texts,
-                                           name=name, timeout_s=timeout)):
+    for turn in asyncio.run(
+        simulate_turns(
+            settings, tenant=tenant, phone=phone, texts=texts, name=name, timeout_s=timeout
+        )
+    ):
         typer.echo(json.dumps(turn, ensure_ascii=False))
 
 
@@ -138,8 +147,9 @@ def bench(
     from invekto.bench import run_bench
 
     _logging("WARNING")
-    result = asyncio.run(run_bench(conversations=conversations, tenants=tenants, turns=turns,
-                                   parallel=parallel))
+    result = asyncio.run(
+        run_bench(conversations=conversations, tenants=tenants, turns=turns, parallel=parallel)
+    )
     typer.echo(json.dumps(result))
 
 
@@ -148,4 +158,3 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
-

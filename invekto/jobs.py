@@ -56,8 +56,12 @@ async def defer_in(
                     "::procrastinate_job_to_defer_v1]))"
                 ),
                 {
-                    "queue": queue_name, "task": task_name, "priority": priority, "lock": lock,
-                    "queueing_lock": queueing_lock, "args": json.dumps(args),
+                    "queue": queue_name,
+                    "task": task_name,
+                    "priority": priority,
+                    "lock": lock,
+                    "queueing_lock": queueing_lock,
+                    "args": json.dumps(args),
                 },
             )
             return result.scalar_one()
@@ -76,8 +80,9 @@ async def apply_job_schema(url: str) -> None:
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        exists = await (await conn.execute(
-            "SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL")).fetchone()
+        exists = await (
+            await conn.execute("SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL")
+        ).fetchone()
         if exists and exists[0]:
             return
     pool = open_pool(url, max_size=2)
@@ -102,8 +107,14 @@ async def retry_stalled_jobs(*, stalled_after_s: float) -> int:
     return count
 
 
-async def run_worker(*, concurrency: int, heartbeat_s: float, stalled_after_s: float,
-                     install_signal_handlers: bool = True, name: str | None = None) -> None:
+async def run_worker(
+    *,
+    concurrency: int,
+    heartbeat_s: float,
+    stalled_after_s: float,
+    install_signal_handlers: bool = True,
+    name: str | None = None,
+) -> None:
     """Run jobs until cancelled. The queue must be open. Also revives stalled jobs."""
 
     async def revive() -> None:

@@ -38,8 +38,9 @@ class TokenClaims:
     expires_at: dt.datetime
 
 
-def issue_token(*, secret: str, user_id: uuid.UUID, tenant_id: uuid.UUID, role: str,
-                ttl_hours: int) -> tuple[str, dt.datetime]:
+def issue_token(
+    *, secret: str, user_id: uuid.UUID, tenant_id: uuid.UUID, role: str, ttl_hours: int
+) -> tuple[str, dt.datetime]:
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=ttl_hours)
     payload = {"sub": str(user_id), "tenant": str(tenant_id), "role": role, "exp": expires_at}
     return jwt.encode(payload, _jwt_key(secret), algorithm=JWT_ALGORITHM), expires_at
@@ -47,8 +48,12 @@ def issue_token(*, secret: str, user_id: uuid.UUID, tenant_id: uuid.UUID, role: 
 
 def read_token(*, secret: str, token: str) -> TokenClaims:
     """Decode and check a token; raises ``jwt.InvalidTokenError`` when it is not valid."""
-    payload = jwt.decode(token, _jwt_key(secret), algorithms=[JWT_ALGORITHM],
-                         options={"require": ["exp", "sub", "tenant"]})
+    payload = jwt.decode(
+        token,
+        _jwt_key(secret),
+        algorithms=[JWT_ALGORITHM],
+        options={"require": ["exp", "sub", "tenant"]},
+    )
     try:
         return TokenClaims(
             user_id=uuid.UUID(payload["sub"]),

@@ -35,8 +35,9 @@ class Stack:
 
 
 @contextlib.asynccontextmanager
-async def running_stack(settings: Settings, *, migrate: bool = True, worker: bool = True,
-                        url: str | None = None) -> AsyncIterator[Stack]:
+async def running_stack(
+    settings: Settings, *, migrate: bool = True, worker: bool = True, url: str | None = None
+) -> AsyncIterator[Stack]:
     """Serve ``settings`` (its port may be 0: a free one is picked) until the block ends."""
     from invekto.api.app import create_app
 
@@ -47,14 +48,25 @@ async def running_stack(settings: Settings, *, migrate: bool = True, worker: boo
         await migrate_all(url)
     services = await Services.start(settings, url=url)
     app = create_app(settings, services=services)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+        )
+    )
     tasks = [asyncio.create_task(server.serve(), name="http")]
     if worker:
-        tasks.append(asyncio.create_task(run_worker(
-            concurrency=settings.worker_concurrency, heartbeat_s=settings.worker_heartbeat_s,
-            stalled_after_s=settings.worker_stalled_after_s, install_signal_handlers=False,
-            name="stack"), name="worker"))
+        tasks.append(
+            asyncio.create_task(
+                run_worker(
+                    concurrency=settings.worker_concurrency,
+                    heartbeat_s=settings.worker_heartbeat_s,
+                    stalled_after_s=settings.worker_stalled_after_s,
+                    install_signal_handlers=False,
+                    name="stack",
+                ),
+                name="worker",
+            )
+        )
     try:
         while not server.started:
             if tasks[0].done():

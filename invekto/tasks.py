@@ -13,8 +13,11 @@ from invekto.jobs import queue
 log = logging.getLogger(__name__)
 
 
-@queue.task(name="invekto.tasks.process_inbound", pass_context=True,
-            retry=RetryStrategy(max_attempts=4, exponential_wait=2))
+@queue.task(
+    name="invekto.tasks.process_inbound",
+    pass_context=True,
+    retry=RetryStrategy(max_attempts=4, exponential_wait=2),
+)
 async def process_inbound(context: JobContext, message_id: str) -> None:
     """Understand and answer one inbound message (lock: its conversation)."""
     from invekto.graphs.conversation.runner import hand_over_unprocessable
@@ -33,9 +36,10 @@ async def process_inbound(context: JobContext, message_id: str) -> None:
         raise
 
 
-@queue.task(name="invekto.tasks.send_message",
-            retry=RetryStrategy(max_attempts=6, exponential_wait=2,
-                                retry_exceptions={Exception}))
+@queue.task(
+    name="invekto.tasks.send_message",
+    retry=RetryStrategy(max_attempts=6, exponential_wait=2, retry_exceptions={Exception}),
+)
 async def send_message(message_id: str) -> None:
     """Send one outbound message (lock: its conversation, so replies go out in order)."""
     from invekto.channels.outbound import send_stored_message
@@ -64,11 +68,13 @@ async def _sync(account_id: str | None) -> None:
 
     services = current()
     async with services.db.session() as session:
-        ids = [uuid.UUID(account_id)] if account_id else list(
-            await session.scalars(select(IntegrationAccount.id)))
+        ids = (
+            [uuid.UUID(account_id)]
+            if account_id
+            else list(await session.scalars(select(IntegrationAccount.id)))
+        )
     for one in ids:
         try:
             await sync_account(services, one, days=services.settings.order_sync_days)
         except TrendyolError:
             continue  # recorded on the account; the next run tries again
-

@@ -8,10 +8,34 @@ from zoneinfo import ZoneInfo
 from invekto.prompts import template
 
 _MONTHS = {
-    "tr": ["Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül",
-           "Ekim", "Kasım", "Aralık"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
+    "tr": [
+        "Ocak",
+        "Şubat",
+        "Mart",
+        "Nisan",
+        "Mayıs",
+        "Haziran",
+        "Temmuz",
+        "Ağustos",
+        "Eylül",
+        "Ekim",
+        "Kasım",
+        "Aralık",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 
 
@@ -30,8 +54,15 @@ def day_text(day: dt.date, *, language: str, today: dt.date, settings: dict | No
     return f"{months[day.month - 1]} {day.day}"
 
 
-def date_range_text(start: dt.datetime | None, end: dt.datetime | None, *, language: str,
-                    timezone: str, now: dt.datetime, settings: dict | None = None) -> str:
+def date_range_text(
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    language: str,
+    timezone: str,
+    now: dt.datetime,
+    settings: dict | None = None,
+) -> str:
     """'yarın', '27 Kasım – 28 Kasım', or the tenant's 'not known yet' text."""
     if start is None and end is None:
         return str(template("eta_unknown", language, settings))

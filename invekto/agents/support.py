@@ -47,24 +47,38 @@ class _Turn:
         self.tools: list[ToolCallRecord] = list(state.get("tools", []))
 
     async def call(self, tool: BaseTool, **args: Any) -> Any:
-        tool_runtime = ToolRuntime(state=self.state, context=self.context, config={},
-                                   stream_writer=lambda _: None,
-                                   tool_call_id=f"{tool.name}-{len(self.tools)}", store=None)
+        tool_runtime = ToolRuntime(
+            state=self.state,
+            context=self.context,
+            config={},
+            stream_writer=lambda _: None,
+            tool_call_id=f"{tool.name}-{len(self.tools)}",
+            store=None,
+        )
         with warnings.catch_warnings():
             # ToolRuntime's generic context field makes pydantic warn while serialising it.
             warnings.filterwarnings("ignore", "Pydantic serializer warnings", UserWarning)
             result = await tool.ainvoke({**args, "runtime": tool_runtime})
-        self.tools.append(ToolCallRecord(name=tool.name, args=args,
-                                         result=json.dumps(result.model_dump(mode="json"))[:2000]))
+        self.tools.append(
+            ToolCallRecord(
+                name=tool.name, args=args, result=json.dumps(result.model_dump(mode="json"))[:2000]
+            )
+        )
         return result
 
     def text(self, key: str, **values: Any) -> str:
         return render(key, self.language, self.context.tenant.settings, **values)
 
-    def done(self, reply: str, *, flow: dict | None = None,
-             handoff_reason: str | None = None) -> dict[str, Any]:
-        return {"draft": reply, "flow": flow, "tools": self.tools,
-                "active_agent": NAME if flow else None, "handoff_reason": handoff_reason}
+    def done(
+        self, reply: str, *, flow: dict | None = None, handoff_reason: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "draft": reply,
+            "flow": flow,
+            "tools": self.tools,
+            "active_agent": NAME if flow else None,
+            "handoff_reason": handoff_reason,
+        }
 
 
 async def support_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -91,10 +105,13 @@ async def _answer_number(turn: _Turn, number: str, flow: dict) -> dict[str, Any]
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
     tries = int(flow.get("tries", 0)) + 1 if flow.get("name") == "await_order_number" else 1
     if tries >= MAX_ORDER_NUMBER_TRIES:
-        return turn.done(turn.text("order_not_found", order_number=number),
-                         handoff_reason="order_not_found")
-    return turn.done(turn.text("order_not_found", order_number=number),
-                     flow={"name": "await_order_number", "tries": tries})
+        return turn.done(
+            turn.text("order_not_found", order_number=number), handoff_reason="order_not_found"
+        )
+    return turn.done(
+        turn.text("order_not_found", order_number=number),
+        flow={"name": "await_order_number", "tries": tries},
+    )
 
 
 async def _answer_from_phone(turn: _Turn) -> dict[str, Any]:
@@ -102,15 +119,20 @@ async def _answer_from_phone(turn: _Turn) -> dict[str, Any]:
     if found.unavailable:
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
     if not found.orders:
-        return turn.done(turn.text("ask_order_number"), flow={"name": "await_order_number",
-                                                              "tries": 0})
+        return turn.done(
+            turn.text("ask_order_number"), flow={"name": "await_order_number", "tries": 0}
+        )
     active = [order for order in found.orders if order.active]
     if len(active) > 1:
         options = [order.order_number for order in active]
-        lines = "\n".join(f"{i}) {o.order_number} – {', '.join(o.items)} ({_status_text(turn, o)})"
-                          for i, o in enumerate(active, start=1))
-        return turn.done(turn.text("which_order", options=lines),
-                         flow={"name": "order_choice", "options": options, "tries": 0})
+        lines = "\n".join(
+            f"{i}) {o.order_number} – {', '.join(o.items)} ({_status_text(turn, o)})"
+            for i, o in enumerate(active, start=1)
+        )
+        return turn.done(
+            turn.text("which_order", options=lines),
+            flow={"name": "order_choice", "options": options, "tries": 0},
+        )
     chosen = active[0] if active else found.orders[0]
     same_order = [o for o in found.orders if o.order_number == chosen.order_number]
     return turn.done(_order_reply(turn, same_order, stale=found.stale))
@@ -130,8 +152,10 @@ async def _answer_choice(turn: _Turn, flow: dict) -> dict[str, Any]:
     if int(flow.get("tries", 0)) + 1 >= MAX_ORDER_NUMBER_TRIES:
         return turn.done(turn.text("handoff"), handoff_reason="order_choice_unclear")
     lines = "\n".join(f"{i}) {number}" for i, number in enumerate(options, start=1))
-    return turn.done(turn.text("which_order", options=lines),
-                     flow={**flow, "tries": int(flow.get("tries", 0)) + 1})
+    return turn.done(
+        turn.text("which_order", options=lines),
+        flow={**flow, "tries": int(flow.get("tries", 0)) + 1},
+    )
 
 
 async def _match_by_product(turn: _Turn, options: list[str]) -> str | None:
@@ -140,8 +164,12 @@ async def _match_by_product(turn: _Turn, options: list[str]) -> str | None:
     if not words:
         return None
     found: CustomerOrders = await turn.call(find_customer_orders)
-    matches = {o.order_number for o in found.orders if o.order_number in options
-               and words & set(re.findall(r"[a-z]{4,}", fold(" ".join(o.items))))}
+    matches = {
+        o.order_number
+        for o in found.orders
+        if o.order_number in options
+        and words & set(re.findall(r"[a-z]{4,}", fold(" ".join(o.items))))
+    }
     return matches.pop() if len(matches) == 1 else None
 
 
@@ -163,9 +191,14 @@ def _order_reply(turn: _Turn, orders: list[OrderView], *, stale: bool) -> str:
         "tracking_number": order.tracking_number or "-",
         "tracking_link": order.tracking_link or "",
         "status_text": _status_text(turn, order),
-        "eta": date_range_text(order.estimated_delivery_start, order.estimated_delivery_end,
-                               language=turn.language, timezone=tenant.timezone, now=now,
-                               settings=tenant.settings),
+        "eta": date_range_text(
+            order.estimated_delivery_start,
+            order.estimated_delivery_end,
+            language=turn.language,
+            timezone=tenant.timezone,
+            now=now,
+            settings=tenant.settings,
+        ),
         "delivered_on": _delivered_on(turn, order, now),
     }
     if order.status in ("Shipped", "AtCollectionPoint") and order.tracking_number:
@@ -189,5 +222,9 @@ def _delivered_on(turn: _Turn, order: OrderView, now: dt.datetime) -> str:
     if order.delivered_at is None:
         return "-"
     tenant = turn.context.tenant
-    return day_text(local_date(order.delivered_at, tenant.timezone), language=turn.language,
-                    today=local_date(now, tenant.timezone), settings=tenant.settings)
+    return day_text(
+        local_date(order.delivered_at, tenant.timezone),
+        language=turn.language,
+        today=local_date(now, tenant.timezone),
+        settings=tenant.settings,
+    )

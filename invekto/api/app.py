@@ -34,10 +34,15 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if owned and settings.worker_in_process:
             from invekto.jobs import run_worker
 
-            worker = asyncio.create_task(run_worker(
-                concurrency=settings.worker_concurrency, heartbeat_s=settings.worker_heartbeat_s,
-                stalled_after_s=settings.worker_stalled_after_s, install_signal_handlers=False,
-                name="in-process"))
+            worker = asyncio.create_task(
+                run_worker(
+                    concurrency=settings.worker_concurrency,
+                    heartbeat_s=settings.worker_heartbeat_s,
+                    stalled_after_s=settings.worker_stalled_after_s,
+                    install_signal_handlers=False,
+                    name="in-process",
+                )
+            )
         try:
             yield
         finally:
@@ -48,8 +53,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if owned:
                 await app.state.services.close()
 
-    app = FastAPI(title="Invekto", version="0.1.0", lifespan=lifespan,
-                  generate_unique_id_function=_operation_id)
+    app = FastAPI(
+        title="Invekto",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
     for module in (webhooks, auth, metrics, integrations, tenant):
         app.include_router(module.router)
     if settings.sandbox:

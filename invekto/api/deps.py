@@ -56,21 +56,30 @@ def get_tenant_context(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TenantContext:
     if credentials is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     try:
-        claims = read_token(secret=services.settings.resolved_secret_key(),
-                            token=credentials.credentials)
+        claims = read_token(
+            secret=services.settings.resolved_secret_key(), token=credentials.credentials
+        )
     except jwt.InvalidTokenError as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}",
-                            headers={"WWW-Authenticate": "Bearer"}) from exc
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"invalid token: {exc}",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
     return TenantContext(tenant_id=claims.tenant_id, user_id=claims.user_id, role=claims.role)
 
 
 TenantDep = Annotated[TenantContext, Depends(get_tenant_context)]
 
 
-async def get_tenant_session(services: ServicesDep, tenant: TenantDep) -> AsyncIterator[AsyncSession]:
+async def get_tenant_session(
+    services: ServicesDep, tenant: TenantDep
+) -> AsyncIterator[AsyncSession]:
     """A session that sees only the caller's tenant (query filters + row-level security)."""
     async with services.db.tenant_session(tenant.tenant_id) as session:
         yield session

@@ -25,7 +25,8 @@ async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
     """Send one queued message. Returns its final state; raises RetryableSendError to retry."""
     async with services.db.session() as session:
         message = await session.scalar(
-            select(Message).where(Message.id == message_id).with_for_update(skip_locked=True))
+            select(Message).where(Message.id == message_id).with_for_update(skip_locked=True)
+        )
         if message is None or message.status != "queued":
             return "skipped"
         conversation = await session.get(Conversation, message.conversation_id)
@@ -36,10 +37,18 @@ async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
         message.attempts += 1
         template = (message.payload or {}).get("template")
         window_open = bool(customer.last_inbound_at) and (
-            utcnow() - customer.last_inbound_at < CUSTOMER_SERVICE_WINDOW)
+            utcnow() - customer.last_inbound_at < CUSTOMER_SERVICE_WINDOW
+        )
         if not window_open and not template:
-            _fail(message, conversation, {"code": 131047, "title": "outside_24h_window",
-                                          "detail": "no template for this message"})
+            _fail(
+                message,
+                conversation,
+                {
+                    "code": 131047,
+                    "title": "outside_24h_window",
+                    "detail": "no template for this message",
+                },
+            )
             await session.commit()
             return "failed"
         try:
@@ -48,9 +57,11 @@ async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
                     result = await client.send_text(to=customer.phone, body=message.text)
                 else:
                     result = await client.send_template(
-                        to=customer.phone, name=template["name"],
+                        to=customer.phone,
+                        name=template["name"],
                         language=template.get("language", "tr"),
-                        parameters=list(template.get("parameters", [])))
+                        parameters=list(template.get("parameters", [])),
+                    )
         except OutsideCustomerServiceWindow as exc:
             _fail(message, conversation, _error(exc))
             await session.commit()

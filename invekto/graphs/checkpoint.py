@@ -9,7 +9,10 @@ from psycopg_pool import AsyncConnectionPool
 
 def checkpoint_pool(url: str, *, max_size: int = 10) -> AsyncConnectionPool:
     return AsyncConnectionPool(
-        conninfo=url, min_size=1, max_size=max_size, open=False,
+        conninfo=url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
 

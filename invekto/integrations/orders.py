@@ -24,8 +24,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = {"Awaiting", "Created", "Picking", "Invoiced", "Shipped", "AtCollectionPoint",
-                   "UnPacked", "Repack", "UnDelivered"}
+ACTIVE_STATUSES = {
+    "Awaiting",
+    "Created",
+    "Picking",
+    "Invoiced",
+    "Shipped",
+    "AtCollectionPoint",
+    "UnPacked",
+    "Repack",
+    "UnDelivered",
+}
 
 
 class MarketplaceUnavailable(Exception):
@@ -50,7 +59,8 @@ def package_row(account: IntegrationAccount, package: TrendyolPackage) -> dict:
         "status": package.status,
         "customer_phone": package.customer_phone,
         "customer_name": " ".join(
-            p for p in (package.customer_first_name, package.customer_last_name) if p),
+            p for p in (package.customer_first_name, package.customer_last_name) if p
+        ),
         "cargo_provider": package.cargo_provider_name,
         "tracking_number": package.cargo_tracking_number,
         "tracking_link": package.tracking_url,
@@ -59,10 +69,14 @@ def package_row(account: IntegrationAccount, package: TrendyolPackage) -> dict:
         "estimated_delivery_end": package.estimated_delivery_end,
         "last_modified": package.last_modified_date,
         "lines": [
-            {"product_name": line.product_name, "quantity": line.quantity,
-             "size": line.product_size, "color": line.product_color,
-             "merchant_sku": line.merchant_sku,
-             "price": float(line.price) if line.price is not None else None}
+            {
+                "product_name": line.product_name,
+                "quantity": line.quantity,
+                "size": line.product_size,
+                "color": line.product_color,
+                "merchant_sku": line.merchant_sku,
+                "price": float(line.price) if line.price is not None else None,
+            }
             for line in package.lines
         ],
         "raw": package.raw,
@@ -70,16 +84,23 @@ def package_row(account: IntegrationAccount, package: TrendyolPackage) -> dict:
     }
 
 
-async def upsert_packages(session: AsyncSession, account: IntegrationAccount,
-                          packages: list[TrendyolPackage]) -> int:
+async def upsert_packages(
+    session: AsyncSession, account: IntegrationAccount, packages: list[TrendyolPackage]
+) -> int:
     if not packages:
         return 0
     rows = [package_row(account, p) for p in packages]
     statement = insert(OrderCache).values(rows)
-    updates = {c: statement.excluded[c] for c in rows[0] if c not in ("tenant_id", "provider",
-                                                                       "package_id")}
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["tenant_id", "provider", "package_id"], set_=updates))
+    updates = {
+        c: statement.excluded[c]
+        for c in rows[0]
+        if c not in ("tenant_id", "provider", "package_id")
+    }
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "provider", "package_id"], set_=updates
+        )
+    )
     return len(rows)
 
 
@@ -125,8 +146,9 @@ class OrderDirectory:
                     packages = await client.get_order(order_number)
             except TrendyolError as exc:
                 failures += 1
-                log.warning("order lookup %s failed on account %s: %s", order_number,
-                            account.id, exc)
+                log.warning(
+                    "order lookup %s failed on account %s: %s", order_number, account.id, exc
+                )
                 continue
             async with self._services.db.session() as session:
                 await upsert_packages(session, account, packages)
@@ -143,22 +165,28 @@ class OrderDirectory:
             synced = account.last_synced_at
             if synced is None or utcnow() - synced >= self._fresh:
                 try:
-                    await sync_account(self._services, account.id,
-                                       days=self._services.settings.order_sync_days)
+                    await sync_account(
+                        self._services, account.id, days=self._services.settings.order_sync_days
+                    )
                 except TrendyolError:
                     stale = True
         since = utcnow() - dt.timedelta(days=days)
-        rows = await self._cached(OrderCache.customer_phone == phone,
-                                  (OrderCache.order_date >= since) | (OrderCache.order_date.is_(None)))
+        rows = await self._cached(
+            OrderCache.customer_phone == phone,
+            (OrderCache.order_date >= since) | (OrderCache.order_date.is_(None)),
+        )
         if stale and not rows and not await self._ever_synced():
             raise MarketplaceUnavailable(phone)
         return OrderLookup(rows, stale=stale)
 
     async def _accounts(self) -> list[IntegrationAccount]:
         async with self._services.db.session() as session:
-            result = await session.scalars(select(IntegrationAccount).where(
-                IntegrationAccount.tenant_id == self._tenant_id,
-                IntegrationAccount.provider == "trendyol"))
+            result = await session.scalars(
+                select(IntegrationAccount).where(
+                    IntegrationAccount.tenant_id == self._tenant_id,
+                    IntegrationAccount.provider == "trendyol",
+                )
+            )
             return list(result)
 
     async def _ever_synced(self) -> bool:
@@ -169,5 +197,6 @@ class OrderDirectory:
             result = await session.scalars(
                 select(OrderCache)
                 .where(OrderCache.tenant_id == self._tenant_id, *conditions)
-                .order_by(OrderCache.order_date.desc().nulls_last()))
+                .order_by(OrderCache.order_date.desc().nulls_last())
+            )
             return list(result)

@@ -11,11 +11,28 @@ from invekto.nlu.types import Entities
 _PHONE = re.compile(r"(?<!\d)(?:\+?90[\s-]?|0)?5\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
 _DIGITS = re.compile(r"(?<![\d.,])\d{6,20}(?![\d.,])")
 _ORDINALS = {
-    "birinci": 1, "ilki": 1, "ilk": 1, "birincisi": 1, "first": 1, "1.": 1,
-    "ikinci": 2, "ikincisi": 2, "second": 2, "2.": 2,
-    "ucuncu": 3, "ucuncusu": 3, "third": 3, "3.": 3,
-    "dorduncu": 4, "dorduncusu": 4, "fourth": 4, "4.": 4,
-    "sonuncu": -1, "sonuncusu": -1, "son": -1, "last": -1,
+    "birinci": 1,
+    "ilki": 1,
+    "ilk": 1,
+    "birincisi": 1,
+    "first": 1,
+    "1.": 1,
+    "ikinci": 2,
+    "ikincisi": 2,
+    "second": 2,
+    "2.": 2,
+    "ucuncu": 3,
+    "ucuncusu": 3,
+    "third": 3,
+    "3.": 3,
+    "dorduncu": 4,
+    "dorduncusu": 4,
+    "fourth": 4,
+    "4.": 4,
+    "sonuncu": -1,
+    "sonuncusu": -1,
+    "son": -1,
+    "last": -1,
 }
 TRACKING_LENGTHS = (13, 20)
 
@@ -33,8 +50,9 @@ def extract(text: str) -> Entities:
             tracking.append(digits)
         elif 6 <= len(digits) <= 12:
             orders.append(digits)
-    return Entities(order_numbers=orders, tracking_numbers=tracking, phones=phones,
-                    ordinal=_ordinal(text))
+    return Entities(
+        order_numbers=orders, tracking_numbers=tracking, phones=phones, ordinal=_ordinal(text)
+    )
 
 
 def _ordinal(text: str) -> int | None:

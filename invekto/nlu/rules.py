@@ -13,45 +13,137 @@ from invekto.nlu.text import fold, has_arabic, words
 from invekto.nlu.types import Language, Understanding
 
 _EN_WORDS = {
-    "where", "is", "my", "order", "package", "parcel", "when", "will", "arrive", "the", "hello",
-    "hi", "thanks", "thank", "you", "please", "status", "track", "tracking", "delivery", "what",
-    "can", "i", "it", "how", "long", "shipped", "human", "agent", "talk", "to", "a", "hey",
-    "bye", "goodbye", "yet", "still", "has", "been", "did", "not", "get", "receive",
+    "where",
+    "is",
+    "my",
+    "order",
+    "package",
+    "parcel",
+    "when",
+    "will",
+    "arrive",
+    "the",
+    "hello",
+    "hi",
+    "thanks",
+    "thank",
+    "you",
+    "please",
+    "status",
+    "track",
+    "tracking",
+    "delivery",
+    "what",
+    "can",
+    "i",
+    "it",
+    "how",
+    "long",
+    "shipped",
+    "human",
+    "agent",
+    "talk",
+    "to",
+    "a",
+    "hey",
+    "bye",
+    "goodbye",
+    "yet",
+    "still",
+    "has",
+    "been",
+    "did",
+    "not",
+    "get",
+    "receive",
 }
-_TR_HINTS = {"siparis", "kargo", "kargom", "nerede", "merhaba", "tesekkur", "tesekkurler",
-             "ne", "zaman", "mi", "mu", "musunuz", "bir", "ve", "bu", "icin", "selam", "gelir"}
+_TR_HINTS = {
+    "siparis",
+    "kargo",
+    "kargom",
+    "nerede",
+    "merhaba",
+    "tesekkur",
+    "tesekkurler",
+    "ne",
+    "zaman",
+    "mi",
+    "mu",
+    "musunuz",
+    "bir",
+    "ve",
+    "bu",
+    "icin",
+    "selam",
+    "gelir",
+}
 
 # (intent, confidence, patterns over folded text) — first match wins, order matters.
 _RULES: list[tuple[str, float, list[str]]] = [
-    ("human_request", 0.95, [
-        r"\b(insan|temsilci|yetkili|operator|canli destek|musteri hizmetleri|biriyle|gercek kisi)",
-        r"\b(human|real person|representative|live agent|talk to (an? )?(agent|person|someone))",
-        r"(موظف|انسان|شخص حقيقي|خدمة العملاء)",
-    ]),
-    ("delivery_time", 0.9, [
-        r"\bne zaman (gel|ulas|teslim|kargo|cik)", r"\bkac gun(de|e)?\b", r"\bne zamana\b",
-        r"\b(hala|daha) (gelmedi|ulasmadi)", r"\bwhen (will|does|do|is).*(arriv|deliver|come|get)",
-        r"\bhow long\b.*(deliver|ship|take|arriv)", r"\bdelivery (time|date)\b",
-        r"\b(ne zaman|when)\b.*\b(siparis|kargo|paket|order|package|parcel)",
-        r"(متى|موعد).*(يصل|التوصيل|الطلب|الشحنة)",
-    ]),
-    ("order_status", 0.9, [
-        r"\b(kargo\w*|siparis\w*|paket\w*|urun\w*)\b.*\b(nerede|nerde|ne durumda|durum\w*|"
-        r"takip\w*|hangi asama\w*|ne oldu|gelmedi|ulasmadi|yolda mi|cikti mi|kargolandi mi|"
-        r"verildi mi)",
-        r"\b(nerede|nerde|ne durumda|takip)\b.*\b(kargo\w*|siparis\w*|paket\w*)",
-        r"\bkargo takip\b", r"\btakip (no|numara\w*|kodu)\b",
-        r"\bwhere('s| is)? (is )?(my|the) (order|package|parcel|shipment|delivery)",
-        r"\b(order|package|parcel|shipment) (status|tracking)\b", r"\btrack(ing)? (my )?(order|package|parcel)",
-        r"\bstatus of (my )?(order|package)", r"\bhas my (order|package|parcel) (been )?shipped",
-        r"(أين|وين|حالة).*(طلبي|الطلب|الشحنة|طردي)",
-    ]),
-    ("thanks", 0.9, [r"\b(tesekkur\w*|tsk\w*|sag ?ol\w*|eyvallah|thank\w*|thx|cok sagolun)\b",
-                     r"(شكرا|شكراً)"]),
-    ("goodbye", 0.85, [r"\b(gorusuruz|hoscakal\w*|hosca kal\w*|iyi aksamlar|bye|goodbye|see you)\b",
-                       r"(مع السلامة|وداعا)"]),
-    ("greeting", 0.85, [r"^(merhaba\w*|mrb|slm|selam\w*|iyi gunler|gunaydin|hello|hi|hey|"
-                        r"good (morning|afternoon|evening))\b", r"(مرحبا|السلام عليكم|أهلا|اهلا)"]),
+    (
+        "human_request",
+        0.95,
+        [
+            r"\b(insan|temsilci|yetkili|operator|canli destek|musteri hizmetleri|biriyle|gercek kisi)",
+            r"\b(human|real person|representative|live agent|talk to (an? )?(agent|person|someone))",
+            r"(موظف|انسان|شخص حقيقي|خدمة العملاء)",
+        ],
+    ),
+    (
+        "delivery_time",
+        0.9,
+        [
+            r"\bne zaman (gel|ulas|teslim|kargo|cik)",
+            r"\bkac gun(de|e)?\b",
+            r"\bne zamana\b",
+            r"\b(hala|daha) (gelmedi|ulasmadi)",
+            r"\bwhen (will|does|do|is).*(arriv|deliver|come|get)",
+            r"\bhow long\b.*(deliver|ship|take|arriv)",
+            r"\bdelivery (time|date)\b",
+            r"\b(ne zaman|when)\b.*\b(siparis|kargo|paket|order|package|parcel)",
+            r"(متى|موعد).*(يصل|التوصيل|الطلب|الشحنة)",
+        ],
+    ),
+    (
+        "order_status",
+        0.9,
+        [
+            r"\b(kargo\w*|siparis\w*|paket\w*|urun\w*)\b.*\b(nerede|nerde|ne durumda|durum\w*|"
+            r"takip\w*|hangi asama\w*|ne oldu|gelmedi|ulasmadi|yolda mi|cikti mi|kargolandi mi|"
+            r"verildi mi)",
+            r"\b(nerede|nerde|ne durumda|takip)\b.*\b(kargo\w*|siparis\w*|paket\w*)",
+            r"\bkargo takip\b",
+            r"\btakip (no|numara\w*|kodu)\b",
+            r"\bwhere('s| is)? (is )?(my|the) (order|package|parcel|shipment|delivery)",
+            r"\b(order|package|parcel|shipment) (status|tracking)\b",
+            r"\btrack(ing)? (my )?(order|package|parcel)",
+            r"\bstatus of (my )?(order|package)",
+            r"\bhas my (order|package|parcel) (been )?shipped",
+            r"(أين|وين|حالة).*(طلبي|الطلب|الشحنة|طردي)",
+        ],
+    ),
+    (
+        "thanks",
+        0.9,
+        [r"\b(tesekkur\w*|tsk\w*|sag ?ol\w*|eyvallah|thank\w*|thx|cok sagolun)\b", r"(شكرا|شكراً)"],
+    ),
+    (
+        "goodbye",
+        0.85,
+        [
+            r"\b(gorusuruz|hoscakal\w*|hosca kal\w*|iyi aksamlar|bye|goodbye|see you)\b",
+            r"(مع السلامة|وداعا)",
+        ],
+    ),
+    (
+        "greeting",
+        0.85,
+        [
+            r"^(merhaba\w*|mrb|slm|selam\w*|iyi gunler|gunaydin|hello|hi|hey|"
+            r"good (morning|afternoon|evening))\b",
+            r"(مرحبا|السلام عليكم|أهلا|اهلا)",
+        ],
+    ),
 ]
 _COMPILED = [(intent, conf, [re.compile(p) for p in pats]) for intent, conf, pats in _RULES]
 _SMALL_TALK = {"greeting", "thanks", "goodbye"}
@@ -76,8 +168,11 @@ def detect_language(text: str, previous: str | None = None) -> Language:
 
 def classify(text: str) -> tuple[str, float]:
     folded = fold(text)
-    matches = [(intent, conf) for intent, conf, patterns in _COMPILED
-               if any(p.search(folded) for p in patterns)]
+    matches = [
+        (intent, conf)
+        for intent, conf, patterns in _COMPILED
+        if any(p.search(folded) for p in patterns)
+    ]
     if not matches:
         return "other", 0.3
     intent, confidence = matches[0]
@@ -90,13 +185,20 @@ def classify(text: str) -> tuple[str, float]:
 class RuleUnderstander:
     """Understands the phase-1 intents with keyword rules (no model, no network)."""
 
-    async def understand(self, text: str, *, tenant_slug: str,
-                         previous_language: str | None = None) -> Understanding:
+    async def understand(
+        self, text: str, *, tenant_slug: str, previous_language: str | None = None
+    ) -> Understanding:
         language = detect_language(text, previous_language)
         intent, confidence = classify(text)
         entities = extract(text)
         if intent == "other" and (entities.order_numbers or entities.tracking_numbers):
             # A bare order number is a status question in a support chat.
             intent, confidence = "order_status", 0.7
-        return Understanding(language=language, intent=intent, confidence=confidence,
-                             entities=entities, signals=[], source="rules")
+        return Understanding(
+            language=language,
+            intent=intent,
+            confidence=confidence,
+            entities=entities,
+            signals=[],
+            source="rules",
+        )

@@ -5,8 +5,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TR_FOLD = str.maketrans({"ı": "i", "İ": "i", "I": "i", "ş": "s", "Ş": "s", "ğ": "g", "Ğ": "g",
-                          "ü": "u", "Ü": "u", "ö": "o", "Ö": "o", "ç": "c", "Ç": "c"})
+_TR_FOLD = str.maketrans(
+    {
+        "ı": "i",
+        "İ": "i",
+        "I": "i",
+        "ş": "s",
+        "Ş": "s",
+        "ğ": "g",
+        "Ğ": "g",
+        "ü": "u",
+        "Ü": "u",
+        "ö": "o",
+        "Ö": "o",
+        "ç": "c",
+        "Ç": "c",
+    }
+)
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 

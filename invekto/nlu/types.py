@@ -28,5 +28,6 @@ class Understanding(BaseModel):
 class Understander(Protocol):
     """The seam the conversation graph calls; the full NLU replaces the rules behind it."""
 
-    async def understand(self, text: str, *, tenant_slug: str,
-                         previous_language: str | None = None) -> Understanding: ...
+    async def understand(
+        self, text: str, *, tenant_slug: str, previous_language: str | None = None
+    ) -> Understanding: ...

@@ -33,6 +33,7 @@ def template(key: str, language: str, tenant_settings: dict[str, Any] | None = N
     raise KeyError(f"no template {key!r}")
 
 
-def render(key: str, language: str, tenant_settings: dict[str, Any] | None = None,
-           **values: Any) -> str:
+def render(
+    key: str, language: str, tenant_settings: dict[str, Any] | None = None, **values: Any
+) -> str:
     return str(template(key, language, tenant_settings)).format(**values)

@@ -41,24 +41,33 @@ async def page() -> HTMLResponse:
 
 @router.get("/api/tenants")
 async def tenants(session: SystemSessionDep) -> list[dict[str, str]]:
-    rows = await session.execute(select(Tenant.slug, Tenant.name, Channel.display_phone_number)
-                                 .join(Channel, Channel.tenant_id == Tenant.id)
-                                 .order_by(Tenant.slug))
+    rows = await session.execute(
+        select(Tenant.slug, Tenant.name, Channel.display_phone_number)
+        .join(Channel, Channel.tenant_id == Tenant.id)
+        .order_by(Tenant.slug)
+    )
     return [{"slug": r.slug, "name": r.name, "number": r.display_phone_number} for r in rows]
 
 
 @router.post("/api/send")
-async def send(body: SimulatedText, services: ServicesDep,
-               session: SystemSessionDep) -> dict[str, object]:
+async def send(
+    body: SimulatedText, services: ServicesDep, session: SystemSessionDep
+) -> dict[str, object]:
     """Sign and post a real webhook for this text to our own /webhooks/whatsapp."""
     channel = await _channel(session, body.tenant)
     settings = services.settings
     async with httpx.AsyncClient(timeout=30) as client:
         message_id, response = await post_customer_text(
-            client, base_url=settings.base_url, app_secret=settings.whatsapp_app_secret,
+            client,
+            base_url=settings.base_url,
+            app_secret=settings.whatsapp_app_secret,
             phone_number_id=channel.phone_number_id,
-            display_phone_number=channel.display_phone_number, phone=body.phone, text=body.text,
-            name=body.name, timestamp=body.timestamp)
+            display_phone_number=channel.display_phone_number,
+            phone=body.phone,
+            text=body.text,
+            name=body.name,
+            timestamp=body.timestamp,
+        )
     if response.status_code != 200:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"webhook said {response.status_code}")
     return {"wa_message_id": message_id, "webhook": response.json()}
@@ -68,18 +77,22 @@ async def send(body: SimulatedText, services: ServicesDep,
 async def messages(tenant: str, phone: str, session: SystemSessionDep) -> list[ChatLine]:
     """The chat as stored: the customer's texts and our replies (suggestions are marked)."""
     rows = await session.scalars(
-        select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Customer, Customer.id == Conversation.customer_id)
         .join(Tenant, Tenant.id == Message.tenant_id)
         .where(Tenant.slug == tenant, Customer.phone == phone)
-        .order_by(Message.created_at))
-    return [ChatLine(direction=m.direction, text=m.text, status=m.status, at=m.created_at)
-            for m in rows]
+        .order_by(Message.created_at)
+    )
+    return [
+        ChatLine(direction=m.direction, text=m.text, status=m.status, at=m.created_at) for m in rows
+    ]
 
 
 async def _channel(session: SystemSessionDep, slug: str) -> Channel:
-    channel = await session.scalar(select(Channel).join(Tenant, Tenant.id == Channel.tenant_id)
-                                   .where(Tenant.slug == slug))
+    channel = await session.scalar(
+        select(Channel).join(Tenant, Tenant.id == Channel.tenant_id).where(Tenant.slug == slug)
+    )
     if channel is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no tenant {slug!r} with a channel")
     return channel

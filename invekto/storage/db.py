@@ -71,7 +71,9 @@ class Database:
     def connect(cls, settings: Settings, url: str | None = None) -> Database:
         url = url or database_url(settings)
         engine = make_engine(settings, url)
-        return cls(engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False), url=url)
+        return cls(
+            engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False), url=url
+        )
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -62,10 +62,12 @@ async def _owner(session: AsyncSession, tenant: Tenant, demo: DemoTenant) -> Non
         user.password_hash = hash_password(demo.owner_password)
 
 
-async def _channel(session: AsyncSession, tenant: Tenant, demo: DemoTenant,
-                   credentials: CredentialBox) -> None:
-    channel = await session.scalar(select(Channel).where(
-        Channel.phone_number_id == demo.phone_number_id))
+async def _channel(
+    session: AsyncSession, tenant: Tenant, demo: DemoTenant, credentials: CredentialBox
+) -> None:
+    channel = await session.scalar(
+        select(Channel).where(Channel.phone_number_id == demo.phone_number_id)
+    )
     if channel is None:
         channel = Channel(tenant_id=tenant.id, phone_number_id=demo.phone_number_id)
         session.add(channel)
@@ -73,23 +75,33 @@ async def _channel(session: AsyncSession, tenant: Tenant, demo: DemoTenant,
     channel.credentials = credentials.seal({"access_token": demo.access_token})
 
 
-async def _trendyol(session: AsyncSession, tenant: Tenant, demo: DemoTenant,
-                    credentials: CredentialBox) -> None:
-    account = await session.scalar(select(IntegrationAccount).where(
-        IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "trendyol"))
+async def _trendyol(
+    session: AsyncSession, tenant: Tenant, demo: DemoTenant, credentials: CredentialBox
+) -> None:
+    account = await session.scalar(
+        select(IntegrationAccount).where(
+            IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "trendyol"
+        )
+    )
     if account is None:
-        account = IntegrationAccount(tenant_id=tenant.id, provider="trendyol",
-                                     external_id=str(demo.trendyol_seller_id), credentials="")
+        account = IntegrationAccount(
+            tenant_id=tenant.id,
+            provider="trendyol",
+            external_id=str(demo.trendyol_seller_id),
+            credentials="",
+        )
         session.add(account)
     account.external_id = str(demo.trendyol_seller_id)
     account.credentials = credentials.seal(
-        {"api_key": demo.trendyol_api_key, "api_secret": demo.trendyol_api_secret})
+        {"api_key": demo.trendyol_api_key, "api_secret": demo.trendyol_api_secret}
+    )
     account.status, account.last_error = "connected", None
 
 
 async def _customer(session: AsyncSession, tenant: Tenant, phone: str, name: str) -> None:
-    customer = await session.scalar(select(Customer).where(
-        Customer.tenant_id == tenant.id, Customer.phone == phone))
+    customer = await session.scalar(
+        select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone == phone)
+    )
     if customer is None:
         session.add(Customer(tenant_id=tenant.id, phone=phone, name=name, tags=[]))
     else:

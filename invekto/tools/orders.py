@@ -54,9 +54,13 @@ class CustomerOrders(BaseModel):
 def order_view(row: OrderCache) -> OrderView:
     items = [_item_text(line) for line in row.lines]
     return OrderView(
-        order_number=row.order_number, status=row.status, items=items,
-        cargo_provider=row.cargo_provider, tracking_number=row.tracking_number,
-        tracking_link=row.tracking_link, order_date=row.order_date,
+        order_number=row.order_number,
+        status=row.status,
+        items=items,
+        cargo_provider=row.cargo_provider,
+        tracking_number=row.tracking_number,
+        tracking_link=row.tracking_link,
+        order_date=row.order_date,
         estimated_delivery_start=row.estimated_delivery_start,
         estimated_delivery_end=row.estimated_delivery_end,
         delivered_at=_delivered_at(row),
@@ -76,8 +80,9 @@ async def get_order(order_number: str, runtime: ToolRuntime) -> OrderResult:
         return OrderResult(reason="not_found", stale=lookup.stale)
     if any(row.customer_phone != context.customer_phone for row in lookup.orders):
         return OrderResult(reason="not_yours")
-    return OrderResult(reason="ok", orders=[order_view(r) for r in lookup.orders],
-                       stale=lookup.stale)
+    return OrderResult(
+        reason="ok", orders=[order_view(r) for r in lookup.orders], stale=lookup.stale
+    )
 
 
 @tool

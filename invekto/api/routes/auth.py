@@ -39,15 +39,21 @@ class MePublic(BaseModel):
 
 
 @router.post("/login")
-async def login(body: LoginRequest, services: ServicesDep, session: SystemSessionDep) -> TokenPublic:
+async def login(
+    body: LoginRequest, services: ServicesDep, session: SystemSessionDep
+) -> TokenPublic:
     user = await session.scalar(select(User).where(func.lower(User.email) == body.email.lower()))
     if user is None or not user.active or not verify_password(user.password_hash, body.password):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
     tenant = await session.get(Tenant, user.tenant_id)
     assert tenant is not None
     token, expires_at = issue_token(
-        secret=services.settings.resolved_secret_key(), user_id=user.id, tenant_id=user.tenant_id,
-        role=user.role, ttl_hours=services.settings.jwt_ttl_hours)
+        secret=services.settings.resolved_secret_key(),
+        user_id=user.id,
+        tenant_id=user.tenant_id,
+        role=user.role,
+        ttl_hours=services.settings.jwt_ttl_hours,
+    )
     return TokenPublic(access_token=token, expires_at=expires_at, tenant=tenant.slug)
 
 
@@ -57,5 +63,12 @@ async def me(tenant: TenantDep, session: TenantSessionDep) -> MePublic:
     owner = await session.get(Tenant, tenant.tenant_id)
     if user is None or owner is None or not user.active:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "user no longer exists")
-    return MePublic(user_id=user.id, email=user.email, name=user.name, role=user.role,
-                    tenant_id=owner.id, tenant_slug=owner.slug, tenant_name=owner.name)
+    return MePublic(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        tenant_id=owner.id,
+        tenant_slug=owner.slug,
+        tenant_name=owner.name,
+    )

@@ -34,52 +34,76 @@ class IntegrationPublic(BaseModel):
 
 
 def _public(account: IntegrationAccount) -> IntegrationPublic:
-    return IntegrationPublic(id=account.id, provider=account.provider,
-                             external_id=account.external_id, status=account.status,
-                             last_error=account.last_error, last_synced_at=account.last_synced_at)
+    return IntegrationPublic(
+        id=account.id,
+        provider=account.provider,
+        external_id=account.external_id,
+        status=account.status,
+        last_error=account.last_error,
+        last_synced_at=account.last_synced_at,
+    )
 
 
 async def _check(services: ServicesDep, body: TrendyolCredentials) -> ConnectionCheck:
     async with TrendyolClient(
-        base_url=body.base_url or services.settings.trendyol_base, seller_id=body.seller_id,
-        api_key=body.api_key, api_secret=body.api_secret,
+        base_url=body.base_url or services.settings.trendyol_base,
+        seller_id=body.seller_id,
+        api_key=body.api_key,
+        api_secret=body.api_secret,
         integrator_name=services.settings.trendyol_integrator_name,
-        timeout_s=services.settings.trendyol_timeout_s, max_attempts=1,
+        timeout_s=services.settings.trendyol_timeout_s,
+        max_attempts=1,
     ) as client:
         return await client.test_connection()
 
 
 @router.get("")
-async def list_integrations(tenant: TenantDep, session: TenantSessionDep) -> list[IntegrationPublic]:
-    accounts = await session.scalars(select(IntegrationAccount).where(
-        IntegrationAccount.tenant_id == tenant.tenant_id))
+async def list_integrations(
+    tenant: TenantDep, session: TenantSessionDep
+) -> list[IntegrationPublic]:
+    accounts = await session.scalars(
+        select(IntegrationAccount).where(IntegrationAccount.tenant_id == tenant.tenant_id)
+    )
     return [_public(a) for a in accounts]
 
 
 @router.post("/trendyol/test")
-async def test_trendyol(body: TrendyolCredentials, services: ServicesDep,
-                        tenant: TenantDep) -> ConnectionCheck:
+async def test_trendyol(
+    body: TrendyolCredentials, services: ServicesDep, tenant: TenantDep
+) -> ConnectionCheck:
     """Check a key against the Trendyol API without storing it."""
     return await _check(services, body)
 
 
-@router.post("/trendyol", status_code=status.HTTP_201_CREATED,
-             dependencies=[require_role("owner", "supervisor")])
-async def connect_trendyol(body: TrendyolCredentials, services: ServicesDep, tenant: TenantDep,
-                           session: TenantSessionDep) -> IntegrationPublic:
+@router.post(
+    "/trendyol",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_role("owner", "supervisor")],
+)
+async def connect_trendyol(
+    body: TrendyolCredentials, services: ServicesDep, tenant: TenantDep, session: TenantSessionDep
+) -> IntegrationPublic:
     """Check the key, store it encrypted, and start the first order sync."""
     check = await _check(services, body)
     if not check.ok:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            {"reason": check.reason, "detail": check.detail})
-    account = await session.scalar(select(IntegrationAccount).where(
-        IntegrationAccount.tenant_id == tenant.tenant_id,
-        IntegrationAccount.provider == "trendyol",
-        IntegrationAccount.external_id == body.seller_id))
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, {"reason": check.reason, "detail": check.detail}
+        )
+    account = await session.scalar(
+        select(IntegrationAccount).where(
+            IntegrationAccount.tenant_id == tenant.tenant_id,
+            IntegrationAccount.provider == "trendyol",
+            IntegrationAccount.external_id == body.seller_id,
+        )
+    )
     sealed = services.credentials.seal({"api_key": body.api_key, "api_secret": body.api_secret})
     if account is None:
-        account = IntegrationAccount(tenant_id=tenant.tenant_id, provider="trendyol",
-                                     external_id=body.seller_id, credentials=sealed)
+        account = IntegrationAccount(
+            tenant_id=tenant.tenant_id,
+            provider="trendyol",
+            external_id=body.seller_id,
+            credentials=sealed,
+        )
         session.add(account)
     account.credentials, account.base_url = sealed, body.base_url
     account.status, account.last_error = "connected", None

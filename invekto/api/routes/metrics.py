@@ -62,33 +62,55 @@ async def summary(
     end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), zone)
 
     local_day = lambda column: cast(func.timezone(owner.timezone, column), Date)  # noqa: E731
-    inbound = (select(local_day(Message.created_at).label("day"), func.count().label("n"))
-               .where(Message.tenant_id == tenant.tenant_id, Message.direction == "in",
-                      Message.created_at >= start, Message.created_at < end)
-               .group_by("day"))
+    inbound = (
+        select(local_day(Message.created_at).label("day"), func.count().label("n"))
+        .where(
+            Message.tenant_id == tenant.tenant_id,
+            Message.direction == "in",
+            Message.created_at >= start,
+            Message.created_at < end,
+        )
+        .group_by("day")
+    )
     received = {row.day: row.n for row in await session.execute(inbound)}
     outcome = AutoReplyLog.outcome
-    decisions = (select(local_day(AutoReplyLog.inbound_at).label("day"),
-                        func.count().filter(outcome == "auto_reply").label("auto"),
-                        func.count().filter(outcome == "handoff").label("handoff"),
-                        func.count().filter(outcome == "suggestion").label("suggestion"))
-                 .where(AutoReplyLog.tenant_id == tenant.tenant_id,
-                        AutoReplyLog.inbound_at >= start, AutoReplyLog.inbound_at < end)
-                 .group_by("day"))
+    decisions = (
+        select(
+            local_day(AutoReplyLog.inbound_at).label("day"),
+            func.count().filter(outcome == "auto_reply").label("auto"),
+            func.count().filter(outcome == "handoff").label("handoff"),
+            func.count().filter(outcome == "suggestion").label("suggestion"),
+        )
+        .where(
+            AutoReplyLog.tenant_id == tenant.tenant_id,
+            AutoReplyLog.inbound_at >= start,
+            AutoReplyLog.inbound_at < end,
+        )
+        .group_by("day")
+    )
     by_day = {row.day: row for row in await session.execute(decisions)}
     daily = []
     for offset in range((to - from_).days + 1):
         day = from_ + dt.timedelta(days=offset)
         row = by_day.get(day)
-        daily.append(DayFigures(date=day, questions_received=received.get(day, 0),
-                                answered_automatically=row.auto if row else 0,
-                                handed_over=row.handoff if row else 0,
-                                suggestions=row.suggestion if row else 0))
+        daily.append(
+            DayFigures(
+                date=day,
+                questions_received=received.get(day, 0),
+                answered_automatically=row.auto if row else 0,
+                handed_over=row.handoff if row else 0,
+                suggestions=row.suggestion if row else 0,
+            )
+        )
     questions = sum(d.questions_received for d in daily)
     auto = sum(d.answered_automatically for d in daily)
     return MetricsSummary(
-        tenant=owner.slug, from_date=from_, to_date=to, timezone=owner.timezone,
-        questions_received=questions, answered_automatically=auto,
+        tenant=owner.slug,
+        from_date=from_,
+        to_date=to,
+        timezone=owner.timezone,
+        questions_received=questions,
+        answered_automatically=auto,
         handed_over=sum(d.handed_over for d in daily),
         suggestions=sum(d.suggestions for d in daily),
         deflection_rate=round(auto / questions, 4) if questions else None,
@@ -97,19 +119,39 @@ async def summary(
     )
 
 
-async def _reply_times(session: TenantSessionDep, tenant_id, start: dt.datetime,  # type: ignore[no-untyped-def]
-                       end: dt.datetime) -> dict[str, float | None]:
+async def _reply_times(
+    session: TenantSessionDep,
+    tenant_id,
+    start: dt.datetime,  # type: ignore[no-untyped-def]
+    end: dt.datetime,
+) -> dict[str, float | None]:
     reply = Message.__table__.alias("reply")
-    seconds = func.extract("epoch", func.coalesce(reply.c.sent_at, reply.c.created_at)
-                           - AutoReplyLog.inbound_at)
-    query = (select(func.percentile_cont(0.5).within_group(seconds).label("p50"),
-                    func.percentile_cont(0.95).within_group(seconds).label("p95"),
-                    func.avg(seconds).label("mean"))
-             .select_from(AutoReplyLog)
-             .join(reply, and_(reply.c.id == AutoReplyLog.reply_message_id,
-                               reply.c.status.in_(("sent", "delivered", "read"))))
-             .where(AutoReplyLog.tenant_id == tenant_id, AutoReplyLog.outcome == "auto_reply",
-                    AutoReplyLog.inbound_at >= start, AutoReplyLog.inbound_at < end))
+    seconds = func.extract(
+        "epoch", func.coalesce(reply.c.sent_at, reply.c.created_at) - AutoReplyLog.inbound_at
+    )
+    query = (
+        select(
+            func.percentile_cont(0.5).within_group(seconds).label("p50"),
+            func.percentile_cont(0.95).within_group(seconds).label("p95"),
+            func.avg(seconds).label("mean"),
+        )
+        .select_from(AutoReplyLog)
+        .join(
+            reply,
+            and_(
+                reply.c.id == AutoReplyLog.reply_message_id,
+                reply.c.status.in_(("sent", "delivered", "read")),
+            ),
+        )
+        .where(
+            AutoReplyLog.tenant_id == tenant_id,
+            AutoReplyLog.outcome == "auto_reply",
+            AutoReplyLog.inbound_at >= start,
+            AutoReplyLog.inbound_at < end,
+        )
+    )
     row = (await session.execute(query)).one()
-    return {k: (round(float(v), 3) if v is not None else None)
-            for k, v in (("p50", row.p50), ("p95", row.p95), ("mean", row.mean))}
+    return {
+        k: (round(float(v), 3) if v is not None else None)
+        for k, v in (("p50", row.p50), ("p95", row.p95), ("mean", row.mean))
+    }

@@ -41,9 +41,14 @@ class TenantPublic(BaseModel):
 
 
 def _public(tenant: Tenant) -> TenantPublic:
-    return TenantPublic(slug=tenant.slug, name=tenant.name, vertical=tenant.vertical,
-                        timezone=tenant.timezone, business_hours=tenant.business_hours,
-                        settings=tenant.settings)
+    return TenantPublic(
+        slug=tenant.slug,
+        name=tenant.name,
+        vertical=tenant.vertical,
+        timezone=tenant.timezone,
+        business_hours=tenant.business_hours,
+        settings=tenant.settings,
+    )
 
 
 @router.get("")
@@ -54,8 +59,9 @@ async def read_tenant(tenant: TenantDep, session: TenantSessionDep) -> TenantPub
 
 
 @router.patch("", dependencies=[require_role("owner", "supervisor")])
-async def update_tenant(body: TenantSettingsUpdate, tenant: TenantDep,
-                        session: TenantSessionDep) -> TenantPublic:
+async def update_tenant(
+    body: TenantSettingsUpdate, tenant: TenantDep, session: TenantSessionDep
+) -> TenantPublic:
     owner = await session.get(Tenant, tenant.tenant_id)
     assert owner is not None
     settings = dict(owner.settings or {})

@@ -28,8 +28,11 @@ async def verify(
     challenge: str | None = Query(None, alias="hub.challenge"),
 ) -> PlainTextResponse:
     """Meta's subscription handshake: echo the challenge when the verify token matches."""
-    if mode == "subscribe" and challenge is not None and token == \
-            services.settings.whatsapp_verify_token:
+    if (
+        mode == "subscribe"
+        and challenge is not None
+        and token == services.settings.whatsapp_verify_token
+    ):
         return PlainTextResponse(challenge)
     raise HTTPException(status.HTTP_403_FORBIDDEN, "verification failed")
 
@@ -42,10 +45,13 @@ async def receive(request: Request, services: ServicesDep) -> Response:
     headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
     if len(body) > settings.max_webhook_body_bytes:
         await _keep(services, "oversized", f"{len(body)} bytes", body[:20_000], headers)
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                            f"body over {settings.max_webhook_body_bytes} bytes")
-    if not verify_signature(settings.whatsapp_app_secret, body,
-                            request.headers.get(SIGNATURE_HEADER)):
+        raise HTTPException(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            f"body over {settings.max_webhook_body_bytes} bytes",
+        )
+    if not verify_signature(
+        settings.whatsapp_app_secret, body, request.headers.get(SIGNATURE_HEADER)
+    ):
         log.warning("webhook with a bad or missing signature")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad or missing X-Hub-Signature-256")
     try:
@@ -58,15 +64,30 @@ async def receive(request: Request, services: ServicesDep) -> Response:
     async with services.db.session() as session:
         report = await ingest(session, parsed, raw_body=raw)
         await session.commit()
-    return Response(status_code=200, content=json.dumps({
-        "stored": len(report.stored), "duplicates": report.duplicates,
-        "statuses": report.statuses, "unrouted": report.unrouted, "unknown": report.unknown,
-    }), media_type="application/json")
+    return Response(
+        status_code=200,
+        content=json.dumps(
+            {
+                "stored": len(report.stored),
+                "duplicates": report.duplicates,
+                "statuses": report.statuses,
+                "unrouted": report.unrouted,
+                "unknown": report.unknown,
+            }
+        ),
+        media_type="application/json",
+    )
 
 
-async def _keep(services: ServicesDep, problem: str, detail: str, body: bytes,
-                headers: dict[str, str]) -> None:
+async def _keep(
+    services: ServicesDep, problem: str, detail: str, body: bytes, headers: dict[str, str]
+) -> None:
     async with services.db.session() as session:
-        await store_problem(session, problem=problem, detail=detail,
-                            body=body.decode("utf-8", errors="replace"), headers=headers)
+        await store_problem(
+            session,
+            problem=problem,
+            detail=detail,
+            body=body.decode("utf-8", errors="replace"),
+            headers=headers,
+        )
         await session.commit()

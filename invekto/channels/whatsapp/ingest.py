@@ -30,11 +30,24 @@ class IngestReport:
     unknown: int = 0
 
 
-async def store_problem(session: AsyncSession, *, problem: str, detail: str = "",
-                        body: str = "", headers: dict[str, Any] | None = None,
-                        tenant_id: uuid.UUID | None = None) -> None:
-    session.add(WebhookEvent(problem=problem, detail=detail[:2000], body=body,
-                             headers=headers or {}, tenant_id=tenant_id))
+async def store_problem(
+    session: AsyncSession,
+    *,
+    problem: str,
+    detail: str = "",
+    body: str = "",
+    headers: dict[str, Any] | None = None,
+    tenant_id: uuid.UUID | None = None,
+) -> None:
+    session.add(
+        WebhookEvent(
+            problem=problem,
+            detail=detail[:2000],
+            body=body,
+            headers=headers or {},
+            tenant_id=tenant_id,
+        )
+    )
 
 
 async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str) -> IngestReport:
@@ -46,8 +59,12 @@ async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str)
         if channel is None:
             report.unrouted += 1
             log.warning("message for unknown phone_number_id %s", message.phone_number_id)
-            await store_problem(session, problem="unknown_phone_number_id",
-                                detail=message.phone_number_id, body=raw_body)
+            await store_problem(
+                session,
+                problem="unknown_phone_number_id",
+                detail=message.phone_number_id,
+                body=raw_body,
+            )
             continue
         stored = await _store_message(session, channel, message)
         if stored is None:
@@ -62,21 +79,27 @@ async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str)
     for item in parsed.unknown:
         report.unknown += 1
         log.warning("unknown webhook item: %s", item.get("problem"))
-        await store_problem(session, problem="unknown_shape", detail=str(item.get("problem", "")),
-                            body=raw_body)
+        await store_problem(
+            session, problem="unknown_shape", detail=str(item.get("problem", "")), body=raw_body
+        )
     return report
 
 
-async def _channel(session: AsyncSession, cache: dict[str, Channel | None],
-                   phone_number_id: str) -> Channel | None:
+async def _channel(
+    session: AsyncSession, cache: dict[str, Channel | None], phone_number_id: str
+) -> Channel | None:
     if phone_number_id not in cache:
-        cache[phone_number_id] = await session.scalar(select(Channel).where(
-            Channel.phone_number_id == phone_number_id, Channel.active.is_(True)))
+        cache[phone_number_id] = await session.scalar(
+            select(Channel).where(
+                Channel.phone_number_id == phone_number_id, Channel.active.is_(True)
+            )
+        )
     return cache[phone_number_id]
 
 
-async def _store_message(session: AsyncSession, channel: Channel,
-                         message: InboundMessage) -> uuid.UUID | None:
+async def _store_message(
+    session: AsyncSession, channel: Channel, message: InboundMessage
+) -> uuid.UUID | None:
     """Insert the message once (by WhatsApp id) and enqueue it; None for a redelivery."""
     tenant_id = channel.tenant_id
     if await session.scalar(select(Message.id).where(Message.wa_message_id == message.external_id)):
@@ -85,58 +108,105 @@ async def _store_message(session: AsyncSession, channel: Channel,
     conversation_id = await _conversation(session, tenant_id, channel.id, customer_id)
     now = utcnow()
     inserted = await session.scalar(
-        insert(Message).values(
-            id=uuid.uuid4(), tenant_id=tenant_id, conversation_id=conversation_id, direction="in",
-            wa_message_id=message.external_id, kind=message.kind, text=message.text,
-            status="received", author="customer", created_at=now, attempts=0,
+        insert(Message)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            direction="in",
+            wa_message_id=message.external_id,
+            kind=message.kind,
+            text=message.text,
+            status="received",
+            author="customer",
+            created_at=now,
+            attempts=0,
             payload={
-                "timestamp": message.timestamp.isoformat(), "reply_id": message.reply_id,
-                "context_id": message.context_id, "media": message.media,
-                "location": message.location, "errors": message.errors, "raw": message.raw,
+                "timestamp": message.timestamp.isoformat(),
+                "reply_id": message.reply_id,
+                "context_id": message.context_id,
+                "media": message.media,
+                "location": message.location,
+                "errors": message.errors,
+                "raw": message.raw,
             },
-        ).on_conflict_do_nothing(index_elements=["wa_message_id"]).returning(Message.id))
+        )
+        .on_conflict_do_nothing(index_elements=["wa_message_id"])
+        .returning(Message.id)
+    )
     if inserted is None:
         return None
-    await session.execute(update(Conversation).where(Conversation.id == conversation_id)
-                          .values(last_message_at=now))
-    await defer_in(session, PROCESS_INBOUND, {"message_id": str(inserted)},
-                   lock=conversation_lock(conversation_id))
+    await session.execute(
+        update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=now)
+    )
+    await defer_in(
+        session,
+        PROCESS_INBOUND,
+        {"message_id": str(inserted)},
+        lock=conversation_lock(conversation_id),
+    )
     return inserted
 
 
-async def _customer(session: AsyncSession, tenant_id: uuid.UUID, message: InboundMessage) -> uuid.UUID:
+async def _customer(
+    session: AsyncSession, tenant_id: uuid.UUID, message: InboundMessage
+) -> uuid.UUID:
     values: dict[str, Any] = {"last_inbound_at": message.timestamp}
     if message.sender_name:
         values["name"] = message.sender_name
     statement = insert(Customer).values(
-        id=uuid.uuid4(), tenant_id=tenant_id, phone=message.sender,
-        name=message.sender_name or "", tags=[], **{"last_inbound_at": message.timestamp})
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        phone=message.sender,
+        name=message.sender_name or "",
+        tags=[],
+        **{"last_inbound_at": message.timestamp},
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "phone"],
-        set_={"last_inbound_at": text("GREATEST(customers.last_inbound_at, "
-                                      "excluded.last_inbound_at)"),
-              **({"name": statement.excluded.name} if message.sender_name else {})},
+        set_={
+            "last_inbound_at": text(
+                "GREATEST(customers.last_inbound_at, excluded.last_inbound_at)"
+            ),
+            **({"name": statement.excluded.name} if message.sender_name else {}),
+        },
     ).returning(Customer.id)
     return (await session.execute(statement)).scalar_one()
 
 
-async def _conversation(session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID,
-                        customer_id: uuid.UUID) -> uuid.UUID:
+async def _conversation(
+    session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID, customer_id: uuid.UUID
+) -> uuid.UUID:
     """The customer's open conversation on this channel, created when there is none."""
     await session.execute(
-        insert(Conversation).values(id=uuid.uuid4(), tenant_id=tenant_id, channel_id=channel_id,
-                                    customer_id=customer_id, status="open")
-        .on_conflict_do_nothing(index_elements=["channel_id", "customer_id"],
-                                index_where=text("status <> 'closed'")))
-    return (await session.execute(select(Conversation.id).where(
-        Conversation.channel_id == channel_id, Conversation.customer_id == customer_id,
-        Conversation.status != "closed"))).scalar_one()
+        insert(Conversation)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            channel_id=channel_id,
+            customer_id=customer_id,
+            status="open",
+        )
+        .on_conflict_do_nothing(
+            index_elements=["channel_id", "customer_id"], index_where=text("status <> 'closed'")
+        )
+    )
+    return (
+        await session.execute(
+            select(Conversation.id).where(
+                Conversation.channel_id == channel_id,
+                Conversation.customer_id == customer_id,
+                Conversation.status != "closed",
+            )
+        )
+    ).scalar_one()
 
 
 async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     """Move our outbound message forward (sent → delivered → read); failed records the error."""
-    message = await session.scalar(select(Message).where(
-        Message.wa_message_id == status.external_id).with_for_update())
+    message = await session.scalar(
+        select(Message).where(Message.wa_message_id == status.external_id).with_for_update()
+    )
     if message is None:
         log.info("status %s for unknown message %s", status.status, status.external_id)
         return False

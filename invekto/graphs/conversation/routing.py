@@ -20,8 +20,11 @@ def choose_route(*, intent: str, vertical: str, flow: dict | None, entities: dic
         return "handoff"
     if vertical == "clinic":
         return "small_talk" if intent in SMALL_TALK else "handoff"
-    answers_flow = intent in ORDER_INTENTS or intent == "other" or bool(
-        entities.get("order_numbers") or entities.get("ordinal") is not None)
+    answers_flow = (
+        intent in ORDER_INTENTS
+        or intent == "other"
+        or bool(entities.get("order_numbers") or entities.get("ordinal") is not None)
+    )
     if flow and answers_flow:
         return "support"
     if intent in ORDER_INTENTS:
@@ -33,8 +36,12 @@ def choose_route(*, intent: str, vertical: str, flow: dict | None, entities: dic
 
 async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     understanding = state["understanding"]
-    chosen = choose_route(intent=understanding["intent"], vertical=runtime.context.tenant.vertical,
-                          flow=state.get("flow"), entities=understanding.get("entities", {}))
+    chosen = choose_route(
+        intent=understanding["intent"],
+        vertical=runtime.context.tenant.vertical,
+        flow=state.get("flow"),
+        entities=understanding.get("entities", {}),
+    )
     update: dict[str, Any] = {"route": chosen, "agent": AGENT_OF_ROUTE[chosen]}
     if chosen != "support":
         update["flow"] = None

@@ -17,9 +17,14 @@ log = logging.getLogger(__name__)
 
 def tenant_info(tenant: Tenant) -> TenantInfo:
     return TenantInfo(
-        id=tenant.id, slug=tenant.slug, name=tenant.name, vertical=tenant.vertical,
-        timezone=tenant.timezone, default_language=tenant.default_language,
-        business_hours=dict(tenant.business_hours or {}), settings=dict(tenant.settings or {}),
+        id=tenant.id,
+        slug=tenant.slug,
+        name=tenant.name,
+        vertical=tenant.vertical,
+        timezone=tenant.timezone,
+        default_language=tenant.default_language,
+        business_hours=dict(tenant.business_hours or {}),
+        settings=dict(tenant.settings or {}),
     )
 
 
@@ -48,14 +53,25 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
         message.status = "processing"
         await session.commit()
     context = TurnContext(
-        tenant=tenant_info(tenant), conversation_id=conversation.id,
-        conversation_status=conversation.status, customer_id=customer.id,
-        customer_phone=customer.phone, customer_name=customer.name, channel_id=channel.id,
-        inbound_message_id=message.id, received_at=customer_time(message), started_at=started,
-        services=services, understander=services.understander,
+        tenant=tenant_info(tenant),
+        conversation_id=conversation.id,
+        conversation_status=conversation.status,
+        customer_id=customer.id,
+        customer_phone=customer.phone,
+        customer_name=customer.name,
+        channel_id=channel.id,
+        inbound_message_id=message.id,
+        received_at=customer_time(message),
+        started_at=started,
+        services=services,
+        understander=services.understander,
     )
-    turn = TurnInput(message_id=str(message.id), text=message.text, kind=message.kind,
-                     reply_id=(message.payload or {}).get("reply_id"))
+    turn = TurnInput(
+        message_id=str(message.id),
+        text=message.text,
+        kind=message.kind,
+        reply_id=(message.payload or {}).get("reply_id"),
+    )
     await services.graph.ainvoke(
         {"turn": turn},
         config={"configurable": {"thread_id": str(conversation.id)}},
@@ -78,20 +94,42 @@ async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> 
         tenant = await session.get(Tenant, message.tenant_id)
         assert conversation is not None and tenant is not None
         language = conversation.language or tenant.default_language
-        notice = Message(tenant_id=tenant.id, conversation_id=conversation.id, direction="out",
-                         kind="text", author="ai", status="queued", reply_to_id=message.id,
-                         text=render("handoff", language, tenant.settings),
-                         payload={"decision": {"outcome": "handoff",
-                                               "reason": "processing_failed"}})
+        notice = Message(
+            tenant_id=tenant.id,
+            conversation_id=conversation.id,
+            direction="out",
+            kind="text",
+            author="ai",
+            status="queued",
+            reply_to_id=message.id,
+            text=render("handoff", language, tenant.settings),
+            payload={"decision": {"outcome": "handoff", "reason": "processing_failed"}},
+        )
         session.add(notice)
         await session.flush()
-        await defer_in(session, SEND_MESSAGE, {"message_id": str(notice.id)},
-                       lock=conversation_lock(conversation.id))
+        await defer_in(
+            session,
+            SEND_MESSAGE,
+            {"message_id": str(notice.id)},
+            lock=conversation_lock(conversation.id),
+        )
         conversation.status, conversation.handoff_reason = "waiting_human", "processing_failed"
-        session.add(AutoReplyLog(
-            tenant_id=tenant.id, conversation_id=conversation.id, inbound_message_id=message.id,
-            reply_message_id=notice.id, language=language, intent="other", confidence=0.0,
-            agent="none", outcome="handoff", reason="processing_failed", tools=[],
-            inbound_at=message.created_at, processing_ms=0.0))
+        session.add(
+            AutoReplyLog(
+                tenant_id=tenant.id,
+                conversation_id=conversation.id,
+                inbound_message_id=message.id,
+                reply_message_id=notice.id,
+                language=language,
+                intent="other",
+                confidence=0.0,
+                agent="none",
+                outcome="handoff",
+                reason="processing_failed",
+                tools=[],
+                inbound_at=message.created_at,
+                processing_ms=0.0,
+            )
+        )
         message.status = "processed"
         await session.commit()

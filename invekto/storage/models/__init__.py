@@ -7,6 +7,17 @@ from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
 from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
 
 __all__ = [
-    "TENANT_TABLES", "AutoReplyLog", "Base", "Channel", "Conversation", "Customer",
-    "IntegrationAccount", "Message", "OrderCache", "Tenant", "User", "WebhookEvent", "utcnow",
+    "TENANT_TABLES",
+    "AutoReplyLog",
+    "Base",
+    "Channel",
+    "Conversation",
+    "Customer",
+    "IntegrationAccount",
+    "Message",
+    "OrderCache",
+    "Tenant",
+    "User",
+    "WebhookEvent",
+    "utcnow",
 ]

@@ -39,7 +39,9 @@ class OrderCache(IdMixin, TenantMixin, Base):
     estimated_delivery_end: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
-    last_modified: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_modified: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     lines: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -19,7 +19,9 @@ class Customer(IdMixin, TimestampMixin, TenantMixin, Base):
     phone: Mapped[str] = mapped_column(String(32))  # E.164 digits without "+", as WhatsApp sends
     name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_inbound_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     tags: Mapped[list[str]] = mapped_column(default=list)
 
 
@@ -30,7 +32,10 @@ class Conversation(IdMixin, TimestampMixin, TenantMixin, Base):
     __tablename__ = "conversations"
     __table_args__ = (
         Index(
-            "uq_conversations_open", "channel_id", "customer_id", unique=True,
+            "uq_conversations_open",
+            "channel_id",
+            "customer_id",
+            unique=True,
             postgresql_where=text("status <> 'closed'"),
         ),
     )
@@ -39,7 +44,9 @@ class Conversation(IdMixin, TimestampMixin, TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(32), default="open")  # open | waiting_human | closed
     handoff_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
-    last_message_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_message_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 @tenant_table
@@ -50,7 +57,9 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     __table_args__ = (
         Index("ix_messages_conversation_created", "conversation_id", "created_at"),
         Index(
-            "uq_messages_reply_to", "reply_to_id", unique=True,
+            "uq_messages_reply_to",
+            "reply_to_id",
+            unique=True,
             postgresql_where=text("reply_to_id IS NOT NULL"),
         ),
     )

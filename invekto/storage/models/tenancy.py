@@ -60,7 +60,9 @@ class IntegrationAccount(IdMixin, TimestampMixin, TenantMixin, Base):
     base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="pending")  # connected | error
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    last_synced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_synced_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     sync_cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -10,8 +10,13 @@ from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.nodes.handoff import handoff_notice
 from invekto.graphs.conversation.state import ConversationState, Decision
 
-AUTOMATION_AREA = {"order_status": "cargo_questions", "delivery_time": "cargo_questions",
-                   "greeting": "small_talk", "thanks": "small_talk", "goodbye": "small_talk"}
+AUTOMATION_AREA = {
+    "order_status": "cargo_questions",
+    "delivery_time": "cargo_questions",
+    "greeting": "small_talk",
+    "thanks": "small_talk",
+    "goodbye": "small_talk",
+}
 DEFAULT_CONFIDENCE_THRESHOLD = 0.5
 
 
@@ -27,11 +32,14 @@ async def decide(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         reply = draft or (None if already_waiting else handoff_notice(state, context))
         decision = Decision(outcome="handoff", agent=agent, reason=reason, reply=reply)
     elif context.conversation_status == "waiting_human":
-        decision = Decision(outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft)
+        decision = Decision(
+            outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft
+        )
     elif not tenant.automation_on(AUTOMATION_AREA.get(understanding.get("intent", ""), "other")):
         decision = Decision(outcome="suggestion", agent=agent, reason="automation_off", reply=draft)
     elif understanding.get("confidence", 0.0) < float(
-            tenant.settings.get("confidence_threshold", DEFAULT_CONFIDENCE_THRESHOLD)):
+        tenant.settings.get("confidence_threshold", DEFAULT_CONFIDENCE_THRESHOLD)
+    ):
         decision = Decision(outcome="suggestion", agent=agent, reason="low_confidence", reply=draft)
     else:
         decision = Decision(outcome="auto_reply", agent=agent, reason=None, reply=draft)

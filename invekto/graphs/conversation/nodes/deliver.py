@@ -24,8 +24,9 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
     decision = state["decision"]
     understanding = state.get("understanding", {})
     async with context.services.db.tenant_session(context.tenant.id) as session:
-        inbound = await session.scalar(select(Message).where(
-            Message.id == context.inbound_message_id).with_for_update())
+        inbound = await session.scalar(
+            select(Message).where(Message.id == context.inbound_message_id).with_for_update()
+        )
         if inbound is None or inbound.status == "processed":
             return {}
         conversation = await session.get(Conversation, context.conversation_id)
@@ -34,31 +35,47 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
         if decision["reply"]:
             sending = decision["outcome"] in ("auto_reply", "handoff")
             reply_message = Message(
-                tenant_id=context.tenant.id, conversation_id=conversation.id, direction="out",
-                kind="text", text=decision["reply"], author="ai",
-                status="queued" if sending else "suggested", reply_to_id=inbound.id,
+                tenant_id=context.tenant.id,
+                conversation_id=conversation.id,
+                direction="out",
+                kind="text",
+                text=decision["reply"],
+                author="ai",
+                status="queued" if sending else "suggested",
+                reply_to_id=inbound.id,
                 payload={"decision": dict(decision), "language": state.get("language")},
             )
             session.add(reply_message)
             await session.flush()
             if sending:
-                await defer_in(session, SEND_MESSAGE, {"message_id": str(reply_message.id)},
-                               lock=conversation_lock(conversation.id))
+                await defer_in(
+                    session,
+                    SEND_MESSAGE,
+                    {"message_id": str(reply_message.id)},
+                    lock=conversation_lock(conversation.id),
+                )
         if decision["outcome"] == "handoff":
             conversation.status = "waiting_human"
             conversation.handoff_reason = decision["reason"]
         conversation.language = state.get("language")
         conversation.last_message_at = utcnow()
-        session.add(AutoReplyLog(
-            tenant_id=context.tenant.id, conversation_id=conversation.id,
-            inbound_message_id=inbound.id,
-            reply_message_id=reply_message.id if reply_message else None,
-            language=state.get("language", "tr"), intent=understanding.get("intent", "other"),
-            confidence=float(understanding.get("confidence", 0.0)), agent=decision["agent"],
-            outcome=decision["outcome"], reason=decision["reason"],
-            tools=[dict(t) for t in state.get("tools", [])], inbound_at=inbound.created_at,
-            processing_ms=(time.perf_counter() - context.started_at) * 1000,
-        ))
+        session.add(
+            AutoReplyLog(
+                tenant_id=context.tenant.id,
+                conversation_id=conversation.id,
+                inbound_message_id=inbound.id,
+                reply_message_id=reply_message.id if reply_message else None,
+                language=state.get("language", "tr"),
+                intent=understanding.get("intent", "other"),
+                confidence=float(understanding.get("confidence", 0.0)),
+                agent=decision["agent"],
+                outcome=decision["outcome"],
+                reason=decision["reason"],
+                tools=[dict(t) for t in state.get("tools", [])],
+                inbound_at=inbound.created_at,
+                processing_ms=(time.perf_counter() - context.started_at) * 1000,
+            )
+        )
         inbound.status = "processed"
         await session.commit()
     if reply_message is not None and reply_message.status == "queued":

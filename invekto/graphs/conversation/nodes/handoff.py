@@ -21,8 +21,12 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
     if is_open(tenant.business_hours, tenant.timezone, moment):
         return render("handoff", language, tenant.settings)
     opens = next_opening(tenant.business_hours, tenant.timezone, moment)
-    day = day_text(opens.date(), language=language,
-                   today=local_date(moment, tenant.timezone), settings=tenant.settings)
+    day = day_text(
+        opens.date(),
+        language=language,
+        today=local_date(moment, tenant.timezone),
+        settings=tenant.settings,
+    )
     at = template("at", language, tenant.settings)
     opens_at = f"{day} {at} {opens:%H:%M}"
     return render("handoff_after_hours", language, tenant.settings, opens_at=opens_at)
@@ -31,7 +35,10 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
 async def handoff(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     intent = state.get("understanding", {}).get("intent", "other")
     reason = state.get("handoff_reason") or (
-        "customer_asked_for_human" if intent == "human_request"
-        else "clinic_agent_not_available" if runtime.context.tenant.vertical == "clinic"
-        else f"unsupported_intent:{intent}")
+        "customer_asked_for_human"
+        if intent == "human_request"
+        else "clinic_agent_not_available"
+        if runtime.context.tenant.vertical == "clinic"
+        else f"unsupported_intent:{intent}"
+    )
     return {"handoff_reason": reason, "draft": None, "flow": None, "active_agent": None}

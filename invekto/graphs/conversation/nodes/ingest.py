@@ -14,5 +14,7 @@ async def ingest(state: ConversationState) -> dict[str, Any]:
     text = turn["text"].strip()
     return {
         "messages": [HumanMessage(content=text, id=turn["message_id"])],
-        "tools": [], "draft": None, "handoff_reason": None,
+        "tools": [],
+        "draft": None,
+        "handoff_reason": None,
     }

@@ -13,6 +13,8 @@ from invekto.graphs.conversation.state import ConversationState
 async def understand(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     context = runtime.context
     result = await context.understander.understand(
-        state["turn"]["text"], tenant_slug=context.tenant.slug,
-        previous_language=state.get("language"))
+        state["turn"]["text"],
+        tenant_slug=context.tenant.slug,
+        previous_language=state.get("language"),
+    )
     return {"understanding": result.model_dump(mode="json"), "language": result.language}
