@@ -32,6 +32,19 @@ def conversation_lock(conversation_id: uuid.UUID | str) -> str:
     return f"conversation:{conversation_id}"
 
 
+def send_lock(conversation_id: uuid.UUID | str) -> str:
+    """Sends of one conversation go out in order, apart from its processing jobs."""
+    return f"send:{conversation_id}"
+
+
+async def enqueue_send(
+    session: AsyncSession, *, message_id: uuid.UUID, conversation_id: uuid.UUID
+) -> None:
+    await defer_in(
+        session, SEND_MESSAGE, {"message_id": str(message_id)}, lock=send_lock(conversation_id)
+    )
+
+
 async def defer_in(
     session: AsyncSession,
     task_name: str,
@@ -75,23 +88,25 @@ def open_pool(url: str, *, max_size: int = 10) -> AsyncConnectionPool:
     return AsyncConnectionPool(conninfo=url, min_size=1, max_size=max_size, open=False)
 
 
+async def bind_queue(pool: AsyncConnectionPool) -> None:
+    """Point the queue at this process's pool (a fresh connector: safe to rebind in tests)."""
+    connector = procrastinate.PsycopgConnector()
+    queue.connector = connector
+    queue.job_manager.connector = connector
+    await queue.open_async(pool)
+
+
 async def apply_job_schema(url: str) -> None:
-    """Apply procrastinate's schema once (idempotent: skipped when already there)."""
+    """Apply procrastinate's schema once (skipped when it is already there)."""
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        exists = await (
+        row = await (
             await conn.execute("SELECT to_regclass('public.procrastinate_jobs') IS NOT NULL")
         ).fetchone()
-        if exists and exists[0]:
+        if row and row[0]:
             return
-    pool = open_pool(url, max_size=2)
-    await pool.open()
-    try:
-        async with queue.open_async(pool):
-            await queue.schema_manager.apply_schema_async()
-    finally:
-        await pool.close()
+        await conn.execute(queue.schema_manager.get_schema())
 
 
 async def retry_stalled_jobs(*, stalled_after_s: float) -> int:

@@ -19,7 +19,7 @@ from invekto.channels.whatsapp.client import WhatsAppClient
 from invekto.config import Settings
 from invekto.graphs.checkpoint import checkpoint_pool
 from invekto.integrations.trendyol import TrendyolClient
-from invekto.jobs import open_pool, queue
+from invekto.jobs import bind_queue, open_pool, queue
 from invekto.nlu import RuleUnderstander, Understander
 from invekto.security import CredentialBox
 from invekto.storage.db import Database, database_url
@@ -49,7 +49,7 @@ class Services:
         graph_pool = checkpoint_pool(url, max_size=settings.db_pool_size)
         await job_pool.open()
         await graph_pool.open()
-        await queue.open_async(job_pool)
+        await bind_queue(job_pool)
         services = cls(
             settings=settings,
             db=Database.connect(settings, url),

@@ -36,16 +36,36 @@ async def process_inbound(context: JobContext, message_id: str) -> None:
         raise
 
 
+SEND_ATTEMPTS = 6
+
+
 @queue.task(
     name="invekto.tasks.send_message",
-    retry=RetryStrategy(max_attempts=6, exponential_wait=2, retry_exceptions={Exception}),
+    pass_context=True,
+    retry=RetryStrategy(max_attempts=SEND_ATTEMPTS, exponential_wait=2),
 )
-async def send_message(message_id: str) -> None:
-    """Send one outbound message (lock: its conversation, so replies go out in order)."""
-    from invekto.channels.outbound import send_stored_message
+async def send_message(context: JobContext, message_id: str) -> None:
+    """Send one outbound message (lock: the conversation's sends, so they go out in order).
+
+    A transient failure is retried with backoff; the last failure, or any other error, marks the
+    message failed and puts the conversation in front of a human.
+    """
+    from invekto.channels.outbound import RetryableSendError, mark_failed, send_stored_message
     from invekto.services import current
 
-    await send_stored_message(current(), uuid.UUID(message_id))
+    services = current()
+    attempt = (context.job.attempts if context.job else 0) + 1
+    try:
+        await send_stored_message(services, uuid.UUID(message_id))
+    except RetryableSendError as exc:
+        if attempt < SEND_ATTEMPTS:
+            raise
+        await mark_failed(services, uuid.UUID(message_id), {"title": "gave_up", "detail": str(exc)})
+    except Exception as exc:
+        log.exception("sending %s failed", message_id)
+        await mark_failed(
+            services, uuid.UUID(message_id), {"title": type(exc).__name__, "detail": str(exc)[:500]}
+        )
 
 
 @queue.task(name="invekto.tasks.sync_orders")

@@ -82,6 +82,18 @@ async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
         return "sent"
 
 
+async def mark_failed(services: Services, message_id: uuid.UUID, error: dict) -> None:
+    """Give up on a message: failed, and its conversation waits for a human."""
+    async with services.db.session() as session:
+        message = await session.get(Message, message_id)
+        if message is None or message.status != "queued":
+            return
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        _fail(message, conversation, error)
+        await session.commit()
+
+
 def _error(exc: WhatsAppSendError) -> dict:
     return {"code": exc.code, "title": type(exc).__name__, "detail": str(exc)[:500]}
 

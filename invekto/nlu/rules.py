@@ -155,7 +155,7 @@ def detect_language(text: str, previous: str | None = None) -> Language:
     tokens = words(text)
     if not tokens:
         return previous if previous in ("tr", "en", "ar") else "tr"  # type: ignore[return-value]
-    if re.search(r"[çğıöşüİ]", text, re.IGNORECASE):
+    if re.search(r"[çğıöşüÇĞİÖŞÜ]", text):
         return "tr"
     english = sum(token in _EN_WORDS for token in tokens)
     turkish = sum(token in _TR_HINTS or token.endswith(("im", "um", "miz")) for token in tokens)

@@ -82,7 +82,7 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
 
 async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> None:
     """Processing failed for good: a human takes it, the customer is told, nothing is lost."""
-    from invekto.jobs import SEND_MESSAGE, conversation_lock, defer_in
+    from invekto.jobs import enqueue_send
     from invekto.prompts import render
     from invekto.storage.models import AutoReplyLog
 
@@ -107,12 +107,7 @@ async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> 
         )
         session.add(notice)
         await session.flush()
-        await defer_in(
-            session,
-            SEND_MESSAGE,
-            {"message_id": str(notice.id)},
-            lock=conversation_lock(conversation.id),
-        )
+        await enqueue_send(session, message_id=notice.id, conversation_id=conversation.id)
         conversation.status, conversation.handoff_reason = "waiting_human", "processing_failed"
         session.add(
             AutoReplyLog(

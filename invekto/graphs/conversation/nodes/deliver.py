@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.state import ConversationState
-from invekto.jobs import SEND_MESSAGE, conversation_lock, defer_in
+from invekto.jobs import enqueue_send
 from invekto.storage.models import AutoReplyLog, Conversation, Message, utcnow
 
 
@@ -48,11 +48,8 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
             session.add(reply_message)
             await session.flush()
             if sending:
-                await defer_in(
-                    session,
-                    SEND_MESSAGE,
-                    {"message_id": str(reply_message.id)},
-                    lock=conversation_lock(conversation.id),
+                await enqueue_send(
+                    session, message_id=reply_message.id, conversation_id=conversation.id
                 )
         if decision["outcome"] == "handoff":
             conversation.status = "waiting_human"
