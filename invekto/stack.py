@@ -50,7 +50,12 @@ async def running_stack(
     app = create_app(settings, services=services)
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=2,
         )
     )
     tasks = [asyncio.create_task(server.serve(), name="http")]

@@ -56,9 +56,9 @@ async def test_kargom_nerede_reaches_the_graph_api_with_the_tracking_number(stac
 
     async def read_status():
         reply = await session.scalar(
-            select(Message).where(Message.direction == "out").execution_options(
-                populate_existing=True
-            )
+            select(Message)
+            .where(Message.direction == "out")
+            .execution_options(populate_existing=True)
         )
         return reply if reply and reply.status == "read" else None
 
