@@ -12,7 +12,7 @@ $(UV):
 	.tools/uv/bin/pip install --quiet "uv==0.13.9"
 
 $(BIN)/invekto: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/invekto

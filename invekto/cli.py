@@ -142,13 +142,20 @@ def bench(
     tenants: Annotated[int, typer.Option(help="Tenants they are spread over")] = 2,
     turns: Annotated[int, typer.Option(help="Customer messages per conversation")] = 3,
     parallel: Annotated[int, typer.Option(help="Conversations in flight at once")] = 50,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: in the API process)")] = 1,
 ) -> None:
     """Many simulated customers through the webhook and the real worker; prints p50/p95."""
     from invekto.bench import run_bench
 
     _logging("WARNING")
     result = asyncio.run(
-        run_bench(conversations=conversations, tenants=tenants, turns=turns, parallel=parallel)
+        run_bench(
+            conversations=conversations,
+            tenants=tenants,
+            turns=turns,
+            parallel=parallel,
+            workers=workers,
+        )
     )
     typer.echo(json.dumps(result))
 

@@ -127,10 +127,16 @@ async def run_worker(
     concurrency: int,
     heartbeat_s: float,
     stalled_after_s: float,
+    poll_interval_s: float = 0.2,
     install_signal_handlers: bool = True,
     name: str | None = None,
 ) -> None:
-    """Run jobs until cancelled. The queue must be open. Also revives stalled jobs."""
+    """Run jobs until cancelled. The queue must be open. Also revives stalled jobs.
+
+    ``poll_interval_s`` is short on purpose: procrastinate clears its "new job" flag after a
+    fetch that found nothing, so a notification arriving during that fetch (or a job freed by a
+    lock) would otherwise wait for the next poll.
+    """
 
     async def revive() -> None:
         while True:
@@ -147,7 +153,7 @@ async def run_worker(
             update_heartbeat_interval=heartbeat_s,
             stalled_worker_timeout=stalled_after_s,
             delete_jobs="successful",
-            fetch_job_polling_interval=2.0,
+            fetch_job_polling_interval=poll_interval_s,
         )
     finally:
         reviver.cancel()

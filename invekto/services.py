@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
@@ -30,6 +31,28 @@ log = logging.getLogger(__name__)
 _current: Services | None = None
 
 
+class SharedTransport(httpx.AsyncBaseTransport):
+    """One connection pool (and one TLS context) for all API clients of the process.
+
+    Clients are cheap and short-lived (one per call, with per-tenant credentials); closing one
+    must not close the pool, so ``aclose`` here does nothing and ``Services.close`` closes it.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Kept open for the other clients."""
+
+    async def close_pool(self) -> None:
+        await self._inner.aclose()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -38,6 +61,7 @@ class Services:
     graph: CompiledStateGraph
     understander: Understander
     _pools: list[AsyncConnectionPool] = field(default_factory=list, repr=False)
+    transport: SharedTransport = field(default_factory=SharedTransport, repr=False)
 
     @classmethod
     async def start(cls, settings: Settings, *, url: str | None = None) -> Services:
@@ -68,6 +92,7 @@ class Services:
         with contextlib.suppress(Exception):
             await queue.close_async()
         await self.db.dispose()
+        await self.transport.close_pool()
         for pool in self._pools:
             await pool.close()
 
@@ -80,6 +105,7 @@ class Services:
             access_token=secrets.get("access_token", ""),
             timeout_s=self.settings.whatsapp_timeout_s,
             max_attempts=self.settings.whatsapp_max_attempts,
+            transport=self.transport,
         )
 
     def trendyol_client(self, account: IntegrationAccount) -> TrendyolClient:
@@ -93,6 +119,7 @@ class Services:
             timeout_s=self.settings.trendyol_timeout_s,
             max_attempts=self.settings.trendyol_max_attempts,
             backoff_s=self.settings.trendyol_backoff_s,
+            transport=self.transport,
         )
 
 

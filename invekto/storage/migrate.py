@@ -13,6 +13,13 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate sees only our tables (not procrastinate's or LangGraph's)."""
+    from invekto.storage.models import Base
+
+    return type_ != "table" or name in Base.metadata.tables
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -87,7 +87,7 @@ async def connect_trendyol(
     check = await _check(services, body)
     if not check.ok:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, {"reason": check.reason, "detail": check.detail}
+            status.HTTP_422_UNPROCESSABLE_CONTENT, {"reason": check.reason, "detail": check.detail}
         )
     account = await session.scalar(
         select(IntegrationAccount).where(

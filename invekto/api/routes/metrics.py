@@ -55,9 +55,9 @@ async def summary(
     to = to or today
     from_ = from_ or to - dt.timedelta(days=29)
     if from_ > to:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "'from' is after 'to'")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' is after 'to'")
     if (to - from_).days > 366:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "at most 366 days at once")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "at most 366 days at once")
     start = dt.datetime.combine(from_, dt.time(), zone)
     end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), zone)
 

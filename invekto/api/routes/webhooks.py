@@ -46,7 +46,7 @@ async def receive(request: Request, services: ServicesDep) -> Response:
     if len(body) > settings.max_webhook_body_bytes:
         await _keep(services, "oversized", f"{len(body)} bytes", body[:20_000], headers)
         raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            status.HTTP_413_CONTENT_TOO_LARGE,
             f"body over {settings.max_webhook_body_bytes} bytes",
         )
     if not verify_signature(

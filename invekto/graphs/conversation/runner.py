@@ -76,6 +76,9 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
         {"turn": turn},
         config={"configurable": {"thread_id": str(conversation.id)}},
         context=context,
+        # One checkpoint per turn: a turn that dies half-way is re-run whole (deliver is
+        # idempotent), so per-step checkpoints would only cost round trips.
+        durability="exit",
     )
     return "processed"
 
