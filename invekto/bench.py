@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select, text
 
+from invekto.channels.whatsapp.parse import new_message_id
 from invekto.config import Settings
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
@@ -168,15 +169,24 @@ async def _conversation(
     sent = 0
     for i in range(turns):
         started = time.perf_counter()
-        _, response = await post_customer_text(
-            client,
-            base_url=stack.base_url,
-            app_secret=stack.settings.whatsapp_app_secret,
-            phone_number_id=phone_number_id,
-            display_phone_number="",
-            phone=phone,
-            text=SCRIPT[i % len(SCRIPT)],
-        )
+        message_id = new_message_id("BENCH")
+        for attempt in range(3):  # like Meta: redeliver on a transport error (same id)
+            try:
+                _, response = await post_customer_text(
+                    client,
+                    base_url=stack.base_url,
+                    app_secret=stack.settings.whatsapp_app_secret,
+                    phone_number_id=phone_number_id,
+                    display_phone_number="",
+                    phone=phone,
+                    text=SCRIPT[i % len(SCRIPT)],
+                    message_id=message_id,
+                )
+                break
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5)
         response.raise_for_status()
         sent += 1
         deadline = started + timeout_s
@@ -315,8 +325,9 @@ async def _run(
     }
     print(
         f"invekto bench: {conversations} conversations × {turns} turns over {tenants} tenants, "
-        f"{parallel} in flight, embedded PostgreSQL, in-process worker "
-        f"(concurrency {settings.worker_concurrency})"
+        f"{parallel} in flight, embedded PostgreSQL, "
+        + (f"{workers} worker process(es)" if workers else "worker inside the API process")
+        + f" (concurrency {settings.worker_concurrency} each)"
     )
     print(f"  messages                   {messages} in {wall:.1f} s")
     print(f"  end-to-end throughput      {result['msg_per_s']} msg/s")

@@ -56,6 +56,7 @@ async def running_stack(
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=2,
+            timeout_keep_alive=30,
         )
     )
     tasks = [asyncio.create_task(server.serve(), name="http")]
