@@ -29,6 +29,7 @@ from invekto.config import Settings
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
+from invekto.sandbox.trendyol_demo import DemoCustomer, DemoLine, DemoOrder, package_json
 from invekto.security import CredentialBox
 from invekto.stack import Stack, running_stack
 from invekto.storage.models import AutoReplyLog, Channel, IntegrationAccount, Tenant
@@ -83,77 +84,40 @@ async def _bench_tenant(stack: Stack, index: int, phones: list[str]) -> tuple[st
         await session.commit()
     SANDBOX_GRAPH.register(phone_number_id, token)
     SANDBOX_TRENDYOL.add_seller(seller_id, key, secret)
-    now_ms = int(time.time() * 1000)
     for n, phone in enumerate(phones):
-        SANDBOX_TRENDYOL.add_package(seller_id, _package(index, n, phone, now_ms))
+        SANDBOX_TRENDYOL.add_package(seller_id, _package(index, n, phone))
     return slug, phone_number_id
 
 
-def _package(tenant_index: int, n: int, phone: str, now_ms: int) -> dict[str, Any]:
-    day = 86_400_000
-    number = f"{tenant_index}{n:09d}"
-    return {
-        "id": int(f"5{tenant_index}{n:08d}"),
-        "orderNumber": number,
-        "status": "Shipped",
-        "shipmentPackageStatus": "Shipped",
-        "customerFirstName": "Test",
-        "customerLastName": f"Müşteri {n}",
-        "customerEmail": f"c{n}@example.com",
-        "customerId": 100000 + n,
-        "cargoProviderName": "Yurtiçi Kargo",
-        "cargoTrackingNumber": int(f"725{tenant_index}{n:09d}"),
-        "cargoTrackingLink": f"https://kargotakip.trendyol.com/?token=bench{tenant_index}x{n}",
-        "cargoSenderNumber": "",
-        "orderDate": now_ms - 2 * day,
-        "lastModifiedDate": now_ms - day,
-        "originShipmentDate": now_ms - day,
-        "estimatedDeliveryStartDate": now_ms + day,
-        "estimatedDeliveryEndDate": now_ms + 2 * day,
-        "grossAmount": 249.9,
-        "totalDiscount": 0,
-        "totalPrice": 249.9,
-        "currencyCode": "TRY",
-        "shipmentAddress": {
-            "firstName": "Test",
-            "lastName": f"Müşteri {n}",
-            "city": "İstanbul",
-            "district": "Kadıköy",
-            "fullAddress": "Bench Sok. No:1",
-            "phone": phone,
-        },
-        "invoiceAddress": {"city": "İstanbul", "district": "Kadıköy"},
-        "lines": [
-            {
-                "id": int(f"6{tenant_index}{n:08d}"),
-                "productName": "Pamuk Tişört Siyah L",
-                "quantity": 1,
-                "merchantSku": "TS-SYH-L",
-                "sku": "TS-SYH-L",
-                "barcode": f"869{n:010d}",
-                "price": 249.9,
-                "amount": 249.9,
-                "discount": 0,
-                "productSize": "L",
-                "productColor": "Siyah",
-                "productCode": 1000 + n,
-                "orderLineItemStatusName": "Shipped",
-                "currencyCode": "TRY",
-            }
-        ],
-        "packageHistories": [
-            {"createdDate": now_ms - 2 * day, "status": "Created"},
-            {"createdDate": now_ms - day, "status": "Shipped"},
-        ],
-        "deliveryType": "normal",
-        "deliveryAddressType": "Shipment",
-        "fastDelivery": False,
-        "commercial": False,
-        "micro": False,
-        "isCod": False,
-        "createdBy": "order-creation",
-        "originPackageIds": None,
-    }
+def _package(tenant_index: int, n: int, phone: str) -> dict[str, Any]:
+    """One shipped order per bench customer, in the real Trendyol JSON shape."""
+    now = dt.datetime.now(dt.UTC)
+    customer = DemoCustomer(
+        100000 + n, "Test", f"Müşteri {n}", phone, "İstanbul", "Kadıköy", "Bench Sok. No:1"
+    )
+    line = DemoLine(
+        int(f"6{tenant_index}{n:08d}"),
+        "Pamuk Tişört Siyah L",
+        1,
+        "249.90",
+        "TS-SYH-L",
+        f"869{n:010d}",
+        1000 + n,
+        "L",
+        "Siyah",
+    )
+    order = DemoOrder(
+        int(f"5{tenant_index}{n:08d}"),
+        f"{tenant_index}{n:09d}",
+        customer,
+        (line,),
+        (("Created", now - dt.timedelta(days=2)), ("Shipped", now - dt.timedelta(days=1))),
+        cargo_provider="Yurtiçi Kargo",
+        tracking_number=int(f"725{tenant_index}{n:09d}"),
+        trendyol_link=True,
+        delivery_window=(now + dt.timedelta(days=1), now + dt.timedelta(days=2)),
+    )
+    return package_json(order)
 
 
 async def _conversation(

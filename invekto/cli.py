@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from typing import Annotated
 
@@ -92,7 +93,7 @@ def worker(
     concurrency: Annotated[int | None, typer.Option(help="Jobs run at once")] = None,
 ) -> None:
     """Run the job worker (processing, sending, order syncs) until stopped."""
-    from invekto.jobs import run_worker
+    from invekto.jobs import run_worker_for
     from invekto.services import Services
 
     _logging()
@@ -101,10 +102,11 @@ def worker(
     async def main() -> None:
         services = await Services.start(settings)
         try:
-            await run_worker(
-                concurrency=concurrency or settings.worker_concurrency,
-                heartbeat_s=settings.worker_heartbeat_s,
-                stalled_after_s=settings.worker_stalled_after_s,
+            await run_worker_for(
+                settings,
+                name=f"worker-{os.getpid()}",
+                install_signal_handlers=True,
+                concurrency=concurrency,
             )
         finally:
             await services.close()

@@ -14,6 +14,8 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invekto.config import Settings
+
 log = logging.getLogger(__name__)
 
 queue = procrastinate.App(
@@ -120,6 +122,23 @@ async def retry_stalled_jobs(*, stalled_after_s: float) -> int:
     if count:
         await queue.job_manager.prune_stalled_workers(seconds_since_heartbeat=stalled_after_s)
     return count
+
+
+async def run_worker_for(
+    settings: Settings,
+    *,
+    name: str,
+    install_signal_handlers: bool = False,
+    concurrency: int | None = None,
+) -> None:
+    """``run_worker`` with the concurrency and heartbeat timings of ``settings``."""
+    await run_worker(
+        concurrency=concurrency or settings.worker_concurrency,
+        heartbeat_s=settings.worker_heartbeat_s,
+        stalled_after_s=settings.worker_stalled_after_s,
+        install_signal_handlers=install_signal_handlers,
+        name=name,
+    )
 
 
 async def run_worker(

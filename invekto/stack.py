@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from invekto.config import Settings
-from invekto.jobs import run_worker
+from invekto.jobs import run_worker_for
 from invekto.services import Services
 from invekto.storage.db import database_url
 from invekto.storage.migrate import migrate_all
@@ -61,18 +61,7 @@ async def running_stack(
     )
     tasks = [asyncio.create_task(server.serve(), name="http")]
     if worker:
-        tasks.append(
-            asyncio.create_task(
-                run_worker(
-                    concurrency=settings.worker_concurrency,
-                    heartbeat_s=settings.worker_heartbeat_s,
-                    stalled_after_s=settings.worker_stalled_after_s,
-                    install_signal_handlers=False,
-                    name="stack",
-                ),
-                name="worker",
-            )
-        )
+        tasks.append(asyncio.create_task(run_worker_for(settings, name="stack"), name="worker"))
     try:
         while not server.started:
             if tasks[0].done():

@@ -32,17 +32,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.state.services = services or await Services.start(settings)
         worker = None
         if owned and settings.worker_in_process:
-            from invekto.jobs import run_worker
+            from invekto.jobs import run_worker_for
 
-            worker = asyncio.create_task(
-                run_worker(
-                    concurrency=settings.worker_concurrency,
-                    heartbeat_s=settings.worker_heartbeat_s,
-                    stalled_after_s=settings.worker_stalled_after_s,
-                    install_signal_handlers=False,
-                    name="in-process",
-                )
-            )
+            worker = asyncio.create_task(run_worker_for(settings, name="in-process"))
         try:
             yield
         finally:

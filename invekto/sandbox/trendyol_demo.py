@@ -39,7 +39,7 @@ GMT3_OFFSET = timedelta(hours=3)
 
 
 @dataclass(frozen=True, slots=True)
-class _Customer:
+class DemoCustomer:
     customer_id: int
     first_name: str
     last_name: str
@@ -50,7 +50,7 @@ class _Customer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Line:
+class DemoLine:
     line_id: int
     product_name: str
     quantity: int
@@ -64,11 +64,11 @@ class _Line:
 
 
 @dataclass(frozen=True, slots=True)
-class _Order:
+class DemoOrder:
     package_id: int
     order_number: str
-    customer: _Customer
-    lines: tuple[_Line, ...]
+    customer: DemoCustomer
+    lines: tuple[DemoLine, ...]
     history: tuple[tuple[str, datetime], ...]
     """(status, when) from Created to the current status."""
     cargo_provider: str | None = None
@@ -78,23 +78,23 @@ class _Order:
 
 
 # fmt: off
-AYSE = _Customer(
+AYSE = DemoCustomer(
     99100001, "Ayşe", "Yılmaz", "05321112233", "İstanbul", "Kadıköy",
     "Caferağa Mah. Moda Cad. No:12 D:5",
 )
-MEHMET = _Customer(
+MEHMET = DemoCustomer(
     99100002, "Mehmet", "Demir", "+90 533 999 88 77", "Ankara", "Çankaya",
     "Kızılay Mah. Atatürk Blv. No:88 D:14",
 )
-ZEYNEP = _Customer(
+ZEYNEP = DemoCustomer(
     99100003, "Zeynep", "Kaya", "5301234567", "İzmir", "Karşıyaka",
     "Bostanlı Mah. Cemal Gürsel Cad. No:301 D:7",
 )
-CAN = _Customer(
+CAN = DemoCustomer(
     99100004, "Can", "Öztürk", "0542 765 43 21", "Bursa", "Nilüfer",
     "Ataevler Mah. İzmir Yolu Cad. No:45 D:2",
 )
-ELIF = _Customer(
+ELIF = DemoCustomer(
     99100005, "Elif", "Şahin", "0 (506) 111 22 44", "Antalya", "Muratpaşa",
     "Konyaaltı Cad. Lara Sok. No:9 D:3",
 )
@@ -112,69 +112,69 @@ def demo_packages(today: date | None = None) -> dict[str, list[dict[str, Any]]]:
 
     seller_id = DEMO_SHOP.trendyol_seller_id
     assert seller_id is not None
-    return {seller_id: [_package(order) for order in _orders(at)]}
+    return {seller_id: [package_json(order) for order in _orders(at)]}
 
 
-def _orders(at: Callable[..., datetime]) -> list[_Order]:
+def _orders(at: Callable[..., datetime]) -> list[DemoOrder]:
     """The demo orders; ``at(days_ago, hour, minute=0)`` is an Istanbul moment (<0: future)."""
     # fmt: off
     tomorrow_start, day_after_end = at(-1, 9), at(-2, 20)
     return [
-        _Order(
+        DemoOrder(
             3100000001, "10654400001", AYSE,
-            (_Line(5600000011, "Kadın Keten Gömlek Beyaz M", 1, "449.99", "KG-BYZ-M",
+            (DemoLine(5600000011, "Kadın Keten Gömlek Beyaz M", 1, "449.99", "KG-BYZ-M",
                    "8681234500011", 712340011, "M", "Beyaz"),),
             (("Created", at(3, 14, 20)), ("Picking", at(3, 16, 5)), ("Invoiced", at(2, 10, 30)),
              ("Shipped", at(2, 17, 45))),
             cargo_provider="Yurtiçi Kargo", tracking_number=7330029145197, trendyol_link=True,
             delivery_window=(tomorrow_start, day_after_end),
         ),
-        _Order(
+        DemoOrder(
             3100000002, "10654400002", AYSE,
-            (_Line(5600000021, "Erkek Spor Ayakkabı 42", 1, "1299.90", "ESA-SYH-42",
+            (DemoLine(5600000021, "Erkek Spor Ayakkabı 42", 1, "1299.90", "ESA-SYH-42",
                    "8681234500028", 712340021, "42", "Siyah", discount="130.00"),),
             (("Created", at(8, 11, 2)), ("Picking", at(8, 13, 40)), ("Invoiced", at(7, 9, 15)),
              ("Shipped", at(7, 18, 0)), ("Delivered", at(5, 13, 25))),
             cargo_provider="Aras Kargo", tracking_number=3480009876543,
             delivery_window=(at(6, 9), at(5, 20)),
         ),
-        _Order(
+        DemoOrder(
             3100000003, "10654400003", MEHMET,
-            (_Line(5600000031, "Bebek Tulumu 6-9 Ay", 2, "189.50", "BT-PMB-69",
+            (DemoLine(5600000031, "Bebek Tulumu 6-9 Ay", 2, "189.50", "BT-PMB-69",
                    "8681234500035", 712340031, "6-9 Ay", "Pembe"),),
             (("Created", at(0, 9, 12)),),
             cargo_provider="Yurtiçi Kargo", delivery_window=(at(-2, 9), at(-4, 20)),
         ),
-        _Order(
+        DemoOrder(
             3100000004, "10654400004", ZEYNEP,
-            (_Line(5600000041, "Çocuk Şişme Mont Lacivert 7-8 Yaş", 1, "899.00", "CSM-LCV-78",
+            (DemoLine(5600000041, "Çocuk Şişme Mont Lacivert 7-8 Yaş", 1, "899.00", "CSM-LCV-78",
                    "8681234500042", 712340041, "7-8 Yaş", "Lacivert"),),
             (("Created", at(4, 20, 10)), ("Picking", at(3, 9, 30)), ("Invoiced", at(3, 11, 0)),
              ("Shipped", at(3, 16, 20))),
             cargo_provider="Trendyol Express", tracking_number=7340012345678, trendyol_link=True,
             delivery_window=(at(0, 9), at(-1, 20)),
         ),
-        _Order(
+        DemoOrder(
             3100000005, "10654400005", ZEYNEP,
-            (_Line(5600000051, "Hakiki Deri Erkek Cüzdan Kahverengi", 1, "349.90", "HDC-KHV",
+            (DemoLine(5600000051, "Hakiki Deri Erkek Cüzdan Kahverengi", 1, "349.90", "HDC-KHV",
                    "8681234500059", 712340051, None, "Kahverengi"),),
             (("Created", at(2, 8, 45)), ("Picking", at(2, 10, 0)), ("Invoiced", at(1, 9, 40)),
              ("Shipped", at(1, 15, 10))),
             cargo_provider="Yurtiçi Kargo", tracking_number=7250098765432,
             delivery_window=(at(-1, 9), at(-3, 20)),
         ),
-        _Order(
+        DemoOrder(
             3100000006, "10654400006", CAN,
-            (_Line(5600000061, "Kablosuz Bluetooth Kulaklık Siyah", 1, "749.00", "KBK-SYH",
+            (DemoLine(5600000061, "Kablosuz Bluetooth Kulaklık Siyah", 1, "749.00", "KBK-SYH",
                    "8681234500066", 712340061, None, "Siyah"),),
             (("Created", at(6, 21, 30)), ("Cancelled", at(5, 10, 5))),
             cargo_provider="Aras Kargo",
         ),
-        _Order(
+        DemoOrder(
             3100000007, "10654400007", ELIF,
-            (_Line(5600000071, "Çiçekli Yazlık Elbise S", 1, "529.99", "CYE-CCK-S",
+            (DemoLine(5600000071, "Çiçekli Yazlık Elbise S", 1, "529.99", "CYE-CCK-S",
                    "8681234500073", 712340071, "S", "Çok Renkli"),
-             _Line(5600000072, "Hasır Kemer Bej", 1, "119.90", "HSK-BEJ",
+             DemoLine(5600000072, "Hasır Kemer Bej", 1, "119.90", "HSK-BEJ",
                    "8681234500080", 712340072, None, "Bej")),
             (("Created", at(25, 12, 0)), ("Picking", at(25, 15, 30)), ("Invoiced", at(24, 10, 0)),
              ("Shipped", at(24, 17, 30)), ("Delivered", at(21, 11, 50))),
@@ -199,7 +199,7 @@ def _money(value: float) -> float:
     return round(value, 2)
 
 
-def _line_json(line: _Line) -> dict[str, Any]:
+def _line_json(line: DemoLine) -> dict[str, Any]:
     unit, discount = float(line.unit_price), float(line.discount)
     return {
         "id": line.line_id,
@@ -221,7 +221,7 @@ def _line_json(line: _Line) -> dict[str, Any]:
     }
 
 
-def _address(customer: _Customer, address_id: int) -> dict[str, Any]:
+def _address(customer: DemoCustomer, address_id: int) -> dict[str, Any]:
     full = f"{customer.street} {customer.district}/{customer.city}"
     return {
         "id": address_id,
@@ -240,11 +240,11 @@ def _address(customer: _Customer, address_id: int) -> dict[str, Any]:
     }
 
 
-def _tracking_token(order: _Order) -> str:
+def _tracking_token(order: DemoOrder) -> str:
     return hashlib.sha256(f"invekto-demo-{order.package_id}".encode()).hexdigest()[:32]
 
 
-def _package(order: _Order) -> dict[str, Any]:
+def package_json(order: DemoOrder) -> dict[str, Any]:
     """One ``content[]`` item as the real orders endpoint returns it."""
     lines = [_line_json(line) for line in order.lines]
     gross = _money(sum(line["amount"] for line in lines))

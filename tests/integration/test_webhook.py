@@ -14,7 +14,8 @@ from invekto.channels.whatsapp.parse import (
 )
 from invekto.channels.whatsapp.signature import sign
 from invekto.sandbox.demo import AYSE_PHONE, DEMO_SHOP
-from invekto.storage.models import Customer, Message, WebhookEvent
+from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.storage.models import Conversation, Customer, Message, WebhookEvent
 from tests.integration.test_first_reply import wait_for
 from tests.support.chat import say
 
@@ -234,6 +235,7 @@ async def test_unknown_change_field_is_kept(stack, session):
 
 
 async def test_status_callbacks_move_forward_and_failed_hands_over(stack, session):
+    SANDBOX_GRAPH.status_callbacks = False  # this test plays Meta's callbacks itself
     await say(stack, "merhaba")
     reply = await session.scalar(select(Message).where(Message.direction == "out"))
     common = {
@@ -254,9 +256,16 @@ async def test_status_callbacks_move_forward_and_failed_hands_over(stack, sessio
             **common, status="failed", errors=[{"code": 131026, "title": "Message undeliverable"}]
         ),
     )
+    await post(stack, build_status_webhook(**common, status="read"))  # failed stays failed
     await session.refresh(reply)
     assert reply.status == "failed"
     assert reply.error["errors"][0]["code"] == 131026
+    conversation = await session.get(Conversation, reply.conversation_id)
+    await session.refresh(conversation)
+    assert (conversation.status, conversation.handoff_reason) == (
+        "waiting_human",
+        "send_failed:131026",
+    )
 
 
 async def test_a_new_customer_is_created_with_the_profile_name(stack, session):

@@ -217,7 +217,9 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
             codes = ",".join(str(e.get("code")) for e in status.errors) or "unknown"
             conversation.status = "waiting_human"
             conversation.handoff_reason = f"send_failed:{codes}"
-    elif STATUS_RANK.get(status.status, -1) > STATUS_RANK.get(message.status, -1):
+    elif message.status != "failed" and STATUS_RANK.get(status.status, -1) > STATUS_RANK.get(
+        message.status, -1
+    ):
         message.status = status.status
     else:
         return True
