@@ -13,13 +13,20 @@ from invekto.jobs import queue
 log = logging.getLogger(__name__)
 
 
+PROCESS_ATTEMPTS = 3
+
+
 @queue.task(
     name="invekto.tasks.process_inbound",
     pass_context=True,
-    retry=RetryStrategy(max_attempts=4, exponential_wait=2),
+    retry=RetryStrategy(max_attempts=PROCESS_ATTEMPTS, exponential_wait=1),
 )
 async def process_inbound(context: JobContext, message_id: str) -> None:
-    """Understand and answer one inbound message (lock: its conversation)."""
+    """Understand and answer one inbound message (lock: its conversation).
+
+    Retried on any error; when the last attempt fails too, a human takes the conversation and
+    the customer is told, so no message is left unanswered.
+    """
     from invekto.graphs.conversation.runner import hand_over_unprocessable
     from invekto.graphs.conversation.runner import process_inbound as run
     from invekto.services import current
@@ -30,7 +37,7 @@ async def process_inbound(context: JobContext, message_id: str) -> None:
     except Exception:
         attempts = context.job.attempts if context.job else 0
         log.exception("processing %s failed (attempt %s)", message_id, attempts + 1)
-        if attempts + 1 >= 4:
+        if attempts + 1 >= PROCESS_ATTEMPTS:
             await hand_over_unprocessable(services, uuid.UUID(message_id))
             return
         raise

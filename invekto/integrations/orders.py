@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,14 +162,10 @@ class OrderDirectory:
     async def for_phone(self, phone: str, *, days: int = 30) -> OrderLookup:
         stale = False
         for account in await self._accounts():
-            synced = account.last_synced_at
-            if synced is None or utcnow() - synced >= self._fresh:
-                try:
-                    await sync_account(
-                        self._services, account.id, days=self._services.settings.order_sync_days
-                    )
-                except TrendyolError:
-                    stale = True
+            try:
+                await self._refresh(account.id)
+            except TrendyolError:
+                stale = True
         since = utcnow() - dt.timedelta(days=days)
         rows = await self._cached(
             OrderCache.customer_phone == phone,
@@ -178,6 +174,22 @@ class OrderDirectory:
         if stale and not rows and not await self._ever_synced():
             raise MarketplaceUnavailable(phone)
         return OrderLookup(rows, stale=stale)
+
+    async def _refresh(self, account_id: uuid.UUID) -> None:
+        """Sync the account unless it is fresh. Concurrent callers wait for one sync (an
+        advisory lock per account) instead of all asking the marketplace at once."""
+        async with self._services.db.session() as session, session.begin():
+            await session.execute(
+                select(func.pg_advisory_xact_lock(func.hashtext(f"order-sync:{account_id}")))
+            )
+            synced = await session.scalar(
+                select(IntegrationAccount.last_synced_at).where(IntegrationAccount.id == account_id)
+            )
+            if synced is not None and utcnow() - synced < self._fresh:
+                return
+            await sync_account(
+                self._services, account_id, days=self._services.settings.order_sync_days
+            )
 
     async def _accounts(self) -> list[IntegrationAccount]:
         async with self._services.db.session() as session:

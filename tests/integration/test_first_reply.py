@@ -234,3 +234,23 @@ async def test_slow_marketplace_times_out_into_a_handoff(stack):
 
     assert turn["outcome"] == "handoff"
     assert "ulaşamıyorum" in turn["reply"]
+
+
+class BrokenUnderstander:
+    """Stands in for a model or service that is down."""
+
+    async def understand(self, text, *, tenant_slug, previous_language=None):
+        raise RuntimeError("understanding is down")
+
+
+async def test_processing_that_keeps_failing_ends_with_a_human(stack, session):
+    stack.services.understander = BrokenUnderstander()
+
+    turn = await say(stack, "kargom nerede")
+
+    assert turn["outcome"] == "handoff"
+    assert turn["reason"] == "processing_failed"
+    assert turn["reply"].startswith("Mesajınızı bir temsilcimize ilettim")
+    assert turn["reply_status"] in ("sent", "delivered", "read")
+    conversation = await session.scalar(select(Conversation))
+    assert conversation.status == "waiting_human"
