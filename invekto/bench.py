@@ -32,7 +32,7 @@ from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.sandbox.trendyol_demo import DemoCustomer, DemoLine, DemoOrder, package_json
 from invekto.security import CredentialBox
 from invekto.stack import Stack, running_stack
-from invekto.storage.models import AutoReplyLog, Channel, IntegrationAccount, Tenant
+from invekto.storage.models import AutoReplyLog, Channel, IntegrationAccount, Message, Tenant
 from invekto.storage.seed import DEMO_SETTINGS
 
 SCRIPT = ["merhaba", "kargom nerede", "ne zaman gelir", "teşekkürler", "görüşürüz"]
@@ -268,6 +268,17 @@ async def _run(
                 )
             ).all()
         )
+        reply = Message.__table__.alias("reply")
+        stages = (
+            await session.execute(
+                select(
+                    func.extract("epoch", AutoReplyLog.created_at - AutoReplyLog.inbound_at),
+                    func.extract("epoch", reply.c.sent_at - AutoReplyLog.created_at),
+                )
+                .join(reply, reply.c.id == AutoReplyLog.reply_message_id)
+                .where(AutoReplyLog.created_at >= started_at)
+            )
+        ).all()
         outcomes = dict(
             (
                 await session.execute(
@@ -302,6 +313,13 @@ async def _run(
     print(
         f"  webhook → reply at the Graph API, ms: p50 {percentile(e2e, 0.5):.0f}, "
         f"p95 {percentile(e2e, 0.95):.0f}"
+    )
+    until_decided = [float(a) * 1000 for a, _ in stages if a is not None]
+    until_sent = [float(b) * 1000 for _, b in stages if b is not None]
+    print(
+        f"    stored → decided p50 {percentile(until_decided, 0.5):.0f}, "
+        f"p95 {percentile(until_decided, 0.95):.0f}; decided → sent p50 "
+        f"{percentile(until_sent, 0.5):.0f}, p95 {percentile(until_sent, 0.95):.0f}"
     )
     for turn in range(turns):
         values = [ms for i, ms in latencies if i == turn]

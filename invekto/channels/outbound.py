@@ -6,9 +6,10 @@ import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import update
 
 from invekto.channels.whatsapp.client import OutsideCustomerServiceWindow, WhatsAppSendError
+from invekto.channels.whatsapp.ingest import apply_early_statuses
 from invekto.services import Services
 from invekto.storage.models import Channel, Conversation, Customer, Message, utcnow
 
@@ -22,71 +23,100 @@ class RetryableSendError(Exception):
 
 
 async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
-    """Send one queued message. Returns its final state; raises RetryableSendError to retry."""
+    """Send one queued message. Returns its final state; raises RetryableSendError to retry.
+
+    No lock is held while the Graph API is called: the message is first claimed
+    (``queued`` → ``sending``, committed), then sent, then recorded. A job that died after the
+    claim finds ``sending`` on its retry and sends again: for a customer-service reply a rare
+    duplicate is better than silence (the Cloud API has no idempotency key).
+    """
+    claimed = await _claim(services, message_id)
+    if claimed is None:
+        return "skipped"
+    message, customer, channel = claimed
+    template = (message.payload or {}).get("template")
+    window_open = bool(customer.last_inbound_at) and (
+        utcnow() - customer.last_inbound_at < CUSTOMER_SERVICE_WINDOW
+    )
+    if not window_open and not template:
+        await mark_failed(
+            services,
+            message_id,
+            {
+                "code": 131047,
+                "title": "outside_24h_window",
+                "detail": "no template for this message",
+            },
+        )
+        return "failed"
+    try:
+        async with services.whatsapp_client(channel) as client:
+            if window_open:
+                result = await client.send_text(to=customer.phone, body=message.text)
+            else:
+                result = await client.send_template(
+                    to=customer.phone,
+                    name=template["name"],
+                    language=template.get("language", "tr"),
+                    parameters=list(template.get("parameters", [])),
+                )
+    except WhatsAppSendError as exc:
+        if exc.retryable and not isinstance(exc, OutsideCustomerServiceWindow):
+            await _record(services, message_id, status="queued", error=_error(exc))
+            raise RetryableSendError(str(exc)) from exc
+        await mark_failed(services, message_id, _error(exc))
+        return "failed"
+    await _record(services, message_id, status="sent", wa_message_id=result.message_id)
+    return "sent"
+
+
+async def _claim(
+    services: Services, message_id: uuid.UUID
+) -> tuple[Message, Customer, Channel] | None:
     async with services.db.session() as session:
         message = await session.scalar(
-            select(Message).where(Message.id == message_id).with_for_update(skip_locked=True)
+            update(Message)
+            .where(Message.id == message_id, Message.status.in_(("queued", "sending")))
+            .values(status="sending", attempts=Message.attempts + 1)
+            .returning(Message)
         )
-        if message is None or message.status != "queued":
-            return "skipped"
+        if message is None:
+            return None
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
         customer = await session.get(Customer, conversation.customer_id)
         channel = await session.get(Channel, conversation.channel_id)
         assert customer is not None and channel is not None
-        message.attempts += 1
-        template = (message.payload or {}).get("template")
-        window_open = bool(customer.last_inbound_at) and (
-            utcnow() - customer.last_inbound_at < CUSTOMER_SERVICE_WINDOW
-        )
-        if not window_open and not template:
-            _fail(
-                message,
-                conversation,
-                {
-                    "code": 131047,
-                    "title": "outside_24h_window",
-                    "detail": "no template for this message",
-                },
-            )
-            await session.commit()
-            return "failed"
-        try:
-            async with services.whatsapp_client(channel) as client:
-                if window_open:
-                    result = await client.send_text(to=customer.phone, body=message.text)
-                else:
-                    result = await client.send_template(
-                        to=customer.phone,
-                        name=template["name"],
-                        language=template.get("language", "tr"),
-                        parameters=list(template.get("parameters", [])),
-                    )
-        except OutsideCustomerServiceWindow as exc:
-            _fail(message, conversation, _error(exc))
-            await session.commit()
-            return "failed"
-        except WhatsAppSendError as exc:
-            if exc.retryable:
-                message.error = _error(exc)
-                await session.commit()
-                raise RetryableSendError(str(exc)) from exc
-            _fail(message, conversation, _error(exc))
-            await session.commit()
-            return "failed"
-        message.wa_message_id = result.message_id
-        message.status = "sent"
-        message.sent_at = message.status_at = utcnow()
-        message.error = None
         await session.commit()
-        return "sent"
+        return message, customer, channel
+
+
+async def _record(
+    services: Services,
+    message_id: uuid.UUID,
+    *,
+    status: str,
+    wa_message_id: str | None = None,
+    error: dict | None = None,
+) -> None:
+    """Store the outcome of a send, then any status callbacks that raced ahead of it."""
+    async with services.db.session() as session:
+        message = await session.get(Message, message_id, with_for_update=True)
+        assert message is not None
+        message.status, message.error = status, error
+        if wa_message_id:
+            message.wa_message_id = wa_message_id
+            message.sent_at = message.status_at = utcnow()
+            await session.flush()
+            await apply_early_statuses(session, wa_message_id)
+        await session.commit()
 
 
 async def mark_failed(services: Services, message_id: uuid.UUID, error: dict) -> None:
     """Give up on a message: failed, and its conversation waits for a human."""
     async with services.db.session() as session:
-        message = await session.get(Message, message_id)
-        if message is None or message.status != "queued":
+        message = await session.get(Message, message_id, with_for_update=True)
+        if message is None or message.status not in ("queued", "sending"):
             return
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None

@@ -274,3 +274,26 @@ async def test_a_new_customer_is_created_with_the_profile_name(stack, session):
     customer = await session.scalar(select(Customer).where(Customer.phone == "905550001122"))
     assert customer.name == "Veli Can"
     assert customer.last_inbound_at is not None
+
+
+async def test_a_status_that_arrives_before_the_send_is_recorded_is_not_lost(stack, session):
+    from invekto.channels.outbound import _record
+
+    SANDBOX_GRAPH.status_callbacks = False
+    await say(stack, "merhaba")
+    reply = await session.scalar(select(Message).where(Message.direction == "out"))
+    early = build_status_webhook(
+        phone_number_id=DEMO_SHOP.phone_number_id,
+        display_phone_number=DEMO_SHOP.display_phone_number,
+        message_id="wamid.EARLY",
+        recipient=AYSE_PHONE,
+        status="delivered",
+    )
+
+    response = await post(stack, early)
+    await _record(stack.services, reply.id, status="sent", wa_message_id="wamid.EARLY")
+
+    assert response.status_code == 200
+    await session.refresh(reply)
+    assert (reply.wa_message_id, reply.status) == ("wamid.EARLY", "delivered")
+    assert await count(session, WebhookEvent, WebhookEvent.problem == "early_status") == 0

@@ -17,6 +17,7 @@ from invekto.storage.models import Channel, Conversation, Customer, Message, Web
 
 log = logging.getLogger(__name__)
 
+EARLY_STATUS = "early_status"
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
 
 
@@ -75,7 +76,13 @@ async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str)
         if await _apply_status(session, status):
             report.statuses += 1
         else:
+            # Meta can be faster than our own bookkeeping of the send: keep it for the sender.
             report.unknown_statuses += 1
+            session.add(
+                WebhookEvent(
+                    problem=EARLY_STATUS, detail=status.external_id, body=status.model_dump_json()
+                )
+            )
     for item in parsed.unknown:
         report.unknown += 1
         log.warning("unknown webhook item: %s", item.get("problem"))
@@ -225,3 +232,17 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
         return True
     message.status_at = status.timestamp
     return True
+
+
+async def apply_early_statuses(session: AsyncSession, wa_message_id: str) -> None:
+    """Apply the status callbacks that arrived before the send was recorded, then drop them."""
+    events = (
+        await session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.problem == EARLY_STATUS, WebhookEvent.detail == wa_message_id)
+            .order_by(WebhookEvent.created_at)
+        )
+    ).all()
+    for event in events:
+        await _apply_status(session, StatusUpdate.model_validate_json(event.body))
+        await session.delete(event)

@@ -72,7 +72,7 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # in: received | processing | processed | failed;
-    # out: suggested | queued | sent | delivered | read | failed | discarded
+    # out: suggested | queued | sending | sent | delivered | read | failed
     status: Mapped[str] = mapped_column(String(32))
     error: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     author: Mapped[str] = mapped_column(String(32), default="customer")  # customer | ai | agent
