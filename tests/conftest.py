@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.security import CredentialBox
-from invekto.stack import Stack, running_stack
+from invekto.stack import Stack, free_port, running_stack
 from invekto.storage.db import Database
 from invekto.storage.migrate import migrate_all
 from invekto.storage.seed import seed
@@ -79,12 +78,6 @@ def fresh_db_url(pg_url: str, template_url: str) -> Iterator[str]:
     yield _with_db(pg_url, name)
     with _admin(pg_url) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
