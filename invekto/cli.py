@@ -72,6 +72,11 @@ def serve(
     _logging()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = get_settings().model_copy(update=overrides)
+    if settings.embedded_db:  # the embedded default needs no separate `invekto migrate`
+        from invekto.storage.db import database_url
+        from invekto.storage.migrate import migrate_all
+
+        asyncio.run(migrate_all(database_url(settings)))
     base = settings.base_url
     lines = [
         "",
