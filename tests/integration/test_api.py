@@ -11,9 +11,16 @@ import pytest
 from sqlalchemy import func, select
 
 from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP
-from invekto.storage.models import AutoReplyLog, Conversation, IntegrationAccount, Message
+from invekto.storage.models import (
+    AutoReplyLog,
+    Conversation,
+    IntegrationAccount,
+    Message,
+    OrderCache,
+)
 from tests.conftest import TEST_SECRET
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 
 async def login(stack, email: str, password: str) -> httpx.Response:
@@ -190,3 +197,10 @@ async def test_trendyol_onboarding_test_and_connect(stack, session):
     assert connected.status_code == 201 and connected.json()["status"] == "connected"
     account = await session.scalar(select(IntegrationAccount))
     assert DEMO_SHOP.trendyol_api_secret not in account.credentials  # encrypted at rest
+
+    async def synced():  # connecting starts the first order sync as a job
+        numbers = set(await session.scalars(select(OrderCache.order_number)))
+        return numbers if "10654400003" in numbers else None
+
+    numbers = await wait_for(synced, timeout_s=20)
+    assert {"10654400001", "10654400002", "10654400003"} <= numbers

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-import time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -21,19 +20,10 @@ from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.storage.models import AutoReplyLog, Conversation, Customer, Message, Tenant
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 ZEYNEP_PHONE = "905301234567"  # two orders in transit in the Trendyol demo data
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-
-
-async def wait_for(predicate, timeout_s: float = 10.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def outbox_texts(phone: str, phone_number_id: str = DEMO_SHOP.phone_number_id) -> list[str]:

@@ -16,8 +16,8 @@ from invekto.channels.whatsapp.signature import sign
 from invekto.sandbox.demo import AYSE_PHONE, DEMO_SHOP
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.storage.models import Conversation, Customer, Message, WebhookEvent
-from tests.integration.test_first_reply import wait_for
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 
 async def post(

@@ -20,8 +20,8 @@ from invekto.security import CredentialBox
 from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant, User
 from invekto.storage.seed import seed
 from tests.conftest import TEST_SECRET
-from tests.integration.test_first_reply import wait_for
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "conversation_graph.mmd"
 

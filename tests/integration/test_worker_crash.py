@@ -18,8 +18,8 @@ from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.stack import running_stack
 from invekto.storage.models import AutoReplyLog, Message
 from tests.conftest import TEST_SECRET, make_settings
-from tests.integration.test_first_reply import wait_for
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
