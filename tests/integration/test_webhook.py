@@ -297,3 +297,10 @@ async def test_a_status_that_arrives_before_the_send_is_recorded_is_not_lost(sta
     await session.refresh(reply)
     assert (reply.wa_message_id, reply.status) == ("wamid.EARLY", "delivered")
     assert await count(session, WebhookEvent, WebhookEvent.problem == "early_status") == 0
+
+
+async def test_a_known_name_is_not_replaced_by_the_profile_name(stack, session):
+    await post(stack, text_payload("selam", name="Ayşecik"))
+
+    customer = await session.scalar(select(Customer).where(Customer.phone == AYSE_PHONE))
+    assert customer.name == "Ayşe Yılmaz"  # from the seed (in production: from an order)

@@ -158,16 +158,14 @@ async def _store_message(
 async def _customer(
     session: AsyncSession, tenant_id: uuid.UUID, message: InboundMessage
 ) -> uuid.UUID:
-    values: dict[str, Any] = {"last_inbound_at": message.timestamp}
-    if message.sender_name:
-        values["name"] = message.sender_name
+    """Create or update the customer; a name we already have beats the WhatsApp profile name."""
     statement = insert(Customer).values(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         phone=message.sender,
         name=message.sender_name or "",
         tags=[],
-        **{"last_inbound_at": message.timestamp},
+        last_inbound_at=message.timestamp,
     )
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "phone"],
@@ -175,7 +173,7 @@ async def _customer(
             "last_inbound_at": text(
                 "GREATEST(customers.last_inbound_at, excluded.last_inbound_at)"
             ),
-            **({"name": statement.excluded.name} if message.sender_name else {}),
+            "name": text("COALESCE(NULLIF(customers.name, ''), excluded.name)"),
         },
     ).returning(Customer.id)
     return (await session.execute(statement)).scalar_one()
