@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import case, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -208,27 +208,47 @@ async def _conversation(
 
 
 async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
-    """Move our outbound message forward (sent → delivered → read); failed records the error."""
+    """Move our outbound message forward (sent → delivered → read); failed records the error
+    and puts the conversation in front of a human. False when the message is not (yet) ours."""
+    if status.status == "failed":
+        return await _apply_failure(session, status)
+    rank = STATUS_RANK.get(status.status)
+    if rank is not None:
+        current = case(STATUS_RANK, value=Message.status, else_=-1)
+        moved = await session.scalar(
+            update(Message)
+            .where(
+                Message.wa_message_id == status.external_id,
+                Message.status != "failed",
+                current < rank,
+            )
+            .values(status=status.status, status_at=status.timestamp)
+            .returning(Message.id)
+        )
+        if moved is not None:
+            return True
+    # Out of order (e.g. "delivered" after "read"), or a status we do not track: no change.
+    known = await session.scalar(
+        select(Message.id).where(Message.wa_message_id == status.external_id)
+    )
+    if known is None:
+        log.info("status %s for unknown message %s", status.status, status.external_id)
+    return known is not None
+
+
+async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
     message = await session.scalar(
         select(Message).where(Message.wa_message_id == status.external_id).with_for_update()
     )
     if message is None:
-        log.info("status %s for unknown message %s", status.status, status.external_id)
         return False
-    if status.status == "failed":
-        message.status, message.error = "failed", {"errors": status.errors}
-        conversation = await session.get(Conversation, message.conversation_id)
-        if conversation is not None:
-            codes = ",".join(str(e.get("code")) for e in status.errors) or "unknown"
-            conversation.status = "waiting_human"
-            conversation.handoff_reason = f"send_failed:{codes}"
-    elif message.status != "failed" and STATUS_RANK.get(status.status, -1) > STATUS_RANK.get(
-        message.status, -1
-    ):
-        message.status = status.status
-    else:
-        return True
+    message.status, message.error = "failed", {"errors": status.errors}
     message.status_at = status.timestamp
+    conversation = await session.get(Conversation, message.conversation_id)
+    if conversation is not None:
+        codes = ",".join(str(e.get("code")) for e in status.errors) or "unknown"
+        conversation.status = "waiting_human"
+        conversation.handoff_reason = f"send_failed:{codes}"
     return True
 
 
