@@ -82,7 +82,7 @@ def serve(
         "",
         "Invekto is running:",
         f"  API docs            {base}/docs",
-        f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox else None,
+        f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox_on else None,
         f"  WhatsApp webhook    {base}/webhooks/whatsapp",
         f"  In-process worker   {'on' if settings.worker_in_process else 'off'}",
         "  Demo logins (POST /api/auth/login):",

@@ -64,7 +64,6 @@ class Settings(BaseSettings):
     trendyol_max_attempts: int = 3
     trendyol_backoff_s: float = 0.5
     order_sync_days: int = 30
-    order_sync_interval_minutes: int = 10
     order_cache_fresh_minutes: int = 10
 
     # --- jobs ----------------------------------------------------------------------------------
@@ -77,7 +76,9 @@ class Settings(BaseSettings):
     worker_stalled_after_s: float = 20.0
 
     # --- sandbox -------------------------------------------------------------------------------
-    sandbox: bool = Field(default=True, description="Serve the /sandbox/ stand-ins")
+    sandbox: bool | None = Field(
+        default=None, description="Serve the /sandbox/ stand-ins. Default: on unless production."
+    )
     sandbox_status_callback_delay_s: float = 0.3
 
     @field_validator("database_url")
@@ -106,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def embedded_db(self) -> bool:
         return self.database_url is None
+
+    @property
+    def sandbox_on(self) -> bool:
+        return self.env != "production" if self.sandbox is None else self.sandbox
 
     @property
     def worker_in_process(self) -> bool:

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     for module in (webhooks, auth, metrics, integrations, tenant):
         app.include_router(module.router)
-    if settings.sandbox:
+    if settings.sandbox_on:
         _mount_sandbox(app, settings)
 
     @app.get("/healthz", tags=["health"])
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/sandbox/simulator" if settings.sandbox else "/docs")
+        return RedirectResponse("/sandbox/simulator" if settings.sandbox_on else "/docs")
 
     return app
 

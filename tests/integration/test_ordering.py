@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 from sqlalchemy import select
 
-from invekto.sandbox.customer import post_customer_text
-from invekto.sandbox.demo import AYSE_PHONE, DEMO_SHOP, MEHMET_PHONE
+from invekto.sandbox.demo import AYSE_PHONE, MEHMET_PHONE
 from invekto.simulate import turn_result
 from invekto.storage.models import AutoReplyLog, Message
+from tests.support.chat import post_text
 
 
 async def burst(stack, phone: str, texts: list[str]) -> list[str]:
     """Post the texts back to back without waiting for replies; returns the WhatsApp ids."""
-    ids = []
-    async with httpx.AsyncClient() as client:
-        for text in texts:
-            wa_id, response = await post_customer_text(
-                client,
-                base_url=stack.base_url,
-                app_secret=stack.settings.whatsapp_app_secret,
-                phone_number_id=DEMO_SHOP.phone_number_id,
-                display_phone_number=DEMO_SHOP.display_phone_number,
-                phone=phone,
-                text=text,
-            )
-            assert response.status_code == 200
-            ids.append(wa_id)
-    return ids
+    return [await post_text(stack, text, phone=phone) for text in texts]
 
 
 async def test_a_burst_is_processed_in_order_and_parallel_conversations_finish(stack, session):

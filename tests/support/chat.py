@@ -13,7 +13,7 @@ from invekto.simulate import turn_result
 from invekto.stack import Stack
 
 
-async def say(
+async def post_text(
     stack: Stack,
     text: str,
     *,
@@ -21,9 +21,8 @@ async def say(
     tenant: DemoTenant = DEMO_SHOP,
     name: str | None = None,
     timestamp: dt.datetime | None = None,
-    timeout_s: float = 30.0,
-) -> dict[str, Any]:
-    """Post one signed text webhook and wait for the turn's decision and reply."""
+) -> str:
+    """Post one signed text webhook (without waiting for the reply); returns its WhatsApp id."""
     async with httpx.AsyncClient(timeout=30) as client:
         wa_id, response = await post_customer_text(
             client,
@@ -37,6 +36,18 @@ async def say(
             timestamp=timestamp,
         )
     assert response.status_code == 200, response.text
+    return wa_id
+
+
+async def say(
+    stack: Stack,
+    text: str,
+    *,
+    timeout_s: float = 30.0,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Post one signed text webhook and wait for the turn's decision and reply."""
+    wa_id = await post_text(stack, text, **kwargs)
     result = await turn_result(stack.services, wa_id, timeout_s=timeout_s)
     result["wa_message_id"] = wa_id
     return result
