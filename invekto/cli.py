@@ -144,6 +144,44 @@ def simulate(
 
 
 @app.command()
+def understand(
+    text: Annotated[str | None, typer.Argument(help="The customer's message")] = None,
+    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo-shop",
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Read {"tenant", "text"} lines on stdin')
+    ] = False,
+) -> None:
+    """What the understanding layer makes of a text: one JSON object per message.
+
+    {"language", "intent", "confidence", "entities", "signals", "source"}
+    """
+    from invekto.nlu import RuleUnderstander
+
+    understander = RuleUnderstander()
+
+    async def one(slug: str, message: str) -> str:
+        result = await understander.understand(message, tenant_slug=slug)
+        return result.model_dump_json()
+
+    async def run() -> None:
+        if not jsonl:
+            if text is None:
+                raise typer.BadParameter("give a text, or --jsonl with lines on stdin")
+            typer.echo(await one(tenant, text))
+            return
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                typer.echo(await one(str(item.get("tenant", tenant)), str(item["text"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
+
+    asyncio.run(run())
+
+
+@app.command()
 def bench(
     conversations: Annotated[int, typer.Option(help="Conversations in all")] = 200,
     tenants: Annotated[int, typer.Option(help="Tenants they are spread over")] = 2,

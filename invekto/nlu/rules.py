@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from invekto.nlu.entities import extract
+from invekto.nlu.signals import detect
 from invekto.nlu.text import fold, has_arabic, words
 from invekto.nlu.types import Language, Understanding
 
@@ -192,6 +193,7 @@ class RuleUnderstander:
         language = detect_language(text, previous_language)
         intent, confidence = classify(text)
         entities = extract(text)
+        signals = detect(text, entities)
         if intent == "other" and (entities.order_numbers or entities.tracking_numbers):
             # A bare order number is a status question in a support chat.
             intent, confidence = "order_status", 0.7
@@ -200,6 +202,6 @@ class RuleUnderstander:
             intent=intent,
             confidence=confidence,
             entities=entities,
-            signals=[],
+            signals=signals,
             source="rules",
         )

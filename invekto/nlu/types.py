@@ -6,13 +6,22 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from invekto.nlu.dates import DateMention
+
 Language = Literal["tr", "en", "ar"]
+ReturnReason = Literal["size", "colour", "quality", "damaged", "changed_mind"]
 
 
 class Entities(BaseModel):
     order_numbers: list[str] = Field(default_factory=list)
     tracking_numbers: list[str] = Field(default_factory=list)
     phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    quantities: list[int] = Field(default_factory=list, description="'150 adet' → 150")
+    sizes: list[str] = Field(default_factory=list, description="'M', 'XL', '42'")
+    colors: list[str] = Field(default_factory=list, description="canonical Turkish name")
+    dates: list[DateMention] = Field(default_factory=list)
+    return_reason: ReturnReason | None = None
     ordinal: int | None = Field(default=None, description="'ikincisi', '2.' → 2 (1-based)")
 
 
