@@ -150,6 +150,9 @@ def understand(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='Read {"tenant", "text"} lines on stdin')
     ] = False,
+    heldout: Annotated[
+        bool, typer.Option("--heldout", help="Accuracy of the local model on held-out texts")
+    ] = False,
 ) -> None:
     """What the understanding layer makes of a text: one JSON object per message.
 
@@ -157,6 +160,13 @@ def understand(
     """
     from invekto.nlu import RuleUnderstander
 
+    if heldout:
+        from invekto.nlu.classifier import heldout_report
+        from invekto.nlu.local import LocalUnderstander
+
+        local = LocalUnderstander.load(get_settings().data_dir / "nlu")
+        typer.echo(json.dumps(heldout_report(local.model, local.embeddings)))
+        return
     understander = RuleUnderstander()
 
     async def one(slug: str, message: str) -> str:
