@@ -33,7 +33,8 @@ def test_heldout_accuracy_per_language(local):
 async def test_understands_typical_messages(local):
     for text, intent in [
         ("kargom nerde kaldı ya", "order_status"),
-        ("iade etcem bedeni olmadı", "return_request"),
+        ("iade etmek istiyorum", "return_request"),
+        ("şirketimize 150 adet lazım faturalı", "bulk_order"),
         ("yarın randevu var mı", "book_appointment"),
     ]:
         result = await local.understand(text, tenant_slug="demo-shop")
