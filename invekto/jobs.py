@@ -48,42 +48,21 @@ async def enqueue_send(
 
 
 async def defer_in(
-    session: AsyncSession,
-    task_name: str,
-    args: dict[str, Any],
-    *,
-    lock: str | None = None,
-    queueing_lock: str | None = None,
-    queue_name: str = "default",
-    priority: int = 0,
-) -> int | None:
+    session: AsyncSession, task_name: str, args: dict[str, Any], *, lock: str | None = None
+) -> int:
     """Enqueue a job inside the caller's transaction: it exists exactly when the commit does.
 
-    Uses procrastinate's own ``procrastinate_defer_jobs_v1`` so the job is the same as one
-    deferred through the library. A queueing-lock clash (same job already waiting) is a no-op.
+    Uses procrastinate's own ``procrastinate_defer_jobs_v1``, so the job is the same as one
+    deferred through the library (and its insert trigger notifies the workers on commit).
     """
-    try:
-        async with session.begin_nested():
-            result = await session.execute(
-                text(
-                    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority,"
-                    " :lock, :queueing_lock, CAST(:args AS jsonb), NULL)"
-                    "::procrastinate_job_to_defer_v1]))"
-                ),
-                {
-                    "queue": queue_name,
-                    "task": task_name,
-                    "priority": priority,
-                    "lock": lock,
-                    "queueing_lock": queueing_lock,
-                    "args": json.dumps(args),
-                },
-            )
-            return result.scalar_one()
-    except Exception as exc:  # unique violation on the queueing lock
-        if queueing_lock and "procrastinate_jobs_queueing_lock_idx" in str(exc):
-            return None
-        raise
+    result = await session.execute(
+        text(
+            "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, :lock, NULL,"
+            " CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))"
+        ),
+        {"task": task_name, "lock": lock, "args": json.dumps(args)},
+    )
+    return result.scalar_one()
 
 
 def open_pool(url: str, *, max_size: int = 10) -> AsyncConnectionPool:

@@ -97,9 +97,6 @@ async def find_customer_orders(runtime: ToolRuntime) -> CustomerOrders:
     return CustomerOrders(orders=[order_view(r) for r in lookup.orders], stale=lookup.stale)
 
 
-READ_TOOLS = [get_order, find_customer_orders]
-
-
 def _item_text(line: dict) -> str:
     quantity = int(line.get("quantity") or 1)
     name = str(line.get("product_name") or "").strip()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from invekto.nlu import classifier
-from invekto.nlu.taxonomy import INTENTS, LANGUAGES, ExamplesError, _parse, load_examples
+from invekto.nlu.taxonomy import INTENTS, ExamplesError, _parse, load_examples
 from invekto.nlu.text import fold
 
 EVALS_INTENTS = {
@@ -103,7 +103,3 @@ def test_softmax_model_learns_the_classes():
     probabilities = model.probabilities(embeddings.encode(["a:1", "c:2"]))
     assert np.allclose(probabilities.sum(axis=1), 1.0)
     assert 0.5 <= model.temperature <= 5.0
-
-
-def test_languages_are_the_three_we_serve():
-    assert LANGUAGES == ("tr", "en", "ar")
