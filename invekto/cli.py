@@ -158,16 +158,17 @@ def understand(
 
     {"language", "intent", "confidence", "entities", "signals", "source"}
     """
-    from invekto.nlu import RuleUnderstander
+    from invekto.services import load_understander
 
+    settings = get_settings()
     if heldout:
         from invekto.nlu.classifier import heldout_report
-        from invekto.nlu.local import LocalUnderstander
+        from invekto.nlu.local import shared_local
 
-        local = LocalUnderstander.load(get_settings().data_dir / "nlu")
+        local = shared_local(settings.nlu_dir)
         typer.echo(json.dumps(heldout_report(local.model, local.embeddings)))
         return
-    understander = RuleUnderstander()
+    understander = load_understander(settings)
 
     async def one(slug: str, message: str) -> str:
         result = await understander.understand(message, tenant_slug=slug)

@@ -66,6 +66,36 @@ class Settings(BaseSettings):
     order_sync_days: int = 30
     order_cache_fresh_minutes: int = 10
 
+    # --- understanding -------------------------------------------------------------------------
+    nlu_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the trained intent model is cached; default data_dir/nlu. Retrained "
+        "automatically when the shipped examples change.",
+    )
+    llm_model: str | None = Field(
+        default=None,
+        description="Chat model for messages the local model is unsure of (e.g. gpt-4o-mini). "
+        "Unset: no LLM, the local model decides alone.",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Any OpenAI-compatible endpoint; unset: api.openai.com"
+    )
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 8.0
+    llm_below_confidence: float = Field(
+        default=0.6, description="Ask the LLM when the local model's confidence is below this"
+    )
+
+    # --- outbound e-mail (lead alerts) ---------------------------------------------------------
+    smtp_host: str | None = Field(default=None, description="Unset: e-mail alerts are not sent")
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "Invekto <alerts@invekto.local>"
+    smtp_timeout_s: float = 10.0
+    alert_timeout_s: float = 10.0
+
     # --- jobs ----------------------------------------------------------------------------------
     run_worker: bool | None = Field(
         default=None,
@@ -103,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def trendyol_base(self) -> str:
         return (self.trendyol_base_url or f"{self.base_url}/sandbox/trendyol").rstrip("/")
+
+    @property
+    def nlu_dir(self) -> Path:
+        return self.nlu_cache_dir or self.data_dir / "nlu"
 
     @property
     def embedded_db(self) -> bool:

@@ -6,6 +6,7 @@ Tasks reach it through ``current()``; the API through ``request.app.state.servic
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from invekto.config import Settings
 from invekto.graphs.checkpoint import checkpoint_pool
 from invekto.integrations.trendyol import TrendyolClient
 from invekto.jobs import bind_queue, open_pool, queue
-from invekto.nlu import RuleUnderstander, Understander
+from invekto.nlu import Understander
 from invekto.security import CredentialBox
 from invekto.storage.db import Database, database_url
 from invekto.storage.models import Channel, IntegrationAccount
@@ -74,12 +75,13 @@ class Services:
         await job_pool.open()
         await graph_pool.open()
         await bind_queue(job_pool)
+        understander = await asyncio.to_thread(load_understander, settings)
         services = cls(
             settings=settings,
             db=Database.connect(settings, url),
             credentials=CredentialBox(settings.resolved_secret_key()),
             graph=build_graph(AsyncPostgresSaver(graph_pool)),  # type: ignore[arg-type]
-            understander=RuleUnderstander(),
+            understander=understander,
             _pools=[job_pool, graph_pool],
         )
         set_current(services)
@@ -121,6 +123,14 @@ class Services:
             backoff_s=self.settings.trendyol_backoff_s,
             transport=self.transport,
         )
+
+
+def load_understander(settings: Settings) -> Understander:
+    """The local model (trained on first use, then cached), behind the LLM when one is set."""
+    from invekto.nlu.llm import with_llm
+    from invekto.nlu.local import shared_local
+
+    return with_llm(shared_local(settings.nlu_dir), settings)
 
 
 def set_current(services: Services | None) -> None:

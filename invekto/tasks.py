@@ -8,6 +8,7 @@ import uuid
 from procrastinate import JobContext, RetryStrategy
 from sqlalchemy import select
 
+from invekto.integrations.alerts import AlertRetryStrategy
 from invekto.jobs import queue
 
 log = logging.getLogger(__name__)
@@ -105,3 +106,22 @@ async def _sync(account_id: str | None) -> None:
             await sync_account(services, one, days=services.settings.order_sync_days)
         except TrendyolError:
             continue  # recorded on the account; the next run tries again
+
+
+@queue.task(
+    name="invekto.tasks.deliver_lead_alert",
+    pass_context=True,
+    retry=AlertRetryStrategy(),
+)
+async def deliver_lead_alert(context: JobContext, alert_id: str) -> None:
+    """Deliver one B2B lead alert (webhook or e-mail) to the tenant's sales contact.
+
+    Transient failures (5xx, 408, 429, timeouts, lost connections, SMTP 4xx) are retried with
+    doubling waits, ``alerts.MAX_ATTEMPTS`` runs in all; the last failure, or a permanent one,
+    leaves the alert ``failed`` with its reason. An alert already sent is skipped.
+    """
+    from invekto.integrations.alerts import deliver_alert
+    from invekto.services import current
+
+    attempt = (context.job.attempts if context.job else 0) + 1
+    await deliver_alert(current(), uuid.UUID(alert_id), attempt=attempt)

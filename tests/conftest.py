@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.sandbox.sales_inbox import SALES_INBOX
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.security import CredentialBox
 from invekto.stack import Stack, free_port, running_stack
@@ -23,6 +24,12 @@ from invekto.storage.migrate import migrate_all
 from invekto.storage.seed import seed
 
 TEST_SECRET = "test-secret-key-not-for-production"
+NLU_CACHE = Path(
+    os.environ.setdefault(
+        "INVEKTO_NLU_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "nlu")
+    )
+)
+"""One trained intent model for every test and run (retrained only when the examples change)."""
 TEMPLATE = "invekto_template"
 _counter = itertools.count()
 
@@ -96,6 +103,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "whatsapp_timeout_s": 2.0,
         "sandbox_status_callback_delay_s": 0.05,
         "db_pool_size": 4,
+        "nlu_cache_dir": NLU_CACHE,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -105,9 +113,11 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 def reset_sandboxes() -> Iterator[None]:
     SANDBOX_GRAPH.reset()
     SANDBOX_TRENDYOL.reset()
+    SALES_INBOX.reset()
     yield
     SANDBOX_GRAPH.reset()
     SANDBOX_TRENDYOL.reset()
+    SALES_INBOX.reset()
 
 
 @pytest.fixture

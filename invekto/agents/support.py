@@ -1,28 +1,25 @@
-"""Support agent: "kargom nerede?" — finds the customer's order and answers with its status.
+"""Support agent: order status and delivery time, cancel, invoice, address change, stock and
+product questions, and the tenant's shipping, payment and discount policies.
 
 Policy (deterministic, no model): an order number in the message wins; otherwise the orders of
-the phone the customer writes from. One open order → answer it; several → ask which; none open
-but some delivered → the latest; none at all → ask for the order number. Someone else's order
-number gets no details. A marketplace that is down → a holding reply and a human.
+the phone the customer writes from. One fitting order → act on it; several → ask which; none →
+ask for the order number (twice, then a human). Someone else's order number gets no details. A
+marketplace that is down → a holding reply and a human.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import warnings
 from typing import Any
 
-from langchain_core.tools import BaseTool
-from langgraph.prebuilt import ToolRuntime
 from langgraph.runtime import Runtime
 
+from invekto.agents.base import AgentTurn
 from invekto.agents.formatting import date_range_text, day_text, local_date
 from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState, ToolCallRecord
+from invekto.graphs.conversation.state import ConversationState
 from invekto.nlu.text import fold
-from invekto.prompts import render, template
 from invekto.storage.models import utcnow
 from invekto.tools.orders import (
     CustomerOrders,
@@ -31,74 +28,62 @@ from invekto.tools.orders import (
     find_customer_orders,
     get_order,
 )
+from invekto.tools.requests import (
+    NOT_SHIPPED,
+    RequestResult,
+    request_address_change,
+    request_cancellation,
+    request_invoice,
+)
+from invekto.tools.stock import check_stock
 
 NAME = "support"
 MAX_ORDER_NUMBER_TRIES = 2
-
-
-class _Turn:
-    """Collects what one support turn does: tool calls, the reply, the next flow."""
-
-    def __init__(self, state: ConversationState, runtime: Runtime[TurnContext]) -> None:
-        self.state = state
-        self.context = runtime.context
-        self.runtime = runtime
-        self.language = state.get("language", "tr")
-        self.tools: list[ToolCallRecord] = list(state.get("tools", []))
-
-    async def call(self, tool: BaseTool, **args: Any) -> Any:
-        tool_runtime = ToolRuntime(
-            state=self.state,
-            context=self.context,
-            config={},
-            stream_writer=lambda _: None,
-            tool_call_id=f"{tool.name}-{len(self.tools)}",
-            store=None,
-        )
-        with warnings.catch_warnings():
-            # ToolRuntime's generic context field makes pydantic warn while serialising it.
-            warnings.filterwarnings("ignore", "Pydantic serializer warnings", UserWarning)
-            result = await tool.ainvoke({**args, "runtime": tool_runtime})
-        self.tools.append(
-            ToolCallRecord(
-                name=tool.name, args=args, result=json.dumps(result.model_dump(mode="json"))[:2000]
-            )
-        )
-        return result
-
-    def text(self, key: str, **values: Any) -> str:
-        return render(key, self.language, self.context.tenant.settings, **values)
-
-    def done(
-        self, reply: str, *, flow: dict | None = None, handoff_reason: str | None = None
-    ) -> dict[str, Any]:
-        return {
-            "draft": reply,
-            "flow": flow,
-            "tools": self.tools,
-            "active_agent": NAME if flow else None,
-            "handoff_reason": handoff_reason,
-        }
+PURPOSE_OF_INTENT = {
+    "cancel_order": "cancel",
+    "invoice_request": "invoice",
+    "address_change": "address",
+}
+"""What the order is wanted for; everything else order-related is a status question."""
+PRODUCT_INTENTS = {"stock_question", "product_question", "price_question"}
+POLICY_INTENTS = {
+    "shipping_policy": "shipping_policy",
+    "discount_question": "discount_policy",
+    "payment_problem": "payment_policy",
+}
+_ADDRESS = re.compile(
+    r"\b(mah\w*|cad\w*|sok\w*|sk|bulvar\w*|no ?:? ?\d+|daire|apt\w*|street|st|"
+    r"avenue|road|apartment)\b"
+)
 
 
 async def support_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    turn = _Turn(state, runtime)
-    understanding = state.get("understanding", {})
-    numbers = understanding.get("entities", {}).get("order_numbers", [])
-    flow = state.get("flow") or {}
+    turn = AgentTurn(NAME, state, runtime)
+    flow = turn.flow
+    purpose = flow.get("purpose") or PURPOSE_OF_INTENT.get(turn.intent, "status")
+    numbers = turn.entities.get("order_numbers", [])
+    if flow.get("name") == "await_address":
+        return await _address_given(turn, flow)
     if numbers:
-        return await _answer_number(turn, numbers[0], flow)
+        return await _with_number(turn, numbers[0], purpose, flow)
     if flow.get("name") == "order_choice":
         return await _answer_choice(turn, flow)
     if flow.get("name") == "await_order_number":
         return _ask_number_again(turn, flow)
-    return await _answer_from_phone(turn)
+    if turn.intent in PRODUCT_INTENTS:
+        return await _stock(turn)
+    if turn.intent in POLICY_INTENTS:
+        return _policy(turn)
+    return await _from_phone(turn, purpose)
 
 
-async def _answer_number(turn: _Turn, number: str, flow: dict) -> dict[str, Any]:
+# --- finding the order ---------------------------------------------------------------------
+
+
+async def _with_number(turn: AgentTurn, number: str, purpose: str, flow: dict) -> dict[str, Any]:
     result: OrderResult = await turn.call(get_order, order_number=number)
     if result.reason == "ok":
-        return turn.done(_order_reply(turn, result.orders, stale=result.stale))
+        return await _act(turn, purpose, result.orders, stale=result.stale)
     if result.reason == "not_yours":
         return turn.done(turn.text("order_not_yours"))
     if result.reason == "unavailable":
@@ -110,37 +95,48 @@ async def _answer_number(turn: _Turn, number: str, flow: dict) -> dict[str, Any]
         )
     return turn.done(
         turn.text("order_not_found", order_number=number),
-        flow={"name": "await_order_number", "tries": tries},
+        flow={"name": "await_order_number", "purpose": purpose, "tries": tries},
     )
 
 
-async def _answer_from_phone(turn: _Turn) -> dict[str, Any]:
+def _fits(purpose: str, order: OrderView) -> bool:
+    if purpose in ("cancel", "address"):
+        return order.status in NOT_SHIPPED
+    if purpose == "invoice":
+        return True
+    return order.active
+
+
+async def _from_phone(turn: AgentTurn, purpose: str) -> dict[str, Any]:
     found: CustomerOrders = await turn.call(find_customer_orders)
     if found.unavailable:
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
     if not found.orders:
         return turn.done(
-            turn.text("ask_order_number"), flow={"name": "await_order_number", "tries": 0}
+            turn.text("ask_order_number"),
+            flow={"name": "await_order_number", "purpose": purpose, "tries": 0},
         )
-    active = [order for order in found.orders if order.active]
-    if len(active) > 1:
-        options = [order.order_number for order in active]
+    fitting = [order for order in found.orders if _fits(purpose, order)]
+    if purpose in ("cancel", "address") and not fitting:
+        fitting = [order for order in found.orders if order.active]
+    if len(fitting) > 1:
+        options = [order.order_number for order in fitting]
         lines = "\n".join(
             f"{i}) {o.order_number} – {', '.join(o.items)} ({_status_text(turn, o)})"
-            for i, o in enumerate(active, start=1)
+            for i, o in enumerate(fitting, start=1)
         )
         return turn.done(
             turn.text("which_order", options=lines),
-            flow={"name": "order_choice", "options": options, "tries": 0},
+            flow={"name": "order_choice", "purpose": purpose, "options": options, "tries": 0},
         )
-    chosen = active[0] if active else found.orders[0]
+    chosen = fitting[0] if fitting else found.orders[0]
     same_order = [o for o in found.orders if o.order_number == chosen.order_number]
-    return turn.done(_order_reply(turn, same_order, stale=found.stale))
+    return await _act(turn, purpose, same_order, stale=found.stale)
 
 
-async def _answer_choice(turn: _Turn, flow: dict) -> dict[str, Any]:
+async def _answer_choice(turn: AgentTurn, flow: dict) -> dict[str, Any]:
     options: list[str] = flow.get("options", [])
-    ordinal = turn.state.get("understanding", {}).get("entities", {}).get("ordinal")
+    ordinal = turn.entities.get("ordinal")
     picked: str | None = None
     if ordinal is not None and options:
         index = len(options) - 1 if ordinal == -1 else ordinal - 1
@@ -148,7 +144,7 @@ async def _answer_choice(turn: _Turn, flow: dict) -> dict[str, Any]:
     if picked is None:
         picked = await _match_by_product(turn, options)
     if picked is not None:
-        return await _answer_number(turn, picked, {})
+        return await _with_number(turn, picked, flow.get("purpose", "status"), flow)
     if int(flow.get("tries", 0)) + 1 >= MAX_ORDER_NUMBER_TRIES:
         return turn.done(turn.text("handoff"), handoff_reason="order_choice_unclear")
     lines = "\n".join(f"{i}) {number}" for i, number in enumerate(options, start=1))
@@ -158,9 +154,9 @@ async def _answer_choice(turn: _Turn, flow: dict) -> dict[str, Any]:
     )
 
 
-async def _match_by_product(turn: _Turn, options: list[str]) -> str | None:
+async def _match_by_product(turn: AgentTurn, options: list[str]) -> str | None:
     """'ayakkabı olan' → the option whose items mention ayakkabı (only one may match)."""
-    words = {w for w in re.findall(r"[a-z]{4,}", fold(turn.state["turn"]["text"]))}
+    words = {w for w in re.findall(r"[a-z]{4,}", fold(turn.text_in))}
     if not words:
         return None
     found: CustomerOrders = await turn.call(find_customer_orders)
@@ -173,14 +169,158 @@ async def _match_by_product(turn: _Turn, options: list[str]) -> str | None:
     return matches.pop() if len(matches) == 1 else None
 
 
-def _ask_number_again(turn: _Turn, flow: dict) -> dict[str, Any]:
+def _ask_number_again(turn: AgentTurn, flow: dict) -> dict[str, Any]:
     tries = int(flow.get("tries", 0)) + 1
     if tries >= MAX_ORDER_NUMBER_TRIES:
         return turn.done(turn.text("handoff"), handoff_reason="no_order_number")
     return turn.done(turn.text("ask_order_number"), flow={**flow, "tries": tries})
 
 
-def _order_reply(turn: _Turn, orders: list[OrderView], *, stale: bool) -> str:
+# --- acting on the order -------------------------------------------------------------------
+
+
+async def _act(
+    turn: AgentTurn, purpose: str, orders: list[OrderView], *, stale: bool
+) -> dict[str, Any]:
+    order = next((o for o in orders if o.active), orders[0])
+    if purpose == "cancel":
+        return _after_request(
+            turn, await turn.call(request_cancellation, order_number=order.order_number)
+        )
+    if purpose == "invoice":
+        emails = turn.entities.get("emails") or []
+        args: dict[str, Any] = {"order_number": order.order_number}
+        if emails:
+            args["email"] = emails[0]
+        return _after_request(turn, await turn.call(request_invoice, **args))
+    if purpose == "address":
+        address = _address_in(turn.text_in)
+        if order.status not in NOT_SHIPPED or address:
+            result = await turn.call(
+                request_address_change,
+                order_number=order.order_number,
+                new_address=address or "",
+            )
+            return _after_request(turn, result)
+        return turn.done(
+            turn.text("ask_new_address", order_number=order.order_number),
+            flow={"name": "await_address", "purpose": "address", "order": order.order_number},
+        )
+    return turn.done(_order_reply(turn, orders, stale=stale))
+
+
+async def _address_given(turn: AgentTurn, flow: dict) -> dict[str, Any]:
+    address = _address_in(turn.text_in) or turn.text_in.strip()
+    result = await turn.call(
+        request_address_change, order_number=flow["order"], new_address=address
+    )
+    return _after_request(turn, result)
+
+
+def _address_in(text: str) -> str | None:
+    """The message as the new address when it reads like one (Mah., Cad., Sok., No: ...)."""
+    return text.strip() if len(_ADDRESS.findall(fold(text))) >= 2 else None
+
+
+def _after_request(turn: AgentTurn, result: RequestResult) -> dict[str, Any]:
+    if result.reason == "not_yours":
+        return turn.done(turn.text("order_not_yours"))
+    if result.reason == "unavailable":
+        return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
+    if result.reason == "not_found" or result.order is None:
+        return turn.done(turn.text("ask_order_number"), handoff_reason="order_not_found")
+    kind = turn.tools[-1]["name"]
+    order = result.order
+    values = {
+        "order_number": order.order_number,
+        "items": ", ".join(order.items) or "-",
+        "status_text": _status_text(turn, order),
+        "cargo": order.cargo_provider or "-",
+        "tracking_number": order.tracking_number or "-",
+        "email": (turn.entities.get("emails") or [""])[0],
+        "return_days": _return_days(turn),
+    }
+    key = {
+        ("request_cancellation", "recorded"): f"cancel_recorded_{result.policy or 'review'}",
+        ("request_cancellation", "shipped"): "cancel_shipped",
+        ("request_cancellation", "delivered"): "cancel_delivered",
+        ("request_cancellation", "closed"): "order_closed",
+        ("request_invoice", "recorded"): "invoice_recorded_email"
+        if values["email"]
+        else "invoice_recorded",
+        ("request_address_change", "recorded"): "address_recorded",
+        ("request_address_change", "shipped"): "address_shipped",
+        ("request_address_change", "delivered"): "cancel_delivered",
+        ("request_address_change", "closed"): "order_closed",
+    }.get((kind, result.reason), "handoff")
+    handoff_reason = "needs_human" if key == "handoff" else None
+    return turn.done(turn.text(key, **values), handoff_reason=handoff_reason)
+
+
+def _return_days(turn: AgentTurn) -> int:
+    return int((turn.settings.get("policies") or {}).get("return_days", 15))
+
+
+# --- products and policies -----------------------------------------------------------------
+
+
+async def _stock(turn: AgentTurn) -> dict[str, Any]:
+    products = turn.entities.get("products") or []
+    query = products[0] if products else turn.text_in
+    sizes = turn.entities.get("sizes") or []
+    colors = turn.entities.get("colors") or []
+    args: dict[str, Any] = {"product": query}
+    if sizes:
+        args["size"] = sizes[0]
+    if colors:
+        args["color"] = colors[0]
+    result = await turn.call(check_stock, **args)
+    if result.reason == "unavailable":
+        return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
+    if result.reason != "ok" or not result.products:
+        return turn.done(turn.text("product_not_found"), handoff_reason="product_not_found")
+    wanted = [p for p in result.products if p.in_stock] or result.products
+    first = wanted[0]
+    variant = " ".join(v for v in (first.color, first.size) if v)
+    values = {
+        "title": first.title,
+        "variant": f" ({variant})" if variant else "",
+        "price": f"{first.sale_price} TL" if first.sale_price else "-",
+        "url": first.product_url or "",
+    }
+    if turn.intent == "price_question":
+        key = "product_price"
+    elif first.in_stock:
+        key = "stock_yes"
+    else:
+        other = sorted({v for p in result.products if p.in_stock for v in [p.size] if v})
+        values["others"] = ", ".join(other) or "-"
+        key = "stock_no"
+    reply = turn.text(key, **values)
+    if result.stale:
+        reply = f"{reply}\n{turn.text('order_stale_note')}"
+    return turn.done(reply)
+
+
+def _policy(turn: AgentTurn) -> dict[str, Any]:
+    policies = turn.settings.get("policies") or {}
+    values = {
+        "free_shipping_over": policies.get("free_shipping_over", "-"),
+        "carriers": ", ".join(policies.get("carriers", [])) or "-",
+        "dispatch_days": policies.get("dispatch_days", "1-2"),
+        "payment_methods": ", ".join(policies.get("payment_methods", [])) or "-",
+        "return_days": _return_days(turn),
+        "shop": turn.context.tenant.name,
+    }
+    key = POLICY_INTENTS[turn.intent]
+    reason = "payment_problem" if turn.intent == "payment_problem" else None
+    return turn.done(turn.text(key, **values), handoff_reason=reason)
+
+
+# --- order texts ---------------------------------------------------------------------------
+
+
+def _order_reply(turn: AgentTurn, orders: list[OrderView], *, stale: bool) -> str:
     order = next((o for o in orders if o.active), orders[0])
     tenant = turn.context.tenant
     now = utcnow()
@@ -203,7 +343,7 @@ def _order_reply(turn: _Turn, orders: list[OrderView], *, stale: bool) -> str:
     }
     if order.status in ("Shipped", "AtCollectionPoint") and order.tracking_number:
         key = "order_shipped" if order.tracking_link else "order_shipped_no_link"
-    elif order.status in ("Awaiting", "Created", "Picking", "Invoiced", "Repack", "UnPacked"):
+    elif order.status in NOT_SHIPPED:
         key = "order_preparing"
     elif order.status == "Delivered":
         key = "order_delivered"
@@ -213,12 +353,12 @@ def _order_reply(turn: _Turn, orders: list[OrderView], *, stale: bool) -> str:
     return f"{reply}\n{turn.text('order_stale_note')}" if stale else reply
 
 
-def _status_text(turn: _Turn, order: OrderView) -> str:
-    statuses = template("status", turn.language, turn.context.tenant.settings)
+def _status_text(turn: AgentTurn, order: OrderView) -> str:
+    statuses = turn.template("status")
     return str(statuses.get(order.status, order.status))
 
 
-def _delivered_on(turn: _Turn, order: OrderView, now: dt.datetime) -> str:
+def _delivered_on(turn: AgentTurn, order: OrderView, now: dt.datetime) -> str:
     if order.delivered_at is None:
         return "-"
     tenant = turn.context.tenant

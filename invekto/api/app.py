@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
 
 def _mount_sandbox(app: FastAPI, settings: Settings) -> None:
-    from invekto.sandbox import graph, simulator, trendyol
+    from invekto.sandbox import graph, sales_inbox, simulator, trendyol
 
     graph.SANDBOX_GRAPH.webhook_url = f"{settings.base_url}/webhooks/whatsapp"
     graph.SANDBOX_GRAPH.app_secret = settings.whatsapp_app_secret
@@ -76,3 +76,4 @@ def _mount_sandbox(app: FastAPI, settings: Settings) -> None:
     app.include_router(graph.router, prefix="/sandbox/graph")
     app.include_router(trendyol.router, prefix="/sandbox/trendyol")
     app.include_router(simulator.router)
+    app.include_router(sales_inbox.router, prefix="/sandbox/sales-inbox")

@@ -1,4 +1,5 @@
-"""Async client for the Trendyol seller (Partner) API: order packages, retries, typed errors."""
+"""Async client for the Trendyol seller (Partner) API: order packages, the product catalogue,
+retries, typed errors."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from invekto.integrations.phones import normalize_tr_phone
+from invekto.nlu.text import fold
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 MAX_RANGE = timedelta(days=14)
@@ -206,6 +208,93 @@ class _PackagePage(BaseModel):
     content: list[TrendyolPackage]
 
 
+class TrendyolImage(_TrendyolModel):
+    """One ``images[]`` item of a product."""
+
+    url: str
+
+
+class TrendyolAttribute(_TrendyolModel):
+    """One ``attributes[]`` / ``variantAttributes[]`` item (``attributeValue`` may be absent for
+    free-text attributes that only carry an id)."""
+
+    attribute_id: NumericId = None
+    attribute_name: str = ""
+    attribute_value_id: NumericId = None
+    attribute_value: str | None = None
+
+
+SIZE_ATTRIBUTE_NAMES = frozenset({"beden", "numara", "yas", "size"})
+"""Folded ``variantAttributes`` names that carry the size of a variant."""
+COLOR_ATTRIBUTE_NAMES = frozenset({"renk", "color", "colour"})
+
+
+class TrendyolProduct(_TrendyolModel):
+    """One ``content[]`` item of filterProducts: a sellable variant (one barcode).
+
+    Variants of one model share ``product_main_id``; the size is in ``variantAttributes``
+    ("Beden", "Numara", "Yaş" or "Size"), the colour in ``color`` or a "Renk" attribute.
+    """
+
+    id: NumericId = None
+    barcode: Annotated[str, BeforeValidator(_id_to_str)]
+    title: str = ""
+    product_main_id: NumericId = None
+    stock_code: NumericId = None
+    product_code: NumericId = None
+    brand: str | None = None
+    category_name: str | None = None
+    quantity: int = 0
+    list_price: Decimal | None = None
+    sale_price: Decimal | None = None
+    vat_rate: Decimal | None = None
+    approved: bool | None = None
+    on_sale: bool | None = None
+    archived: bool | None = None
+    color: str | None = None
+    product_url: str | None = None
+    images: list[TrendyolImage] = Field(default_factory=list)
+    attributes: list[TrendyolAttribute] = Field(default_factory=list)
+    variant_attributes: list[TrendyolAttribute] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_raw(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "raw" not in data:
+            return {**data, "raw": data}
+        return data
+
+    @property
+    def size(self) -> str | None:
+        """The variant's size ("M", "42", "7-8 Yaş"), or None for one-size products."""
+        return _attribute(self.variant_attributes, SIZE_ATTRIBUTE_NAMES)
+
+    @property
+    def colour(self) -> str | None:
+        """``color``, else a "Renk" variant attribute, else a "Renk" attribute."""
+        if self.color and self.color.strip():
+            return self.color.strip()
+        return _attribute(self.variant_attributes, COLOR_ATTRIBUTE_NAMES) or _attribute(
+            self.attributes, COLOR_ATTRIBUTE_NAMES
+        )
+
+
+def _attribute(attributes: list[TrendyolAttribute], names: frozenset[str]) -> str | None:
+    for attribute in attributes:
+        value = (attribute.attribute_value or "").strip()
+        if value and fold(attribute.attribute_name) in names:
+            return value
+    return None
+
+
+class _ProductPage(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, extra="ignore")
+
+    total_pages: int
+    content: list[TrendyolProduct]
+
+
 def carrier_tracking_url(provider_name: str | None, tracking_number: str | None) -> str | None:
     """The public tracking page of Yurtiçi or Aras Kargo (WIRE.md §6); None for other carriers."""
     if not provider_name or not tracking_number:
@@ -385,6 +474,61 @@ class TrendyolClient:
         except (ValueError, ValidationError) as error:  # JSONDecodeError is a ValueError
             raise TrendyolBadResponse(
                 f"unexpected orders response: {_excerpt(response)}",
+                status_code=response.status_code,
+            ) from error
+
+    @property
+    def _products_path(self) -> str:
+        return f"/integration/product/sellers/{quote(self.seller_id, safe='')}/products"
+
+    async def products(
+        self,
+        *,
+        barcode: str | None = None,
+        stock_code: str | None = None,
+        product_main_id: str | None = None,
+        approved: bool | None = None,
+        on_sale: bool | None = None,
+        page_size: int = 100,
+    ) -> list[TrendyolProduct]:
+        """The seller's catalogue (filterProducts), every page, one item per barcode, in
+        Trendyol's order. Filters left as None are not sent."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        params: dict[str, str | int] = {"size": page_size}
+        for key, value in (
+            ("barcode", barcode),
+            ("stockCode", stock_code),
+            ("productMainId", product_main_id),
+        ):
+            if value is not None:
+                params[key] = value
+        for key, flag in (("approved", approved), ("onSale", on_sale)):
+            if flag is not None:
+                params[key] = "true" if flag else "false"
+        products: dict[str, TrendyolProduct] = {}
+        page, total_pages = 0, 1
+        while page < total_pages:
+            result = await self._fetch_product_page({**params, "page": page})
+            if not result.content:
+                break
+            for product in result.content:
+                products.setdefault(product.barcode, product)
+            page, total_pages = page + 1, result.total_pages
+        return list(products.values())
+
+    async def product(self, barcode: str) -> TrendyolProduct | None:
+        """The variant with this barcode, or None when the seller has none."""
+        found = await self.products(barcode=barcode, page_size=1)
+        return next((p for p in found if p.barcode == barcode), None)
+
+    async def _fetch_product_page(self, params: dict[str, str | int]) -> _ProductPage:
+        response = await self._get(self._products_path, params=params)
+        try:
+            return _ProductPage.model_validate(response.json())
+        except (ValueError, ValidationError) as error:  # JSONDecodeError is a ValueError
+            raise TrendyolBadResponse(
+                f"unexpected products response: {_excerpt(response)}",
                 status_code=response.status_code,
             ) from error
 

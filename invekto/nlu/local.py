@@ -1,17 +1,53 @@
 """The local understander: e5 embeddings + the trained intent model, plus language detection,
-entities and signals. No network, no model download."""
+entities and signals. No network, no model download.
+
+The model decides the intent. A few high-precision keyword rules (``rules.classify``) back it
+up where a statistical model is the wrong tool:
+
+- "insanla konuşmak istiyorum" / "temsilci" is a hand-over request whatever else the message
+  says (a customer who asks for a person gets one at once);
+- a message that is only an order or tracking number is a status question;
+- when the model is unsure and a rule matched, the rule's intent is used.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
+import threading
 from pathlib import Path
+from typing import Any
 
 from invekto.nlu.classifier import IntentModel, load_or_train
 from invekto.nlu.embeddings import E5Embeddings
 from invekto.nlu.entities import extract
-from invekto.nlu.rules import detect_language
-from invekto.nlu.signals import detect
-from invekto.nlu.types import Understanding
+from invekto.nlu.rules import classify, detect_language
+from invekto.nlu.signals import DEFAULT_BULK_THRESHOLD, detect
+from invekto.nlu.text import fold, words
+from invekto.nlu.types import Entities, Understanding
+
+RULE_OVERRIDES_BELOW = 0.5
+"""A matched keyword rule wins when the model's confidence is below this."""
+RETURN_INTENTS = {"return_request", "exchange_request"}
+_RETURN_WORDS = re.compile(
+    r"\b(iade\w*|geri (gonder|yolla|ver)\w*|return\w*|refund\w*|degis\w*|exchange\w*|swap)"
+)
+
+
+def mask_identifiers(text: str, entities: Entities) -> str:
+    """What the embedding model sees: order, tracking and phone numbers removed, e-mail
+    addresses as "mail". Long digit strings only confuse a sentence model."""
+    for value in [*entities.order_numbers, *entities.tracking_numbers]:
+        text = text.replace(value, " ")
+    for email in entities.emails:
+        text = text.replace(email, "mail")
+    text = re.sub(r"\+?\d[\d\s()-]{8,}\d", " ", text)
+    return re.sub(r"\s+", " ", text).strip() or text
+
+
+def nlu_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The tenant's ``settings.nlu`` block (thresholds), with defaults."""
+    return dict((settings or {}).get("nlu") or {})
 
 
 class LocalUnderstander:
@@ -25,16 +61,60 @@ class LocalUnderstander:
         return cls(load_or_train(cache_dir, embeddings), embeddings)
 
     async def understand(
-        self, text: str, *, tenant_slug: str, previous_language: str | None = None
+        self,
+        text: str,
+        *,
+        tenant_slug: str,
+        previous_language: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> Understanding:
-        vectors = await asyncio.to_thread(self.embeddings.encode, [text])
-        intent, confidence = self.model.predict(vectors)[0]
+        masked = mask_identifiers(text, extract(text))
+        vectors = await asyncio.to_thread(self.embeddings.encode, [masked])
+        return self.combine(text, self.model.predict(vectors)[0], previous_language, settings)
+
+    def combine(
+        self,
+        text: str,
+        prediction: tuple[str, float],
+        previous_language: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Understanding:
+        intent, confidence = prediction
         entities = extract(text)
+        rule_intent, rule_confidence = classify(text)
+        if rule_intent == "human_request":
+            intent, confidence = rule_intent, max(confidence, rule_confidence)
+        elif rule_intent == intent:
+            confidence = max(confidence, rule_confidence)
+        elif rule_intent != "other" and confidence < RULE_OVERRIDES_BELOW:
+            intent, confidence = rule_intent, rule_confidence
+        if (entities.order_numbers or entities.tracking_numbers) and len(words(text)) <= 2:
+            intent, confidence = "order_status", max(confidence, 0.8)
+        said_return = _RETURN_WORDS.search(fold(text))
+        if entities.return_reason and said_return and intent not in RETURN_INTENTS:
+            # "elbiseyi iade edicem vazgeçtim": a reason plus the word itself is a return.
+            exchange = said_return.group(0).startswith(("degis", "exchange", "swap"))
+            intent = "exchange_request" if exchange else "return_request"
+            confidence = max(confidence, 0.7)
+        bulk_threshold = int(nlu_settings(settings).get("bulk_threshold", DEFAULT_BULK_THRESHOLD))
         return Understanding(
             language=detect_language(text, previous_language),
             intent=intent,
             confidence=round(confidence, 4),
             entities=entities,
-            signals=detect(text, entities),
+            signals=detect(text, entities, bulk_threshold=bulk_threshold),
             source="local",
         )
+
+
+_loaded: dict[Path, LocalUnderstander] = {}
+_loading = threading.Lock()
+
+
+def shared_local(cache_dir: Path) -> LocalUnderstander:
+    """One loaded model per process and cache directory (training, if needed, happens once)."""
+    key = cache_dir.resolve()
+    with _loading:
+        if key not in _loaded:
+            _loaded[key] = LocalUnderstander.load(key)
+        return _loaded[key]

@@ -7,6 +7,7 @@ the same ``Understander`` seam. Everything it does not recognise is ``other`` â†
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from invekto.nlu.entities import extract
 from invekto.nlu.signals import detect
@@ -188,7 +189,12 @@ class RuleUnderstander:
     """Understands the phase-1 intents with keyword rules (no model, no network)."""
 
     async def understand(
-        self, text: str, *, tenant_slug: str, previous_language: str | None = None
+        self,
+        text: str,
+        *,
+        tenant_slug: str,
+        previous_language: str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> Understanding:
         language = detect_language(text, previous_language)
         intent, confidence = classify(text)

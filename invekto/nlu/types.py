@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -38,5 +38,12 @@ class Understander(Protocol):
     """The seam the conversation graph calls; the full NLU replaces the rules behind it."""
 
     async def understand(
-        self, text: str, *, tenant_slug: str, previous_language: str | None = None
-    ) -> Understanding: ...
+        self,
+        text: str,
+        *,
+        tenant_slug: str,
+        previous_language: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> Understanding:
+        """``settings`` are the tenant's (``settings.nlu.bulk_threshold`` ...)."""
+        ...

@@ -52,6 +52,8 @@ DEMO_CLINIC = DemoTenant(
 )
 
 DEMO_TENANTS = (DEMO_SHOP, DEMO_CLINIC)
+SANDBOX_SALES_SECRET = "sandbox-sales-secret"
+"""demo-shop's ``sales.webhook_secret``: the sandbox sales inbox checks signatures with it."""
 
 AYSE_PHONE = "905321112233"
 MEHMET_PHONE = "905339998877"

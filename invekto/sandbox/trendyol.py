@@ -1,4 +1,5 @@
-"""Stand-in of the Trendyol seller API (orders endpoint) with demo data and fault injection."""
+"""Stand-in of the Trendyol seller API (orders and products endpoints) with demo data and fault
+injection."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from invekto.sandbox.demo import DEMO_SHOP
+from invekto.sandbox.trendyol_catalog import demo_products
 from invekto.sandbox.trendyol_demo import GMT3_OFFSET, demo_packages
 
 MAX_RANGE_MS = 14 * 24 * 3600 * 1000
 DEFAULT_RANGE_MS = 7 * 24 * 3600 * 1000
 MAX_PAGE_SIZE = 200
 _REQUIRED_PACKAGE_KEYS = ("id", "orderNumber", "status", "orderDate", "lastModifiedDate")
+_REQUIRED_PRODUCT_KEYS = ("barcode", "title", "productMainId", "stockCode", "quantity")
 
 
 # --- the in-memory store --------------------------------------------------------------------------
@@ -42,16 +45,18 @@ class Fault:
 
 
 class TrendyolSandbox:
-    """Sellers, their packages and pending faults. Thread-safe: tests poke it from outside."""
+    """Sellers, their packages and products, pending faults. Thread-safe: tests poke it from
+    outside."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sellers: dict[str, tuple[str, str]] | None = None
         self._packages: dict[str, list[dict[str, Any]]] = {}
+        self._products: dict[str, list[dict[str, Any]]] = {}
         self._faults: list[Fault] = []
 
     def reset(self) -> None:
-        """Back to the demo sellers and packages (dated from today), no faults."""
+        """Back to the demo sellers, packages (dated from today) and catalogue, no faults."""
         with self._lock:
             self._load_demo()
 
@@ -61,6 +66,7 @@ class TrendyolSandbox:
             assert self._sellers is not None
             self._sellers[seller_id] = (api_key, api_secret)
             self._packages.setdefault(seller_id, [])
+            self._products.setdefault(seller_id, [])
 
     def add_package(self, seller_id: str, package: dict[str, Any]) -> None:
         """Add (or replace, same ``id``) a package in the real JSON shape."""
@@ -73,6 +79,36 @@ class TrendyolSandbox:
             packages[:] = [p for p in packages if p["id"] != package["id"]]
             packages.append(copy.deepcopy(package))
 
+    def add_product(self, seller_id: str, product: dict[str, Any]) -> None:
+        """Add (or replace, same ``barcode``) a product in the real filterProducts JSON shape."""
+        missing = [key for key in _REQUIRED_PRODUCT_KEYS if key not in product]
+        if missing:
+            raise ValueError(f"product lacks {', '.join(missing)}")
+        with self._lock:
+            self._ensure_loaded()
+            products = self._products.setdefault(seller_id, [])
+            for index, existing in enumerate(products):
+                if existing["barcode"] == product["barcode"]:
+                    products[index] = copy.deepcopy(product)
+                    return
+            products.append(copy.deepcopy(product))
+
+    def update_product(self, seller_id: str, barcode: str, **changes: Any) -> None:
+        """Change fields of one product, e.g. ``update_product(s, b, quantity=0, onSale=False)``."""
+        with self._lock:
+            self._ensure_loaded()
+            for product in self._products.get(seller_id, []):
+                if product["barcode"] == barcode:
+                    product.update(copy.deepcopy(changes))
+                    return
+        raise KeyError(barcode)
+
+    def remove_product(self, seller_id: str, barcode: str) -> None:
+        with self._lock:
+            self._ensure_loaded()
+            products = self._products.get(seller_id, [])
+            products[:] = [p for p in products if p["barcode"] != barcode]
+
     def inject(
         self,
         seller_id: str | None = None,
@@ -82,7 +118,8 @@ class TrendyolSandbox:
         times: int = 1,
         body: str | None = None,
     ) -> None:
-        """The next ``times`` order requests (of ``seller_id``, or any) sleep, then answer
+        """The next ``times`` requests (orders or products; of ``seller_id``, or any) sleep, then
+        answer
         ``status`` and/or the raw ``body``; with neither, they proceed normally after the sleep."""
         with self._lock:
             self._faults.append(Fault(seller_id, status, delay_s, body, times))
@@ -109,6 +146,11 @@ class TrendyolSandbox:
             self._ensure_loaded()
             return copy.deepcopy(self._packages.get(seller_id, []))
 
+    def products(self, seller_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self._ensure_loaded()
+            return copy.deepcopy(self._products.get(seller_id, []))
+
     def _ensure_loaded(self) -> None:
         if self._sellers is None:
             self._load_demo()
@@ -119,6 +161,7 @@ class TrendyolSandbox:
         assert seller_id and api_key and api_secret
         self._sellers = {seller_id: (api_key, api_secret)}
         self._packages = demo_packages()
+        self._products = demo_products()
         self._faults = []
 
 
@@ -268,6 +311,48 @@ async def get_order_packages(
     return JSONResponse(_page_envelope(matches, page=page, size=min(size, MAX_PAGE_SIZE)))
 
 
+# --- the products endpoint (filterProducts) -------------------------------------------------------
+
+
+@router.get("/integration/product/sellers/{seller_id}/products")
+async def get_products(
+    seller_id: str,
+    request: Request,
+    approved: bool | None = None,
+    barcode: str | None = None,
+    stock_code: Annotated[str | None, Query(alias="stockCode")] = None,
+    product_main_id: Annotated[str | None, Query(alias="productMainId")] = None,
+    on_sale: Annotated[bool | None, Query(alias="onSale")] = None,
+    archived: bool | None = None,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1)] = 50,
+) -> Response:
+    """``GET /integration/product/sellers/{sellerId}/products``: the paged catalogue, one item
+    per barcode, in catalogue order."""
+    fault = SANDBOX_TRENDYOL.take_fault(seller_id)
+    if fault is not None:
+        await asyncio.sleep(fault.delay_s)
+        if fault.status is not None or fault.body is not None:
+            return _fault_response(fault)
+    denied = _access_denied(seller_id, request)
+    if denied is not None:
+        return denied
+    filters: list[tuple[str, object]] = [
+        ("approved", approved),
+        ("barcode", barcode),
+        ("stockCode", stock_code),
+        ("productMainId", product_main_id),
+        ("onSale", on_sale),
+        ("archived", archived),
+    ]
+    matches = [
+        p
+        for p in SANDBOX_TRENDYOL.products(seller_id)
+        if all(value is None or p.get(key) == value for key, value in filters)
+    ]
+    return JSONResponse(_page_envelope(matches, page=page, size=min(size, MAX_PAGE_SIZE)))
+
+
 def _page_envelope(items: list[dict[str, Any]], *, page: int, size: int) -> dict[str, Any]:
     """Trendyol's paging envelope around one page of ``items``."""
     return {
@@ -293,6 +378,11 @@ class FaultIn(BaseModel):
 class PackageIn(BaseModel):
     seller_id: str
     package: dict[str, Any]
+
+
+class ProductIn(BaseModel):
+    seller_id: str
+    product: dict[str, Any]
 
 
 class SellerIn(BaseModel):
@@ -323,6 +413,15 @@ async def control_inject(fault: FaultIn) -> dict[str, bool]:
 async def control_add_package(item: PackageIn) -> Response:
     try:
         SANDBOX_TRENDYOL.add_package(item.seller_id, item.package)
+    except ValueError as error:
+        return JSONResponse({"ok": False, "detail": str(error)}, status_code=422)
+    return JSONResponse({"ok": True})
+
+
+@router.post("/_control/products")
+async def control_add_product(item: ProductIn) -> Response:
+    try:
+        SANDBOX_TRENDYOL.add_product(item.seller_id, item.product)
     except ValueError as error:
         return JSONResponse({"ok": False, "detail": str(error)}, status_code=422)
     return JSONResponse({"ok": True})

@@ -7,17 +7,41 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.sandbox.demo import AYSE_PHONE, DEMO_TENANTS, MEHMET_PHONE, DemoTenant
+from invekto.sandbox.demo import (
+    AYSE_PHONE,
+    DEMO_TENANTS,
+    MEHMET_PHONE,
+    SANDBOX_SALES_SECRET,
+    DemoTenant,
+)
 from invekto.security import CredentialBox, hash_password, verify_password
 from invekto.storage.db import Database
 from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant, User
 
 log = logging.getLogger(__name__)
 
-DEMO_SETTINGS = {
+DEMO_SETTINGS: dict = {
     "automation": {"enabled": True, "cargo_questions": True, "small_talk": True},
-    "confidence_threshold": 0.5,
+    "nlu": {"suggest_below": 0.5, "clarify_below": 0.3, "bulk_threshold": 20},
+    "policies": {
+        "cancellation": "review",
+        "return_days": 15,
+        "dispatch_days": "1-2",
+        "free_shipping_over": 300,
+        "carriers": ["Trendyol Express", "Yurtiçi Kargo", "Aras Kargo"],
+        "payment_methods": ["kredi kartı", "banka kartı", "Trendyol Cüzdan"],
+    },
+    "discounts": {"max_percent": 15, "retention_percent": 10, "coupon_valid_days": 30},
+    "b2b": {"min_quantity": 20, "response_time": "1 iş günü"},
+    "sales": {
+        "name": "Satış Ekibi",
+        "email": "satis@demo-shop.test",
+        "webhook_url": "/sandbox/sales-inbox",
+        "webhook_secret": SANDBOX_SALES_SECRET,
+    },
 }
+"""Demo tenant settings. A relative ``sales.webhook_url`` means this app's own sandbox sales
+inbox (only while the sandbox is on), so alerts can be watched in ``make run``."""
 DEMO_CUSTOMERS = {"demo-shop": [(AYSE_PHONE, "Ayşe Yılmaz"), (MEHMET_PHONE, "Mehmet Demir")]}
 
 

@@ -70,7 +70,11 @@ def order_view(row: OrderCache) -> OrderView:
 @tool
 async def get_order(order_number: str, runtime: ToolRuntime) -> OrderResult:
     """Look up one of the customer's orders by its order number (status, cargo, tracking)."""
-    context: TurnContext = runtime.context
+    return await lookup_order(runtime.context, order_number)
+
+
+async def lookup_order(context: TurnContext, order_number: str) -> OrderResult:
+    """The order if it belongs to the customer's phone; ``not_yours`` with nothing else if not."""
     directory = OrderDirectory(context.services, context.tenant.id)
     try:
         lookup = await directory.by_number(order_number.strip())

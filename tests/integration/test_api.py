@@ -87,7 +87,7 @@ async def test_missing_forged_and_expired_tokens_are_refused(stack):
 
 async def test_metrics_summary_counts_the_decisions(stack, session):
     await say(stack, "kargom nerede")  # answered automatically
-    await say(stack, "iade etmek istiyorum")  # handed over
+    await say(stack, "bir yetkiliyle görüşmek istiyorum")  # handed over
     await say(stack, "Merhaba", phone="905339998877")  # answered automatically
     token = await token_for(stack)
 

@@ -139,9 +139,9 @@ async def test_greeting_and_thanks_are_answered_by_the_graph(stack):
     assert thanks["intent"] == "thanks"
 
 
-async def test_anything_else_goes_to_a_human_with_the_business_hours(stack, session):
+async def test_a_hand_over_after_hours_says_when_the_shop_opens(stack, session):
     evening = dt.datetime.now(ISTANBUL).replace(hour=22, minute=0, second=0, microsecond=0)
-    turn = await say(stack, "iade etmek istiyorum bedeni olmadı", timestamp=evening)
+    turn = await say(stack, "bir yetkiliyle görüşmek istiyorum lütfen", timestamp=evening)
 
     assert turn["outcome"] == "handoff"
     assert turn["agent"] == "none"

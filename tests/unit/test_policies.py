@@ -11,31 +11,11 @@ import pytest
 
 from invekto.agents.formatting import date_range_text
 from invekto.agents.hours import is_open, next_opening
-from invekto.graphs.conversation.routing import choose_route
 from invekto.prompts import render, template
 from invekto.security import CredentialBox, hash_password, issue_token, read_token, verify_password
 
 IST = ZoneInfo("Europe/Istanbul")
 HOURS = {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
-
-
-@pytest.mark.parametrize(
-    ("intent", "vertical", "flow", "entities", "route"),
-    [
-        ("order_status", "ecommerce", None, {}, "support"),
-        ("delivery_time", "ecommerce", None, {}, "support"),
-        ("greeting", "ecommerce", None, {}, "small_talk"),
-        ("other", "ecommerce", None, {}, "handoff"),
-        ("human_request", "ecommerce", {"name": "order_choice"}, {}, "handoff"),
-        ("other", "ecommerce", {"name": "order_choice"}, {"ordinal": 2}, "support"),
-        ("other", "ecommerce", {"name": "await_order_number"}, {"order_numbers": ["1"]}, "support"),
-        ("thanks", "ecommerce", {"name": "order_choice"}, {}, "small_talk"),
-        ("order_status", "clinic", None, {}, "handoff"),
-        ("greeting", "clinic", None, {}, "small_talk"),
-    ],
-)
-def test_routes(intent, vertical, flow, entities, route):
-    assert choose_route(intent=intent, vertical=vertical, flow=flow, entities=entities) == route
 
 
 def test_business_hours():

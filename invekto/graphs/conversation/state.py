@@ -25,7 +25,7 @@ class ToolCallRecord(TypedDict):
 
 class Decision(TypedDict):
     outcome: str  # auto_reply | suggestion | handoff
-    agent: str  # support | none | ...
+    agent: str  # support | returns | b2b | clinic | none
     reason: str | None
     reply: str | None
 
@@ -44,13 +44,19 @@ class ConversationState(TypedDict, total=False):
     active_agent: str | None
     """The agent whose flow is in progress (keeps the next turn), else None."""
     route: str
-    """Where ``route`` sent this turn: support | small_talk | handoff."""
+    """Where ``route`` sent this turn: an agent, small_talk, clarify or handoff."""
     agent: str
-    """The agent that handled this turn (``none`` for small talk and plain hand-overs)."""
+    """The agent that handled this turn (``none`` for small talk, clarifying questions and plain
+    hand-overs)."""
+    clarified: bool
+    """The previous turn was a clarifying question: if this one is unclear too, a human takes it."""
     tools: list[ToolCallRecord]
     """Tools called in this turn (reset by ``ingest``)."""
     draft: str | None
     """The reply an agent composed, before the decision."""
     handoff_reason: str | None
     """Set by an agent that wants a human."""
+    flow_answer: bool
+    """The agent understood this turn as the answer to its own question (an ordinal, a yes):
+    its reply does not depend on the intent model's confidence."""
     decision: Decision

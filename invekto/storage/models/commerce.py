@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from invekto.storage.models.base import Base, IdMixin, TenantMixin, tenant_table, utcnow
@@ -47,4 +56,34 @@ class OrderCache(IdMixin, TenantMixin, Base):
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-__all__ = ["OrderCache"]
+@tenant_table
+class ProductCache(IdMixin, TenantMixin, Base):
+    """One sellable variant (barcode) of the tenant's marketplace catalogue, with its stock."""
+
+    __tablename__ = "products_cache"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "provider", "barcode"),
+        Index("ix_products_cache_tenant_main", "tenant_id", "product_main_id"),
+    )
+    integration_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("integration_accounts.id", ondelete="CASCADE")
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    barcode: Mapped[str] = mapped_column(String(64))
+    stock_code: Mapped[str] = mapped_column(String(100), default="")
+    product_main_id: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    brand: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(200), default="")
+    color: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    size: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    quantity: Mapped[int] = mapped_column(default=0)
+    list_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    sale_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    on_sale: Mapped[bool] = mapped_column(Boolean, default=True)
+    product_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+__all__ = ["OrderCache", "ProductCache"]

@@ -34,11 +34,8 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
 
 async def handoff(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     intent = state.get("understanding", {}).get("intent", "other")
-    reason = state.get("handoff_reason") or (
-        "customer_asked_for_human"
-        if intent == "human_request"
-        else "clinic_agent_not_available"
-        if runtime.context.tenant.vertical == "clinic"
-        else f"unsupported_intent:{intent}"
-    )
+    reason = state.get("handoff_reason") or {
+        "human_request": "customer_asked_for_human",
+        "complaint": "complaint",
+    }.get(intent, f"unsupported_intent:{intent}")
     return {"handoff_reason": reason, "draft": None, "flow": None, "active_agent": None}

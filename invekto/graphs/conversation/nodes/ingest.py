@@ -17,4 +17,5 @@ async def ingest(state: ConversationState) -> dict[str, Any]:
         "tools": [],
         "draft": None,
         "handoff_reason": None,
+        "flow_answer": False,
     }

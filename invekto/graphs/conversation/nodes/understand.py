@@ -16,5 +16,6 @@ async def understand(state: ConversationState, runtime: Runtime[TurnContext]) ->
         state["turn"]["text"],
         tenant_slug=context.tenant.slug,
         previous_language=state.get("language"),
+        settings=context.tenant.settings,
     )
     return {"understanding": result.model_dump(mode="json"), "language": result.language}
