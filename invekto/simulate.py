@@ -47,6 +47,7 @@ async def turn_result(
                 "tools": [t["name"] for t in log.tools],
                 "language": log.language,
                 "confidence": log.confidence,
+                "understood_by": log.understood_by,
                 "reason": log.reason,
                 "reply_status": reply.status if reply else None,
                 "processing_ms": round(log.processing_ms, 1),

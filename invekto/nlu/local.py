@@ -7,7 +7,10 @@ up where a statistical model is the wrong tool:
 - "insanla konuşmak istiyorum" / "temsilci" is a hand-over request whatever else the message
   says (a customer who asks for a person gets one at once);
 - a message that is only an order or tracking number is a status question;
-- when the model is unsure and a rule matched, the rule's intent is used.
+- when the model is unsure and a rule matched, the rule's intent is used;
+- a return reason plus the word "iade"/"değişim" is a return or an exchange;
+- "bulk" is the tenant's call: a quantity below its ``nlu.bulk_threshold`` with no other bulk
+  word is a stock question, not a B2B lead.
 """
 
 from __future__ import annotations
@@ -97,12 +100,16 @@ class LocalUnderstander:
             intent = "exchange_request" if exchange else "return_request"
             confidence = max(confidence, 0.7)
         bulk_threshold = int(nlu_settings(settings).get("bulk_threshold", DEFAULT_BULK_THRESHOLD))
+        signals = detect(text, entities, bulk_threshold=bulk_threshold)
+        if intent == "bulk_order" and "bulk_order" not in signals and entities.quantities:
+            # "30 adet gömlek lazım" to a tenant whose bulk threshold is 200: a stock question.
+            intent = "stock_question"
         return Understanding(
             language=detect_language(text, previous_language),
             intent=intent,
             confidence=round(confidence, 4),
             entities=entities,
-            signals=detect(text, entities, bulk_threshold=bulk_threshold),
+            signals=signals,
             source="local",
         )
 

@@ -30,6 +30,8 @@ class AutoReplyLog(IdMixin, TimestampMixin, TenantMixin, Base):
     language: Mapped[str] = mapped_column(String(8), default="tr")
     intent: Mapped[str] = mapped_column(String(64))
     confidence: Mapped[float] = mapped_column(default=0.0)
+    understood_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """local | llm | rules: which layer gave the intent."""
     agent: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(32))  # auto_reply | suggestion | handoff
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

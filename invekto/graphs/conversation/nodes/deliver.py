@@ -65,6 +65,7 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
                 language=state.get("language", "tr"),
                 intent=understanding.get("intent", "other"),
                 confidence=float(understanding.get("confidence", 0.0)),
+                understood_by=understanding.get("source"),
                 agent=decision["agent"],
                 outcome=decision["outcome"],
                 reason=decision["reason"],
