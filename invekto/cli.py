@@ -84,6 +84,9 @@ def serve(
         f"  API docs            {base}/docs",
         f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox_on else None,
         f"  WhatsApp webhook    {base}/webhooks/whatsapp",
+        f"  Sales inbox         {base}/sandbox/sales-inbox  (B2B lead alerts)"
+        if settings.sandbox_on
+        else None,
         f"  In-process worker   {'on' if settings.worker_in_process else 'off'}",
         "  Demo logins (POST /api/auth/login):",
         *[f"    {t.slug:12} {t.owner_email} / {t.owner_password}" for t in DEMO_TENANTS],

@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from invekto.api.deps import ServicesDep, SystemSessionDep
 from invekto.sandbox.customer import post_customer_text
-from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant
+from invekto.storage.models import (
+    AutoReplyLog,
+    Channel,
+    Conversation,
+    Customer,
+    Message,
+    Tenant,
+)
 
 router = APIRouter(prefix="/sandbox/simulator", tags=["sandbox"])
 
@@ -26,11 +33,25 @@ class SimulatedText(BaseModel):
     timestamp: dt.datetime | None = None
 
 
+class TurnInfo(BaseModel):
+    """What Invekto made of an inbound message (shown under it in the simulator)."""
+
+    agent: str
+    intent: str
+    confidence: float
+    understood_by: str | None
+    outcome: str
+    reason: str | None
+    tools: list[str]
+    processing_ms: float
+
+
 class ChatLine(BaseModel):
     direction: str
     text: str
     status: str
     at: dt.datetime
+    turn: TurnInfo | None = None
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
@@ -84,9 +105,36 @@ async def messages(tenant: str, phone: str, session: SystemSessionDep) -> list[C
         .where(Tenant.slug == tenant, Customer.phone == phone)
         .order_by(Message.created_at)
     )
+    rows = list(rows)
+    logs = {
+        log.inbound_message_id: log
+        for log in await session.scalars(
+            select(AutoReplyLog).where(AutoReplyLog.inbound_message_id.in_([m.id for m in rows]))
+        )
+    }
     return [
-        ChatLine(direction=m.direction, text=m.text, status=m.status, at=m.created_at) for m in rows
+        ChatLine(
+            direction=m.direction,
+            text=m.text,
+            status=m.status,
+            at=m.created_at,
+            turn=_turn(logs[m.id]) if m.id in logs else None,
+        )
+        for m in rows
     ]
+
+
+def _turn(log: AutoReplyLog) -> TurnInfo:
+    return TurnInfo(
+        agent=log.agent,
+        intent=log.intent,
+        confidence=log.confidence,
+        understood_by=log.understood_by,
+        outcome=log.outcome,
+        reason=log.reason,
+        tools=[t["name"] for t in log.tools],
+        processing_ms=round(log.processing_ms, 1),
+    )
 
 
 async def _channel(session: SystemSessionDep, slug: str) -> Channel:

@@ -146,6 +146,14 @@ async def test_simulator_endpoints(stack):
     assert unknown.status_code == 404
     assert lines[0]["text"] == "kargom nerede"
     assert "7330029145197" in lines[-1]["text"]
+    turn = lines[0]["turn"]
+    assert (turn["agent"], turn["intent"], turn["outcome"]) == (
+        "support",
+        "order_status",
+        "auto_reply",
+    )
+    assert turn["tools"] == ["find_customer_orders"] and turn["understood_by"] == "local"
+    assert lines[-1]["turn"] is None
 
 
 async def test_seed_is_idempotent(stack, session):
