@@ -277,29 +277,35 @@ async def _stock(turn: AgentTurn) -> dict[str, Any]:
     result = await turn.call(check_stock, **args)
     if result.reason == "unavailable":
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
-    if result.reason != "ok" or not result.products:
+    if not result.products and not result.alternatives:
         return turn.done(turn.text("product_not_found"), handoff_reason="product_not_found")
-    wanted = [p for p in result.products if p.in_stock] or result.products
-    first = wanted[0]
-    variant = " ".join(v for v in (first.color, first.size) if v)
+    in_stock = [p for p in result.products if p.in_stock]
+    first = (in_stock or result.products or result.alternatives)[0]
+    asked = " ".join(str(v) for v in (args.get("color"), args.get("size")) if v)
     values = {
         "title": first.title,
-        "variant": f" ({variant})" if variant else "",
+        "variant": f" ({asked or _variant(first)})" if asked or _variant(first) else "",
         "price": f"{first.sale_price} TL" if first.sale_price else "-",
         "url": first.product_url or "",
     }
-    if turn.intent == "price_question":
+    if turn.intent == "price_question" and result.products:
+        values["variant"] = f" ({_variant(first)})" if _variant(first) else ""
         key = "product_price"
-    elif first.in_stock:
+    elif in_stock:
+        values["variant"] = f" ({_variant(first)})" if _variant(first) else ""
         key = "stock_yes"
     else:
-        other = sorted({v for p in result.products if p.in_stock for v in [p.size] if v})
-        values["others"] = ", ".join(other) or "-"
+        others = [_variant(p) for p in result.alternatives if p.in_stock]
+        values["others"] = ", ".join(dict.fromkeys(o for o in others if o)) or "-"
         key = "stock_no"
     reply = turn.text(key, **values)
     if result.stale:
         reply = f"{reply}\n{turn.text('order_stale_note')}"
     return turn.done(reply)
+
+
+def _variant(product: Any) -> str:
+    return " ".join(v for v in (product.color, product.size) if v)
 
 
 def _policy(turn: AgentTurn) -> dict[str, Any]:

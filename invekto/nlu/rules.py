@@ -14,51 +14,17 @@ from invekto.nlu.signals import detect
 from invekto.nlu.text import fold, has_arabic, words
 from invekto.nlu.types import Language, Understanding
 
-_EN_WORDS = {
-    "where",
-    "is",
-    "my",
-    "order",
-    "package",
-    "parcel",
-    "when",
-    "will",
-    "arrive",
-    "the",
-    "hello",
-    "hi",
-    "thanks",
-    "thank",
-    "you",
-    "please",
-    "status",
-    "track",
-    "tracking",
-    "delivery",
-    "what",
-    "can",
-    "i",
-    "it",
-    "how",
-    "long",
-    "shipped",
-    "human",
-    "agent",
-    "talk",
-    "to",
-    "a",
-    "hey",
-    "bye",
-    "goodbye",
-    "yet",
-    "still",
-    "has",
-    "been",
-    "did",
-    "not",
-    "get",
-    "receive",
-}
+_EN_WORDS = set(
+    """a about after again all am an and any are as at back be been before but buy by can cancel
+    change colour color could did do does dont don't for from get got has have hello help hey hi
+    how i i'm if in invoice is it its just know like long many me more much my need no not now of
+    off ok on one or order orders our out package parcel payment please price product refund
+    return send shipped shipping shoes shirt should size so some still stock thank thanks that the
+    them there they this to too track tracking two up us very want was we what when where which
+    who why will with would yes yet you your black white blue red green delivery delivered arrive
+    arrived wrong damaged broken item items address company wholesale bulk pieces pcs agent human
+    talk person bye goodbye receive received status available cheaper discount coupon""".split()
+)
 _TR_HINTS = {
     "siparis",
     "kargo",
@@ -160,6 +126,8 @@ def detect_language(text: str, previous: str | None = None) -> Language:
         return previous if previous in ("tr", "en", "ar") else "tr"  # type: ignore[return-value]
     if re.search(r"[çğıöşüÇĞİÖŞÜ]", text):
         return "tr"
+    if len(tokens) == 1 and previous in ("tr", "en"):
+        return previous  # type: ignore[return-value]  # "ok", "thx": keep the conversation's
     english = sum(token in _EN_WORDS for token in tokens)
     turkish = sum(token in _TR_HINTS or token.endswith(("im", "um", "miz")) for token in tokens)
     if english > turkish and english >= max(1, len(tokens) // 3):

@@ -91,6 +91,22 @@ async def test_stock_question_uses_the_stock_tool(stack):
     assert "Keten Gömlek" in turn["reply"] and "stokta" in turn["reply"]
 
 
+async def test_out_of_stock_variant_lists_what_is_in_stock(stack):
+    turn = await say(stack, "keten gömlek beyaz xl beden var mi", phone=NEW_PHONE)
+
+    assert turn["tools"] == ["check_stock"]
+    assert "stokta yok" in turn["reply"]
+    assert "Beyaz L" in turn["reply"] and "Siyah XL" in turn["reply"]
+    assert "Beyaz XL," not in turn["reply"]
+
+
+async def test_english_stock_question(stack):
+    turn = await say(stack, "do you have the black sports shoes in size 43?", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["language"]) == ("support", "en")
+    assert "Spor Ayakkabı" in turn["reply"] and "in stock" in turn["reply"]
+
+
 async def test_shipping_policy_from_the_tenant_settings(stack):
     turn = await say(
         stack, "kargo ücreti ne kadar, kaç günde kargoya veriyorsunuz", phone=NEW_PHONE

@@ -167,3 +167,9 @@ def test_yes_or_no(text, answer):
     from invekto.nlu.answers import yes_or_no
 
     assert yes_or_no(text) is answer
+
+
+def test_a_flow_is_left_for_small_talk_only_when_it_clearly_is_small_talk():
+    # "Yıldız Tekstil Ltd. Şti." read as a thank-you (0.55) is still the company name
+    assert route("thanks", confidence=0.55, flow=B2B_COLLECT, agent="b2b") == "b2b"
+    assert route("thanks", confidence=0.95, flow=B2B_COLLECT, agent="b2b") == "small_talk"

@@ -99,7 +99,9 @@ def choose_route(
         and active_agent in AGENTS
         and (
             short_answer is not None
-            or _continues(active_agent, intent, unsure or confidence < suggest_below, entities)
+            or _continues(
+                active_agent, intent, _unsure_in_flow(intent, confidence, suggest_below), entities
+            )
         )
     ):
         return active_agent  # type: ignore[return-value]
@@ -108,6 +110,19 @@ def choose_route(
     if unsure:
         return "handoff" if clarified else "clarify"
     return intent_route(intent)
+
+
+LEAVE_FLOW_FOR_SMALL_TALK = 0.8
+"""A flow's question ("firma adınız?") is left for small talk only when it clearly is small talk:
+a company name or a product word can look like a greeting or a thank-you to the model."""
+
+
+def _unsure_in_flow(intent: str, confidence: float, suggest_below: float) -> bool:
+    if intent == "other":
+        return True
+    if intent in SMALL_TALK:
+        return confidence < max(suggest_below, LEAVE_FLOW_FOR_SMALL_TALK)
+    return confidence < suggest_below
 
 
 def _continues(agent: str, intent: str, unsure: bool, entities: dict[str, Any]) -> bool:
