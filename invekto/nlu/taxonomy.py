@@ -1,5 +1,7 @@
-"""The intent taxonomy, in one place. Names in ``INTENTS`` are shared with other people's eval
-datasets (see shared/EVALS.md): add intents, never rename these."""
+"""The intent taxonomy: names and areas here, each intent's definition and examples in
+``examples/<intent>.yaml``, and what each covers and which agent answers it in
+``docs/intents.md``. Names in ``INTENTS`` are shared with other people's eval datasets (see
+shared/EVALS.md): add intents, never rename these."""
 
 from __future__ import annotations
 

@@ -39,3 +39,16 @@ def words(text: str) -> list[str]:
 
 def has_arabic(text: str) -> bool:
     return bool(_ARABIC.search(text))
+
+
+def fold_aligned(text: str) -> str:
+    """``fold`` one character at a time, keeping every character's position (spaces are not
+    collapsed and nothing is stripped), so a match in the result is a span of ``text``."""
+    out = []
+    for ch in text:
+        folded = ch.translate(_TR_FOLD).lower()
+        folded = "".join(
+            c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+        )
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)

@@ -23,6 +23,14 @@ class Entities(BaseModel):
     dates: list[DateMention] = Field(default_factory=list)
     return_reason: ReturnReason | None = None
     ordinal: int | None = Field(default=None, description="'ikincisi', '2.' → 2 (1-based)")
+    products: list[str] = Field(
+        default_factory=list,
+        description="product types named, canonical Turkish: 'gömleğin' → 'gömlek', "
+        "'sneakers' → 'spor ayakkabı'",
+    )
+    company: str | None = Field(
+        default=None, description="a company named, as written: 'ABC Tekstil Ltd. Şti.'"
+    )
 
 
 class Understanding(BaseModel):
@@ -45,5 +53,6 @@ class Understander(Protocol):
         previous_language: str | None = None,
         settings: dict[str, Any] | None = None,
     ) -> Understanding:
-        """``settings`` are the tenant's (``settings.nlu.bulk_threshold`` ...)."""
+        """``settings`` are the tenant's (``nlu.bulk_threshold`` ...) plus its ``vertical`` and
+        ``timezone`` (which intents are possible; how dates resolve)."""
         ...

@@ -12,7 +12,7 @@ from invekto.storage.models import Tenant
 from tests.support.chat import say
 from tests.support.scripted_llm import ScriptedChatModel, Sleep
 
-UNCLEAR = "şey hani o geçen aldığım şey"  # the local model cannot place it
+UNCLEAR = "şey hani o geçen şey"  # the local model cannot place it
 
 
 @pytest.fixture

@@ -43,7 +43,15 @@ SUPPORT_INTENTS = {
 RETURN_INTENTS = {"return_request", "exchange_request"}
 SMALL_TALK = {"greeting", "thanks", "goodbye"}
 TO_A_HUMAN = {"human_request", "complaint"}
-FLOW_ANSWERS = ("order_numbers", "tracking_numbers", "quantities", "sizes", "colors", "products")
+FLOW_ANSWERS = (
+    "order_numbers",
+    "tracking_numbers",
+    "quantities",
+    "sizes",
+    "colors",
+    "products",
+    "company",
+)
 """Entities that make a message an answer to the question a flow asked."""
 
 DEFAULT_SUGGEST_BELOW = 0.5

@@ -16,6 +16,10 @@ async def understand(state: ConversationState, runtime: Runtime[TurnContext]) ->
         state["turn"]["text"],
         tenant_slug=context.tenant.slug,
         previous_language=state.get("language"),
-        settings=context.tenant.settings,
+        settings={
+            **context.tenant.settings,
+            "vertical": context.tenant.vertical,
+            "timezone": context.tenant.timezone,
+        },
     )
     return {"understanding": result.model_dump(mode="json"), "language": result.language}

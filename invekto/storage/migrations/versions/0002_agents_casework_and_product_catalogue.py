@@ -311,9 +311,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_lead_alerts_lead", "lead_alerts", ["lead_id"], unique=False)
     op.create_index(op.f("ix_lead_alerts_tenant_id"), "lead_alerts", ["tenant_id"], unique=False)
-    op.add_column(
-        "auto_reply_log", sa.Column("understood_by", sa.String(length=16), nullable=True)
-    )
+    op.add_column("auto_reply_log", sa.Column("understood_by", sa.String(length=16), nullable=True))
     # ### end Alembic commands ###
     _enable_row_level_security()
 
