@@ -207,6 +207,7 @@ async def run_bench(
     data_dir = Path(tempfile.mkdtemp(prefix="invekto-bench-"))
     settings = Settings(
         data_dir=data_dir,
+        nlu_cache_dir=Settings().nlu_dir,  # the trained intent model is reused, not retrained
         port=0,
         secret_key=secrets.token_urlsafe(32),
         sandbox_status_callback_delay_s=0.05,
