@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -144,6 +145,35 @@ def simulate(
         )
     ):
         typer.echo(json.dumps(turn, ensure_ascii=False))
+
+
+@app.command(name="eval")
+def eval_(
+    dataset: Annotated[Path, typer.Option(help="A dataset file or a directory of them")],
+    report: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+) -> None:
+    """Play an eval dataset (shared/EVALS.md format) through the webhook in a fresh database
+    with the demo seed; print the totals (and write the full report)."""
+    from rich.progress import Progress
+
+    from invekto.evals.dataset import DatasetError, load
+    from invekto.evals.runner import as_json, run_dataset
+
+    try:
+        cases = load(dataset)
+    except DatasetError as exc:
+        typer.echo(f"invalid dataset: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _logging("ERROR")
+    with Progress(transient=True) as progress:
+        task = progress.add_task("eval", total=len(cases))
+        reports = asyncio.run(
+            run_dataset(cases, get_settings(), progress=lambda *_: progress.advance(task))
+        )
+    body = as_json(reports)
+    if report is not None:
+        report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+    typer.echo(json.dumps(body["totals"], ensure_ascii=False))
 
 
 @app.command()

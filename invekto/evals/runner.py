@@ -204,3 +204,40 @@ async def _close_conversations(stack: Stack, channel: Channel, phone: str) -> No
                 .values(status="closed")
             )
             await session.commit()
+
+
+async def run_dataset(
+    cases: list[Case], settings: Any, *, progress: Any = None
+) -> list[CaseReport]:
+    """Run ``cases`` in a fresh embedded database with the demo seed (a new temporary data
+    directory, so no earlier run or ``make run`` data leaks in); the trained intent model is
+    reused from ``settings.nlu_dir``."""
+    import secrets
+    import tempfile
+    from pathlib import Path
+
+    from invekto.config import Settings
+    from invekto.security import CredentialBox
+    from invekto.stack import running_stack
+    from invekto.storage.seed import seed
+
+    fresh = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix="invekto-eval-")),
+        nlu_cache_dir=settings.nlu_dir,
+        port=0,
+        secret_key=secrets.token_urlsafe(32),
+        env="test",
+        sandbox=True,
+        sandbox_status_callback_delay_s=0.05,
+        llm_model=settings.llm_model,
+        llm_base_url=settings.llm_base_url,
+        llm_api_key=settings.llm_api_key,
+    )
+    reports: list[CaseReport] = []
+    async with running_stack(fresh) as stack:
+        await seed(stack.services.db, CredentialBox(fresh.resolved_secret_key()))
+        for case in cases:
+            reports.append(await run_case(stack, case))
+            if progress is not None:
+                progress(case, reports[-1])
+    return reports

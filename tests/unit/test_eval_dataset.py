@@ -105,3 +105,17 @@ def test_files_and_directories(tmp_path):
         load(tmp_path / "bad.yml")
     with pytest.raises(DatasetError, match="cases: the file must have a list"):
         parse({"case": []}, source="x.yaml")
+
+
+def test_the_cli_refuses_a_malformed_dataset_with_exit_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from invekto.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('cases: [{id: x1, tenant: demo-shop, language: tr, turns: [{customer: ""}]}]')
+
+    result = CliRunner().invoke(app, ["eval", "--dataset", str(bad)])
+
+    assert result.exit_code == 2
+    assert "bad.yaml: case 'x1', turn 1: customer: required" in result.output
