@@ -151,6 +151,12 @@ def simulate(
 def eval_(
     dataset: Annotated[Path, typer.Option(help="A dataset file or a directory of them")],
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Exit 1 when a total misses its threshold")
+    ] = False,
+    gates: Annotated[
+        Path | None, typer.Option(help="Thresholds (default: the shipped ones)")
+    ] = None,
 ) -> None:
     """Play an eval dataset (shared/EVALS.md format) through the webhook in a fresh database
     with the demo seed; print the totals (and write the full report)."""
@@ -174,6 +180,14 @@ def eval_(
     if report is not None:
         report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
     typer.echo(json.dumps(body["totals"], ensure_ascii=False))
+    if gate:
+        from invekto.evals.gates import load_gates, missed
+
+        misses = missed(body["totals"], load_gates(gates))
+        for line in misses:
+            typer.echo(f"gate missed: {line}", err=True)
+        if misses:
+            raise typer.Exit(1)
 
 
 @app.command()

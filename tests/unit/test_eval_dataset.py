@@ -119,3 +119,19 @@ def test_the_cli_refuses_a_malformed_dataset_with_exit_2(tmp_path):
 
     assert result.exit_code == 2
     assert "bad.yaml: case 'x1', turn 1: customer: required" in result.output
+
+
+def test_gates_name_what_they_miss(tmp_path):
+    from invekto.evals.gates import load_gates, missed
+
+    shipped = load_gates()
+    assert shipped["routing_accuracy"] == {"min": 0.85}
+    custom = tmp_path / "gates.yaml"
+    custom.write_text("intent_accuracy: {min: 0.8}\nhandoff_rate: {max: 0.2}\npii: {min: 1}\n")
+
+    misses = missed({"intent_accuracy": 0.72, "handoff_rate": 0.5, "pii": None}, load_gates(custom))
+
+    assert misses == ["intent_accuracy 0.72 < min 0.8", "handoff_rate 0.5 > max 0.2"]
+    custom.write_text("intent_accuracy: 0.8\n")
+    with pytest.raises(ValueError, match="intent_accuracy: give min"):
+        load_gates(custom)
