@@ -13,7 +13,6 @@ from langgraph.runtime import Runtime
 
 from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.state import ConversationState, ToolCallRecord
-from invekto.nlu.answers import yes_or_no
 from invekto.prompts import render, template
 
 
@@ -24,7 +23,6 @@ class AgentTurn:
         self.name = name
         self.state = state
         self.context = runtime.context
-        self.runtime = runtime
         self.language = state.get("language", "tr")
         self.tools: list[ToolCallRecord] = list(state.get("tools", []))
         self.understanding: dict[str, Any] = state.get("understanding", {})
@@ -87,6 +85,3 @@ def _plain(value: Any) -> Any:
     return json.loads(
         json.dumps(value, default=lambda o: o.model_dump(mode="json"), ensure_ascii=False)
     )
-
-
-__all__ = ["AgentTurn", "yes_or_no"]

@@ -16,9 +16,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from invekto.agents.base import AgentTurn, yes_or_no
+from invekto.agents.base import AgentTurn
 from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.state import ConversationState
+from invekto.nlu.answers import yes_or_no
 from invekto.nlu.text import fold
 from invekto.tools.coupons import CouponResult, create_coupon
 from invekto.tools.orders import CustomerOrders, OrderResult, find_customer_orders, get_order

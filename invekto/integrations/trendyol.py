@@ -148,7 +148,20 @@ class TrendyolPackageHistory(_TrendyolModel):
     status: str
 
 
-class TrendyolPackage(_TrendyolModel):
+class _RawTrendyolModel(_TrendyolModel):
+    """A top-level Trendyol object that keeps the JSON it came from in ``raw``."""
+
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_raw(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "raw" not in data:
+            return {**data, "raw": data}
+        return data
+
+
+class TrendyolPackage(_RawTrendyolModel):
     """One shipment package (``content[]`` item) of the orders endpoint; ``raw`` keeps the JSON."""
 
     id: Annotated[str, BeforeValidator(_id_to_str)]
@@ -171,14 +184,6 @@ class TrendyolPackage(_TrendyolModel):
     invoice_address: TrendyolAddress | None = None
     lines: list[TrendyolLine] = Field(default_factory=list)
     package_histories: list[TrendyolPackageHistory] = Field(default_factory=list)
-    raw: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _keep_raw(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "raw" not in data:
-            return {**data, "raw": data}
-        return data
 
     @property
     def customer_phone(self) -> str | None:
@@ -229,7 +234,7 @@ SIZE_ATTRIBUTE_NAMES = frozenset({"beden", "numara", "yas", "size"})
 COLOR_ATTRIBUTE_NAMES = frozenset({"renk", "color", "colour"})
 
 
-class TrendyolProduct(_TrendyolModel):
+class TrendyolProduct(_RawTrendyolModel):
     """One ``content[]`` item of filterProducts: a sellable variant (one barcode).
 
     Variants of one model share ``product_main_id``; the size is in ``variantAttributes``
@@ -256,14 +261,6 @@ class TrendyolProduct(_TrendyolModel):
     images: list[TrendyolImage] = Field(default_factory=list)
     attributes: list[TrendyolAttribute] = Field(default_factory=list)
     variant_attributes: list[TrendyolAttribute] = Field(default_factory=list)
-    raw: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _keep_raw(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "raw" not in data:
-            return {**data, "raw": data}
-        return data
 
     @property
     def size(self) -> str | None:

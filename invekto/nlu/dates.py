@@ -12,7 +12,7 @@ import re
 
 from pydantic import BaseModel
 
-from invekto.nlu.text import fold
+from invekto.nlu.text import NUMBER_WORDS, fold
 
 WEEKDAYS = {
     "pazartesi": 0,
@@ -107,22 +107,7 @@ LATER_PARTS = {
     "tonight",
 }
 """Parts of the day after noon: "öğleden sonra 3'te" is 15:00."""
-COUNT_WORDS = {
-    "bir": 1,
-    "iki": 2,
-    "uc": 3,
-    "dort": 4,
-    "bes": 5,
-    "alti": 6,
-    "yedi": 7,
-    "on": 10,
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-}
+COUNT_WORDS = {word: n for word, n in NUMBER_WORDS.items() if n <= 10}
 
 _WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))

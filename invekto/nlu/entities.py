@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from invekto.integrations.phones import normalize_tr_phone
 from invekto.nlu.dates import extract_dates
-from invekto.nlu.text import fold, fold_aligned
+from invekto.nlu.text import NUMBER_WORDS, fold, fold_aligned
 from invekto.nlu.types import Entities, ReturnReason
 
 TRACKING_LENGTHS = (13, 20)
@@ -52,53 +52,7 @@ _QUANTITY = re.compile(
     r"(?<![\d.,])(?P<n>\d{1,3}(?:\.\d{3})+|\d{1,6})\s*'?(?:s?[ae]r\b)?\s*"  # 1.500 / 30'ar
     rf"(?P<unit>{_UNIT})|\bx\s*(?P<x>\d{{1,4}})\b"
 )
-_NUMBER_WORDS = {
-    "bir": 1,
-    "iki": 2,
-    "uc": 3,
-    "dort": 4,
-    "bes": 5,
-    "alti": 6,
-    "yedi": 7,
-    "sekiz": 8,
-    "dokuz": 9,
-    "on": 10,
-    "yirmi": 20,
-    "otuz": 30,
-    "kirk": 40,
-    "elli": 50,
-    "altmis": 60,
-    "yetmis": 70,
-    "seksen": 80,
-    "doksan": 90,
-    "yuz": 100,
-    "bin": 1000,
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-}
-_NUMBER_WORD = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _WORD_QUANTITY = re.compile(
     rf"\b(?P<words>(?:(?:{_NUMBER_WORD})\b[\s-]*(?:and\s+)?)+)(?P<unit>{_UNIT})"
 )
@@ -563,7 +517,7 @@ def _number_from_words(words: str) -> int | None:
     if not tokens or tokens == ["a"]:
         return None
     for token in tokens:
-        value = _NUMBER_WORDS.get(token)
+        value = NUMBER_WORDS.get(token)
         if value is None:
             return None
         if value == 1000:

@@ -32,7 +32,7 @@ from invekto.nlu.types import Understanding
 
 RULE_OVERRIDES_BELOW = 0.5
 """A matched keyword rule wins when the model's confidence is below this."""
-RETURN_INTENTS = {"return_request", "exchange_request"}
+RETURN_INTENTS = set(AREAS["returns"])
 _RETURN_WORDS = re.compile(
     r"\b(iade\w*|geri (gonder|yolla|ver)\w*|return\w*|refund\w*|degis\w*|exchange\w*|swap)"
 )

@@ -37,12 +37,21 @@ class RequestResult(BaseModel):
 
 
 async def _order_for_request(
-    context: TurnContext, order_number: str
+    context: TurnContext, order_number: str, *, before_shipping: bool = False
 ) -> tuple[RequestResult | None, OrderView | None]:
+    """The customer's order, or the result that refuses the request (not theirs, not found,
+    marketplace down; with ``before_shipping`` also closed, shipped or delivered)."""
     found = await lookup_order(context, order_number)
     if found.reason != "ok":
         return RequestResult(reason=found.reason), None  # type: ignore[arg-type]
     order = next((o for o in found.orders if o.active), found.orders[0])
+    if before_shipping:
+        if order.status in CLOSED:
+            return RequestResult(reason="closed", order=order), None
+        if order.status in ON_THE_WAY:
+            return RequestResult(reason="shipped", order=order), None
+        if order.status == "Delivered":
+            return RequestResult(reason="delivered", order=order), None
     return None, order
 
 
@@ -84,16 +93,10 @@ def cancellation_policy(settings: dict[str, Any]) -> str:
 async def request_cancellation(order_number: str, runtime: ToolRuntime) -> RequestResult:
     """Ask the seller to cancel one of the customer's orders that has not been shipped yet."""
     context: TurnContext = runtime.context
-    refused, order = await _order_for_request(context, order_number)
+    refused, order = await _order_for_request(context, order_number, before_shipping=True)
     if refused is not None:
         return refused
     assert order is not None
-    if order.status in CLOSED:
-        return RequestResult(reason="closed", order=order)
-    if order.status in ON_THE_WAY:
-        return RequestResult(reason="shipped", order=order)
-    if order.status == "Delivered":
-        return RequestResult(reason="delivered", order=order)
     policy = cancellation_policy(context.tenant.settings)
     await _record(context, "cancel", order.order_number, {"status": order.status, "policy": policy})
     return RequestResult(reason="recorded", order=order, policy=policy)
@@ -119,15 +122,9 @@ async def request_address_change(
 ) -> RequestResult:
     """Ask the seller to change the delivery address of an order that has not been shipped."""
     context: TurnContext = runtime.context
-    refused, order = await _order_for_request(context, order_number)
+    refused, order = await _order_for_request(context, order_number, before_shipping=True)
     if refused is not None:
         return refused
     assert order is not None
-    if order.status in CLOSED:
-        return RequestResult(reason="closed", order=order)
-    if order.status in ON_THE_WAY:
-        return RequestResult(reason="shipped", order=order)
-    if order.status == "Delivered":
-        return RequestResult(reason="delivered", order=order)
     await _record(context, "address_change", order.order_number, {"new_address": new_address})
     return RequestResult(reason="recorded", order=order)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from invekto.sandbox.demo import AYSE_PHONE, DEMO_CLINIC, MEHMET_PHONE
+from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.storage.models import (
     Coupon,
     Customer,
@@ -175,6 +176,27 @@ async def test_damaged_item_explains_the_marketplace_return_and_hands_over_on_re
     )
     [attempt] = await _rows(session, ReturnAttempt)
     assert (attempt.reason, attempt.deflected) == ("damaged", False)
+
+
+async def test_returning_someone_elses_order_reveals_nothing(stack, session):
+    turn = await say(stack, "10654400003 nolu siparişi iade etmek istiyorum")  # Mehmet's order
+
+    assert (turn["agent"], turn["tools"]) == ("returns", ["get_order"])
+    assert "eşleşmiyor" in turn["reply"] and "Bebek" not in turn["reply"]
+    assert await _rows(session, ReturnAttempt) == []
+
+
+async def test_a_return_with_the_marketplace_down_goes_to_a_human(stack, session):
+    SANDBOX_TRENDYOL.inject(status=503, times=50)
+
+    turn = await say(stack, "ayakkabıyı iade etmek istiyorum")
+
+    assert (turn["agent"], turn["outcome"], turn["reason"]) == (
+        "returns",
+        "handoff",
+        "marketplace_unavailable",
+    )
+    assert await _rows(session, ReturnAttempt) == []
 
 
 async def test_english_return_asks_the_reason_in_english(stack):

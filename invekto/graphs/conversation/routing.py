@@ -22,25 +22,14 @@ from langgraph.runtime import Runtime
 from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.state import ConversationState
 from invekto.nlu.answers import yes_or_no
+from invekto.nlu.taxonomy import AREAS
 
 Route = Literal["support", "returns", "b2b", "clinic", "small_talk", "clarify", "handoff"]
 ROUTES: list[Route] = ["support", "returns", "b2b", "clinic", "small_talk", "clarify", "handoff"]
 AGENTS = {"support", "returns", "b2b", "clinic"}
 
-SUPPORT_INTENTS = {
-    "order_status",
-    "delivery_time",
-    "cancel_order",
-    "address_change",
-    "invoice_request",
-    "stock_question",
-    "product_question",
-    "price_question",
-    "discount_question",
-    "shipping_policy",
-    "payment_problem",
-}
-RETURN_INTENTS = {"return_request", "exchange_request"}
+SUPPORT_INTENTS = set(AREAS["orders"] + AREAS["products"] + AREAS["policy_payment"])
+RETURN_INTENTS = set(AREAS["returns"])
 SMALL_TALK = {"greeting", "thanks", "goodbye"}
 TO_A_HUMAN = {"human_request", "complaint"}
 FLOW_ANSWERS = (
