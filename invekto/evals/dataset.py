@@ -34,7 +34,12 @@ TOOLS = (
     "alert_sales",
 )
 """Tool names a turn may expect (``invekto/tools/``)."""
-CASE_KEYS = {"id", "tenant", "language", "customer_phone", "tags", "turns"}
+CASE_KEYS = {"id", "tenant", "language", "customer_phone", "tags", "turns", "at"}
+"""``at`` is Invekto's one addition to the format: when the customer writes (see ``Clock``)."""
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_AT = "wed 11:00"
+"""Cases without ``at`` are written on a Wednesday at 11:00, inside the demo business hours."""
+_AT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):([0-5]\d)$")
 TURN_KEYS = {"customer", "expect"}
 EXPECT_KEYS = {
     "agent",
@@ -77,6 +82,8 @@ class Case:
     turns: tuple[Turn, ...]
     customer_phone: str | None = None
     tags: tuple[str, ...] = ()
+    at: str = DEFAULT_AT
+    """The tenant's local weekday and time of the first turn ("sun 22:30")."""
     source: str = ""
     """The file it came from (for reports)."""
 
@@ -152,6 +159,12 @@ def _case(raw: Any, *, where: str, source: str) -> Case:
                 f"{where}: customer_phone: {phone!r} must be 8–15 digits (E.164 without '+')"
             )
     tags = _strings(raw.get("tags", []), f"{where}: tags")
+    at = raw.get("at", DEFAULT_AT)
+    if not isinstance(at, str) or not _AT.match(at.strip().lower()):
+        raise DatasetError(
+            f"{where}: at: {at!r} must be a weekday and a time in the tenant's time zone, "
+            "like 'sun 22:30'"
+        )
     turns_raw = raw.get("turns")
     if not isinstance(turns_raw, list) or not turns_raw:
         raise DatasetError(f"{where}: turns: required, a non-empty list")
@@ -165,8 +178,16 @@ def _case(raw: Any, *, where: str, source: str) -> Case:
         turns=turns,
         customer_phone=phone,
         tags=tuple(tags),
+        at=at.strip().lower(),
         source=source,
     )
+
+
+def weekday_time(at: str) -> tuple[int, int, int]:
+    """``"sun 22:30"`` → (6, 22, 30): weekday (Monday 0), hour, minute."""
+    match = _AT.match(at)
+    assert match is not None, at
+    return WEEKDAYS.index(match[1]), int(match[2]), int(match[3])
 
 
 def _turn(raw: Any, where: str) -> Turn:

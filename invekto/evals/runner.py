@@ -7,15 +7,18 @@ after another, each waiting for the decision and the reply.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import statistics
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import select, update
 
-from invekto.evals.dataset import Case, Expect
+from invekto.evals.dataset import Case, Expect, weekday_time
 from invekto.nlu.rules import detect_language
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
@@ -24,7 +27,29 @@ from invekto.simulate import turn_result
 from invekto.stack import Stack
 from invekto.storage.models import Channel, Conversation, Customer, Tenant
 
-_fresh_numbers = itertools.count(1)
+TURN_GAP = dt.timedelta(seconds=30)
+"""Each turn is written this long after the one before it."""
+
+
+def case_start(at: str, timezone: str, now: dt.datetime) -> dt.datetime:
+    """The case's first turn: the next ``at`` ("sun 22:30", the tenant's local time) after
+    ``now``. Always in the next seven days, so WhatsApp's 24-hour window is open and the business
+    hours, "tomorrow" and the like come out the same on every run."""
+    weekday, hour, minute = weekday_time(at)
+    local = now.astimezone(ZoneInfo(timezone))
+    moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    moment += dt.timedelta(days=(weekday - local.weekday()) % 7)
+    if moment <= local:
+        moment += dt.timedelta(days=7)
+    return moment
+
+
+def fresh_numbers() -> Iterator[str]:
+    """Customer numbers for cases that give none: the same sequence on every run."""
+    return (f"90599{n:07d}" for n in itertools.count(1))
+
+
+_fresh = fresh_numbers()
 
 
 @dataclass
@@ -60,11 +85,18 @@ class CaseReport:
         return all(turn.passed for turn in self.turns)
 
 
-async def run_case(stack: Stack, case: Case, *, timeout_s: float = 60.0) -> CaseReport:
+async def run_case(
+    stack: Stack,
+    case: Case,
+    *,
+    timeout_s: float = 60.0,
+    numbers: Iterator[str] | None = None,
+) -> CaseReport:
     SANDBOX_GRAPH.reset()
     SANDBOX_TRENDYOL.reset()
-    channel = await _channel(stack, case.tenant)
-    phone = case.customer_phone or f"90599{next(_fresh_numbers):07d}"
+    channel, timezone = await _channel(stack, case.tenant)
+    phone = case.customer_phone or next(numbers or _fresh)
+    moment = case_start(case.at, timezone, dt.datetime.now(dt.UTC))
     await _close_conversations(stack, channel, phone)
     report = CaseReport(
         id=case.id,
@@ -83,7 +115,9 @@ async def run_case(stack: Stack, case: Case, *, timeout_s: float = 60.0) -> Case
                 display_phone_number=channel.display_phone_number,
                 phone=phone,
                 text=turn.customer,
+                timestamp=moment,
             )
+            moment += TURN_GAP
             if response.status_code != 200:
                 actual: dict[str, Any] = {"outcome": f"webhook_{response.status_code}"}
             else:
@@ -179,14 +213,18 @@ def as_json(cases: list[CaseReport]) -> dict[str, Any]:
     }
 
 
-async def _channel(stack: Stack, slug: str) -> Channel:
+async def _channel(stack: Stack, slug: str) -> tuple[Channel, str]:
     async with stack.services.db.session() as session:
-        channel = await session.scalar(
-            select(Channel).join(Tenant, Tenant.id == Channel.tenant_id).where(Tenant.slug == slug)
-        )
-    if channel is None:
+        row = (
+            await session.execute(
+                select(Channel, Tenant.timezone)
+                .join(Tenant, Tenant.id == Channel.tenant_id)
+                .where(Tenant.slug == slug)
+            )
+        ).first()
+    if row is None:
         raise LookupError(f"tenant {slug!r} is not in the demo seed")
-    return channel
+    return row[0], row[1]
 
 
 async def _close_conversations(stack: Stack, channel: Channel, phone: str) -> None:
@@ -234,10 +272,11 @@ async def run_dataset(
         llm_api_key=settings.llm_api_key,
     )
     reports: list[CaseReport] = []
+    numbers = fresh_numbers()
     async with running_stack(fresh) as stack:
         await seed(stack.services.db, CredentialBox(fresh.resolved_secret_key()))
         for case in cases:
-            reports.append(await run_case(stack, case))
+            reports.append(await run_case(stack, case, numbers=numbers))
             if progress is not None:
                 progress(case, reports[-1])
     return reports

@@ -24,6 +24,8 @@ class DemoTenant:
     business_hours: dict = field(
         default_factory=lambda: {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
     )
+    settings: dict = field(default_factory=dict)
+    """Overrides of the demo settings (``storage.seed.DEMO_SETTINGS``), merged one level deep."""
 
 
 DEMO_SHOP = DemoTenant(
@@ -51,7 +53,21 @@ DEMO_CLINIC = DemoTenant(
     owner_password="demo-clinic-2026",
 )
 
-DEMO_TENANTS = (DEMO_SHOP, DEMO_CLINIC)
+DEMO_COPILOT = DemoTenant(
+    slug="demo-copilot",
+    name="Demo Ev Tekstili",
+    vertical="ecommerce",
+    phone_number_id="7788990011",
+    display_phone_number="908505556677",
+    access_token="sandbox-token-demo-copilot",
+    owner_email="owner@demo-copilot.test",
+    owner_password="demo-copilot-2026",
+    settings={"automation": {"enabled": False}},
+)
+"""A shop that has not switched automation on yet: every reply is drafted as a suggestion for
+its team (copilot mode); hand-overs still happen. No marketplace connected."""
+
+DEMO_TENANTS = (DEMO_SHOP, DEMO_CLINIC, DEMO_COPILOT)
 SANDBOX_SALES_SECRET = "sandbox-sales-secret"
 """demo-shop's ``sales.webhook_secret``: the sandbox sales inbox checks signatures with it."""
 

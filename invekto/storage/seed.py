@@ -71,7 +71,10 @@ async def _tenant(session: AsyncSession, demo: DemoTenant) -> Tenant:
     tenant.name, tenant.vertical = demo.name, demo.vertical
     tenant.timezone, tenant.default_language = "Europe/Istanbul", "tr"
     tenant.business_hours = dict(demo.business_hours)
-    tenant.settings = dict(DEMO_SETTINGS)
+    tenant.settings = {
+        key: {**value, **demo.settings.get(key, {})} if isinstance(value, dict) else value
+        for key, value in DEMO_SETTINGS.items()
+    }
     await session.flush()
     return tenant
 
