@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -151,43 +151,100 @@ def simulate(
 def eval_(
     dataset: Annotated[Path, typer.Option(help="A dataset file or a directory of them")],
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML report here")] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="An earlier JSON report: print what got better and worse")
+    ] = None,
     gate: Annotated[
         bool, typer.Option("--gate", help="Exit 1 when a total misses its threshold")
     ] = False,
     gates: Annotated[
-        Path | None, typer.Option(help="Thresholds (default: the shipped ones)")
+        Path | None, typer.Option(help="Thresholds (default: the shipped gates.yaml)")
     ] = None,
+    langsmith: Annotated[
+        bool,
+        typer.Option("--langsmith", help="Upload the dataset and results (LANGSMITH_API_KEY)"),
+    ] = False,
 ) -> None:
     """Play an eval dataset (shared/EVALS.md format) through the webhook in a fresh database
-    with the demo seed; print the totals (and write the full report)."""
-    from rich.progress import Progress
+    with the demo seed; print the totals, write the reports, check the gates."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from invekto.evals import judge as judging
+    from invekto.evals import report as reporting
     from invekto.evals.dataset import DatasetError, load
-    from invekto.evals.runner import as_json, run_dataset
+    from invekto.evals.gates import load_gates, missed
+    from invekto.evals.runner import run_dataset
 
     try:
         cases = load(dataset)
-    except DatasetError as exc:
-        typer.echo(f"invalid dataset: {exc}", err=True)
+        thresholds = load_gates(gates)
+        previous = json.loads(compare.read_text("utf-8")) if compare is not None else None
+    except (DatasetError, ValueError, OSError) as exc:
+        typer.echo(f"invalid input: {exc}", err=True)
         raise typer.Exit(2) from exc
+    settings = get_settings()
+    judge = judging.judge_from_settings(settings)
     _logging("ERROR")
-    with Progress(transient=True) as progress:
-        task = progress.add_task("eval", total=len(cases))
-        reports = asyncio.run(
-            run_dataset(cases, get_settings(), progress=lambda *_: progress.advance(task))
-        )
-    body = as_json(reports)
-    if report is not None:
-        report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
-    typer.echo(json.dumps(body["totals"], ensure_ascii=False))
-    if gate:
-        from invekto.evals.gates import load_gates, missed
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failing"),
+    )
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("eval", total=len(cases), failed=0)
+        failed = 0
 
-        misses = missed(body["totals"], load_gates(gates))
-        for line in misses:
-            typer.echo(f"gate missed: {line}", err=True)
-        if misses:
-            raise typer.Exit(1)
+        def advance(case: Any, result: Any) -> None:
+            nonlocal failed
+            failed += not result.passed
+            progress.update(task, advance=1, description=case.id, failed=failed)
+
+        reports = asyncio.run(
+            run_dataset(cases, settings, progress=advance, judged_by=judging.judge_metrics(judge))
+        )
+    body = reporting.build(
+        reports,
+        run={
+            "dataset": str(dataset),
+            "tenants": sorted({case.tenant for case in cases}),
+            "llm": settings.llm_model or "off (local model only)",
+            "judge": f"on ({judge.get_model_name()})" if judge else judging.SKIPPED,
+        },
+    )
+    misses = missed(body["totals"], thresholds)
+    body["run"]["gates"] = {"thresholds": thresholds, "missed": misses}
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
+    if html is not None:
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(reporting.render_html(body), encoding="utf-8")
+    typer.echo(json.dumps(body["totals"], ensure_ascii=False))
+    timings = body["timings"]
+    typer.echo(
+        f"turn processing p50 {timings['processing_ms_p50']} ms, "
+        f"p95 {timings['processing_ms_p95']} ms (recorded, not gated)"
+    )
+    if not judge:
+        typer.echo(f"LLM-judged metrics {judging.SKIPPED}")
+    if previous is not None:
+        typer.echo(f"compared with {compare}:")
+        for line in reporting.compare(previous, body):
+            typer.echo(line)
+    if langsmith:
+        from invekto.evals import langsmith_upload
+
+        if langsmith_upload.configured():
+            experiment = langsmith_upload.upload(cases, body)
+            typer.echo(f"LangSmith: uploaded as experiment {experiment}")
+        else:
+            typer.echo("LangSmith is not configured (LANGSMITH_API_KEY): nothing sent", err=True)
+    for line in misses:
+        typer.echo(f"gate missed: {line}", err=True)
+    if gate and misses:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -237,6 +294,76 @@ def understand(
                 typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
 
     asyncio.run(run())
+
+
+@app.command()
+def pii(
+    text: Annotated[str | None, typer.Argument(help="The text to check")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="tr | en | ar (anything else: tr)")] = "tr",
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help='Read {"text", "lang"} lines on stdin')
+    ] = False,
+    score: Annotated[
+        Path | None, typer.Option("--score", help="Score the detector on a corpus file")
+    ] = None,
+) -> None:
+    """PII in a text: {"entities": [{entity_type, start, end, score}], "masked"} per message.
+
+    --score FILE prints per-type precision / recall / F1 on a labelled corpus, then the
+    first-load time and find_pii milliseconds per snippet.
+    """
+    import time
+
+    started = time.perf_counter()
+    from invekto.guardrails.pii import find_pii, get_analyzer, mask
+
+    get_analyzer()
+    load_ms = round((time.perf_counter() - started) * 1000, 1)
+
+    def one(message: str, language: str) -> str:
+        entities = find_pii(message, language)
+        return json.dumps(
+            {
+                "entities": [
+                    {"entity_type": e.entity_type, "start": e.start, "end": e.end, "score": e.score}
+                    for e in entities
+                ],
+                "masked": mask(message, language, entities),
+            },
+            ensure_ascii=False,
+        )
+
+    if score is not None:
+        from invekto.guardrails.pii_score import (
+            format_table,
+            load_corpus,
+            measure_speed,
+            score_snippets,
+        )
+
+        snippets = load_corpus(score)
+        typer.echo(format_table(score_snippets(snippets)))
+        heldout = [s for s in snippets if s.split == "heldout"]
+        if heldout:
+            typer.echo("\nheld-out part only:")
+            typer.echo(format_table(score_snippets(heldout)))
+        speed = measure_speed(snippets)
+        speed["first_load_ms"] = load_ms
+        typer.echo("\ntimings: " + json.dumps(speed))
+        return
+    if not jsonl:
+        if text is None:
+            raise typer.BadParameter("give a text, or --jsonl with lines on stdin")
+        typer.echo(one(text, lang))
+        return
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            typer.echo(one(str(item["text"]), str(item.get("lang") or lang)))
+        except (ValueError, KeyError, TypeError) as exc:
+            typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
 
 
 @app.command()

@@ -86,6 +86,15 @@ class Settings(BaseSettings):
         default=0.6, description="Ask the LLM when the local model's confidence is below this"
     )
 
+    # --- eval judge (LLM-judged metrics of `invekto eval`) ----------------------------------
+    eval_judge_model: str | None = Field(
+        default=None,
+        description="OpenAI-compatible model that judges replies in `invekto eval` (answer "
+        "relevancy, tone and policy). Unset: those metrics are skipped and the report says so.",
+    )
+    eval_judge_base_url: str | None = Field(default=None, description="Default: llm_base_url")
+    eval_judge_api_key: str | None = Field(default=None, description="Default: llm_api_key")
+
     # --- outbound e-mail (lead alerts) ---------------------------------------------------------
     smtp_host: str | None = Field(default=None, description="Unset: e-mail alerts are not sent")
     smtp_port: int = 587

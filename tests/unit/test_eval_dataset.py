@@ -125,7 +125,8 @@ def test_gates_name_what_they_miss(tmp_path):
     from invekto.evals.gates import load_gates, missed
 
     shipped = load_gates()
-    assert shipped["routing_accuracy"] == {"min": 0.85}
+    assert shipped["pii_leaks"] == {"max": 0}
+    assert all(bounds["min"] >= 0.3 for bounds in shipped.values() if "min" in bounds)
     custom = tmp_path / "gates.yaml"
     custom.write_text("intent_accuracy: {min: 0.8}\nhandoff_rate: {max: 0.2}\npii: {min: 1}\n")
 
@@ -135,3 +136,13 @@ def test_gates_name_what_they_miss(tmp_path):
     custom.write_text("intent_accuracy: 0.8\n")
     with pytest.raises(ValueError, match="intent_accuracy: give min"):
         load_gates(custom)
+
+
+def test_at_is_a_weekday_and_time_and_defaults_to_wednesday_morning():
+    base = {"id": "h1", "tenant": "demo-shop", "language": "tr", "turns": [{"customer": "x"}]}
+
+    assert parse({"cases": [base]})[0].at == "wed 11:00"
+    assert parse({"cases": [{**base, "at": "Sun 22:30"}]})[0].at == "sun 22:30"
+    for bad in ("sunday 22:30", "sun 24:00", "22:30", 5):
+        with pytest.raises(DatasetError, match="case 'h1': at: .* like 'sun 22:30'"):
+            parse({"cases": [{**base, "at": bad}]}, source="x.yaml")

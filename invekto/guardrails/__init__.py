@@ -1,0 +1,1 @@
+"""Guardrails around the conversation: PII detection and masking on customer input (``pii``)."""
