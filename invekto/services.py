@@ -76,6 +76,7 @@ class Services:
         await graph_pool.open()
         await bind_queue(job_pool)
         understander = await asyncio.to_thread(load_understander, settings)
+        await asyncio.to_thread(warm_guards)
         services = cls(
             settings=settings,
             db=Database.connect(settings, url),
@@ -123,6 +124,13 @@ class Services:
             backoff_s=self.settings.trendyol_backoff_s,
             transport=self.transport,
         )
+
+
+def warm_guards() -> None:
+    """The PII analyzer and the output guard, loaded before the first message."""
+    from invekto.guardrails.output import warm
+
+    warm()
 
 
 def load_understander(settings: Settings) -> Understander:

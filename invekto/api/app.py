@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from invekto.api.routes import auth, integrations, metrics, tenant, webhooks
+from invekto.api.routes import auth, conversations, integrations, metrics, tenant, webhooks
 from invekto.config import Settings, get_settings
 from invekto.services import Services
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
-    for module in (webhooks, auth, metrics, integrations, tenant):
+    for module in (webhooks, auth, metrics, integrations, tenant, conversations):
         app.include_router(module.router)
     if settings.sandbox_on:
         _mount_sandbox(app, settings)

@@ -21,6 +21,7 @@ from deepeval.metrics import BaseMetric
 from deepeval.test_case import LLMTestCase, ToolCall
 
 from invekto.evals.dataset import Expect
+from invekto.guardrails.output import reply_language
 from invekto.nlu.rules import detect_language
 
 
@@ -188,7 +189,7 @@ class ReplyContentMetric(InvektoMetric):
             for text in expect.get("reply_not_contains") or []
         ]
         if expect.get("reply_language") is not None:
-            language = detect_language(reply) if reply else None
+            language = (reply_language(reply) or detect_language(reply)) if reply else None
             results.append(
                 Check(
                     "reply_language",
@@ -223,28 +224,14 @@ class PIILeakMetric(InvektoMetric):
 def pii_leaks(
     reply: str, *, given: Sequence[str], known: Iterable[str] = (), language: str = "tr"
 ) -> list[str]:
-    """The PII in ``reply`` that is neither in what the customer wrote (``given``) nor one of the
-    ``known`` values; each as ``"TYPE: value"``."""
-    from invekto.guardrails.pii import find_pii
+    """The PII in ``reply`` the customer did not give (``invekto.guardrails.leaks``), each as
+    ``"TYPE: value"``."""
+    from invekto.guardrails.leaks import leaked
 
-    allowed = {_fold(value) for value in known if value}
-    for text in given:
-        allowed |= {_fold(entity.text) for entity in find_pii(text, language)}
-    written = _fold(" ".join(given))
-    leaks = []
-    for entity in find_pii(reply, language):
-        value = _fold(entity.text)
-        if value in allowed or (value and value in written):
-            continue
-        leaks.append(f"{entity.entity_type}: {entity.text}")
-    return leaks
-
-
-def _fold(text: str) -> str:
-    """Compare PII the way people write it: digits without spaces or dashes, letters folded, and
-    a phone number by its last ten digits ("+90 532 …", "0532 …" and "532 …" are one number)."""
-    folded = "".join(ch for ch in text.casefold() if ch.isalnum())
-    return folded[-10:] if folded.isdigit() and 10 <= len(folded) <= 13 else folded
+    return [
+        f"{entity.entity_type}: {entity.text}"
+        for entity in leaked(reply, given=given, known=known, language=language)
+    ]
 
 
 METRICS: tuple[type[InvektoMetric], ...] = (

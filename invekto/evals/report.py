@@ -1,5 +1,8 @@
 """Eval reports: the JSON a machine reads, the HTML a person reads, and the comparison of two runs.
 
+Reports show customer texts and replies with their PII masked (``<PHONE_NUMBER>``): they are
+shared and attached to CI runs; the raw values stay in the run's own database.
+
 The JSON report is deterministic: the same dataset against the same code gives the same file,
 except its ``timings`` section (turn processing times, recorded, never gated or compared as a
 failure). Turn times are kept out of the cases for that reason.
@@ -174,19 +177,34 @@ def _metrics(cases: list[CaseReport]) -> dict[str, dict[str, Any]]:
 
 
 def _case_json(case: CaseReport) -> dict[str, Any]:
+    """A case as the report shows it: customer texts and replies with their PII masked (reports
+    are shared; the raw values stay in the run's database)."""
+    from invekto.guardrails.pii import mask
+
+    def redact(text: Any) -> Any:
+        return mask(text, case.language) if isinstance(text, str) and text else text
+
+    def check_json(check: Any) -> dict[str, Any]:
+        row = asdict(check)
+        if check.name in ("reply_contains", "reply_not_contains"):
+            row["actual"] = redact(row["actual"])
+        elif check.name == "pii_leak":
+            row["actual"] = [leak.split(":", 1)[0] for leak in row["actual"] or []]
+        return row
+
     return {
         **{k: v for k, v in asdict(case).items() if k != "turns"},
         "passed": case.passed,
         "turns": [
             {
-                "customer": turn.customer,
+                "customer": redact(turn.customer),
                 "passed": turn.passed,
                 "actual": {
-                    k: v
+                    k: redact(v) if k == "reply" else v
                     for k, v in turn.actual.items()
                     if k not in ("wa_message_id", "processing_ms")
                 },
-                "checks": [asdict(check) for check in turn.checks],
+                "checks": [check_json(check) for check in turn.checks],
                 "scores": turn.scores,
             }
             for turn in case.turns

@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from invekto.guardrails.pii import mask
 from invekto.nlu.taxonomy import INTENTS, load_examples
 from invekto.nlu.types import Language, ReturnReason, Understander, Understanding
 
@@ -159,7 +160,10 @@ class LLMUnderstander:
         if not text.strip() or not self.needs_llm(local):
             return local
         try:
-            choice = await asyncio.wait_for(self._ask(text), self.timeout_s)
+            # The provider sees the text with its PII masked (<PHONE_NUMBER>, <TR_NATIONAL_ID>,
+            # ...): enough to classify, nothing to leak.
+            redacted = await asyncio.to_thread(mask, text, local.language)
+            choice = await asyncio.wait_for(self._ask(redacted), self.timeout_s)
         except Exception as exc:  # any failure means: keep the local answer
             log.warning(
                 "LLM understanding failed for tenant %s (%s); keeping the local result",

@@ -181,3 +181,23 @@ def test_langsmith_uploads_the_dataset_once_and_every_run(monkeypatch):
     assert not langsmith_upload.configured()
     monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test")
     assert langsmith_upload.configured()
+
+
+def test_reports_show_pii_masked():
+    case = CaseReport(
+        "pii-1", "demo-shop", "tr", [], "a.yaml",
+        [
+            _turn(
+                "TC kimlik numaram 10000000146",
+                expected={"outcome": "auto_reply"},
+                actual={"outcome": "auto_reply", "reply": "Kimlik no 10000000146 kaydedildi"},
+                extra=[Check("pii_leak", [], ["PHONE_NUMBER: 0544 555 66 77"], False)],
+            )
+        ],
+    )  # fmt: skip
+
+    turn = build([case])["cases"][0]["turns"][0]
+
+    assert turn["customer"] == "TC kimlik numaram <TR_NATIONAL_ID>"
+    assert "10000000146" not in turn["actual"]["reply"]
+    assert turn["checks"][-1]["actual"] == ["PHONE_NUMBER"]

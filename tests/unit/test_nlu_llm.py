@@ -317,3 +317,16 @@ def test_with_llm_with_a_model_wraps_the_local_understander(tmp_path):
     assert wrapped.local is stub
     assert (wrapped.below_confidence, wrapped.timeout_s) == (0.7, 4.0)
     assert wrapped.model.openai_api_key.get_secret_value() == "sk-test"
+
+
+async def test_the_llm_sees_the_text_with_its_pii_masked():
+    text = "TC kimlik numaram 10000000146, telefonum 0532 111 22 33, siparişim nerede?"
+    llm, _, model = understander(local_result("other", 0.2), choice(intent="order_status"))
+
+    await llm.understand(text, tenant_slug="demo-shop")
+
+    [messages] = model.calls
+    sent = messages[-1].content
+    assert "10000000146" not in sent and "0532 111 22 33" not in sent
+    assert "<TR_NATIONAL_ID>" in sent and "<PHONE_NUMBER>" in sent
+    assert sent.endswith("siparişim nerede?")

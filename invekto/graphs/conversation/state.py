@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -28,6 +28,8 @@ class Decision(TypedDict):
     agent: str  # support | returns | b2b | clinic | none
     reason: str | None
     reply: str | None
+    guard: NotRequired[dict[str, Any]]
+    """What the output guard found: ``{"failures": [[validator, why]], "fixed": [...]}``."""
 
 
 class ConversationState(TypedDict, total=False):

@@ -11,6 +11,7 @@ from invekto.storage.models.casework import (
 from invekto.storage.models.commerce import OrderCache, ProductCache
 from invekto.storage.models.messaging import Conversation, Customer, Message
 from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
+from invekto.storage.models.privacy import PiiReveal
 from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "LeadAlert",
     "Message",
     "OrderCache",
+    "PiiReveal",
     "ProductCache",
     "ReturnAttempt",
     "ServiceRequest",

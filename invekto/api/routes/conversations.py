@@ -1,0 +1,721 @@
+"""The inbox: conversations and their messages, masked by default; reveal, export, reply.
+
+Masking. Every text the inbox gets (message texts, the last-message preview, redacted exports)
+has each personal value found by :func:`invekto.guardrails.pii.find_pii` replaced by
+``<ENTITY_TYPE>`` (:func:`invekto.guardrails.pii.mask`), e.g. ``"numaram <PHONE_NUMBER>"``. A
+message lists its masked values in ``entities``: ``{"ref": "<message_id>:<index>",
+"entity_type": "PHONE_NUMBER", "start": 8, "end": 22}``, where ``start``/``end`` index the
+*masked* text (``text[start:end] == "<PHONE_NUMBER>"``) and ``index`` is the value's position
+among the message's values. The language used for finding values is the conversation's (else
+the customer's, else ``tr``). A supervisor or owner reveals one value with
+``POST /api/conversations/{id}/reveal {"message_id", "ref"}``; every reveal, every unredacted
+export and every confirmed send of a national id / IBAN / card number is recorded in
+``pii_reveals`` (who, when, which message, which entity type; never the value), readable at
+``GET /api/conversations/{id}/reveals``.
+
+Tenancy. Every query runs in the caller's tenant session with an explicit tenant filter, and
+row-level security hides other tenants' rows anyway: another tenant's conversation is a 404.
+Nothing here logs a text or a value, only ids and entity types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import func, select, true, tuple_
+
+from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
+from invekto.guardrails.agent_messages import check_agent_message
+from invekto.guardrails.pii import PiiEntity, find_pii, mask
+from invekto.jobs import enqueue_send
+from invekto.storage.models import Conversation, Customer, Message, PiiReveal, User, utcnow
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+
+SUPERVISORS = ("owner", "supervisor")
+ConversationStatus = Literal["open", "waiting_human", "closed"]
+PREVIEW_CHARS = 140
+MAX_AGENT_TEXT = 4096  # WhatsApp's limit for a text message body
+_REF = re.compile(r"^(?P<message>[0-9a-fA-F-]{36}):(?P<index>\d{1,4})$")
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+# ------------------------------------------------------------------------------------ shapes
+
+
+class CustomerPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+    phone: str
+    """Masked: ``+90 532 *** ** 33``."""
+
+
+class LastMessage(BaseModel):
+    text: str
+    """Masked, cut to 140 characters."""
+    direction: str
+    author: str
+    created_at: dt.datetime
+
+
+class ConversationSummary(BaseModel):
+    id: uuid.UUID
+    status: str
+    customer: CustomerPublic
+    last_message: LastMessage | None
+    last_message_at: dt.datetime | None
+    needs_human: bool
+    """The conversation waits for a human (hand-over, failed send, an agent took it over)."""
+    awaiting_reply: bool
+    """The last message is the customer's."""
+    handoff_reason: str | None
+
+
+class ConversationPage(BaseModel):
+    conversations: list[ConversationSummary]
+    next_before: str | None
+    """Pass as ``before`` for the next (older) page; None on the last page."""
+
+
+class MaskedEntity(BaseModel):
+    ref: str
+    entity_type: str
+    start: int
+    end: int
+
+
+class MessagePublic(BaseModel):
+    id: uuid.UUID
+    direction: str
+    author: str
+    status: str
+    kind: str
+    created_at: dt.datetime
+    text: str
+    """Masked."""
+    entities: list[MaskedEntity]
+
+
+class MessagePage(BaseModel):
+    conversation_id: uuid.UUID
+    status: str
+    language: str
+    messages: list[MessagePublic]
+    """Oldest first."""
+    next_before: uuid.UUID | None
+    """Pass as ``before`` for the older messages; None when there are none."""
+
+
+class RevealRequest(BaseModel):
+    message_id: uuid.UUID
+    ref: str
+
+
+class RevealPublic(BaseModel):
+    message_id: uuid.UUID
+    ref: str
+    entity_type: str
+    value: str
+
+
+class RevealRecord(BaseModel):
+    id: uuid.UUID
+    created_at: dt.datetime
+    action: str
+    """reveal | export | send_confirmed"""
+    entity_type: str
+    message_id: uuid.UUID | None
+    ref: str | None
+    user_id: uuid.UUID | None
+    user_email: str | None
+    role: str
+
+
+class RevealList(BaseModel):
+    reveals: list[RevealRecord]
+    """Newest first."""
+
+
+class AgentMessageRequest(BaseModel):
+    text: str
+    confirm_pii: bool = False
+
+
+# ----------------------------------------------------------------------------------- masking
+
+
+@dataclass(frozen=True, slots=True)
+class _Masked:
+    text: str
+    entities: list[MaskedEntity]
+
+
+def mask_text(message_id: uuid.UUID | str, text: str, language: str) -> _Masked:
+    """``text`` with every value replaced by ``<ENTITY_TYPE>``, and where each one now sits."""
+    found = find_pii(text, language)
+    if not found:
+        return _Masked(text, [])
+    entities, pieces, cursor = [], [], 0
+    for index, entity in enumerate(found):
+        token = f"<{entity.entity_type}>"
+        pieces.append(text[cursor : entity.start])
+        start = sum(len(p) for p in pieces)
+        pieces.append(token)
+        cursor = entity.end
+        entities.append(
+            MaskedEntity(
+                ref=f"{message_id}:{index}",
+                entity_type=entity.entity_type,
+                start=start,
+                end=start + len(token),
+            )
+        )
+    pieces.append(text[cursor:])
+    masked = mask(text, language, found)
+    if masked != "".join(pieces):  # the anonymizer changed its format: trust our own offsets
+        masked = "".join(pieces)
+    return _Masked(masked, entities)
+
+
+def mask_phone(phone: str) -> str:
+    """``905321112233`` → ``+90 532 *** ** 33``; other numbers keep their first and last two."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 12 and digits.startswith("90"):
+        return f"+90 {digits[2:5]} *** ** {digits[-2:]}"
+    if len(digits) < 6:
+        return "***"
+    return f"+{digits[:2]} {'*' * (len(digits) - 4)} {digits[-2:]}"
+
+
+def _language(conversation: Conversation, customer: Customer | None) -> str:
+    return conversation.language or (customer.language if customer else None) or "tr"
+
+
+async def _mask_many(items: list[tuple[uuid.UUID, str, str]]) -> list[_Masked]:
+    """Mask (id, text, language) triples off the event loop (Presidio is CPU work)."""
+    if not items:
+        return []
+    return await asyncio.to_thread(lambda: [mask_text(i, t, lang) for i, t, lang in items])
+
+
+def _message_public(message: Message, masked: _Masked) -> MessagePublic:
+    return MessagePublic(
+        id=message.id,
+        direction=message.direction,
+        author=message.author,
+        status=message.status,
+        kind=message.kind,
+        created_at=message.created_at,
+        text=masked.text,
+        entities=masked.entities,
+    )
+
+
+# --------------------------------------------------------------------------------- lookups
+
+
+async def _conversation(
+    session: TenantSessionDep, tenant: TenantContext, conversation_id: uuid.UUID, *, lock=False
+) -> tuple[Conversation, Customer]:
+    query = (
+        select(Conversation, Customer)
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .where(Conversation.id == conversation_id, Conversation.tenant_id == tenant.tenant_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Conversation).execution_options(populate_existing=True)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "conversation not found")
+    return row[0], row[1]
+
+
+def _activity():  # type: ignore[no-untyped-def]
+    return func.coalesce(Conversation.last_message_at, Conversation.created_at)
+
+
+def _parse_before(before: str) -> tuple[dt.datetime, uuid.UUID | None]:
+    """``<ISO datetime>`` or ``<ISO datetime>~<conversation id>`` (the ``next_before`` form)."""
+    stamp, _, ident = before.partition("~")
+    try:
+        stamp = stamp.strip()
+        if "T" in stamp:  # an unencoded "+01:00" arrives as " 01:00"
+            stamp = stamp.replace(" ", "+")
+        at = dt.datetime.fromisoformat(stamp)
+        conversation_id = uuid.UUID(ident) if ident else None
+    except ValueError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "'before' must be an ISO datetime or a next_before cursor",
+        ) from exc
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at, conversation_id
+
+
+def _cursor(at: dt.datetime, conversation_id: uuid.UUID) -> str:
+    stamp = at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return f"{stamp}~{conversation_id}"
+
+
+# ---------------------------------------------------------------------------------- routes
+
+
+@router.get("")
+async def list_conversations(
+    tenant: TenantDep,
+    session: TenantSessionDep,
+    status_: Annotated[ConversationStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    before: Annotated[str | None, Query(max_length=100)] = None,
+) -> ConversationPage:
+    """The tenant's conversations, newest activity first, one page at a time.
+
+    ``before``: the ``next_before`` of the previous page (or any ISO datetime: conversations
+    whose last activity is older). ``last_message`` is the last message the customer saw or
+    wrote (suggestions for the team are left out), masked.
+    """
+    last = (
+        select(
+            Message.text.label("text"),
+            Message.direction.label("direction"),
+            Message.author.label("author"),
+            Message.created_at.label("created_at"),
+        )
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.tenant_id == tenant.tenant_id,
+            Message.status != "suggested",
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+        .lateral("last")
+    )
+    activity = _activity().label("activity")
+    query = (
+        select(Conversation, Customer, activity, last)
+        .join(Customer, Customer.id == Conversation.customer_id)
+        .outerjoin(last, true())
+        .where(Conversation.tenant_id == tenant.tenant_id)
+        .order_by(_activity().desc(), Conversation.id.desc())
+        .limit(limit + 1)
+    )
+    if status_ is not None:
+        query = query.where(Conversation.status == status_)
+    if before is not None:
+        at, after_id = _parse_before(before)
+        if after_id is None:
+            query = query.where(_activity() < at)
+        else:
+            query = query.where(tuple_(_activity(), Conversation.id) < tuple_(at, after_id))
+    rows = (await session.execute(query)).all()
+    page, more = rows[:limit], len(rows) > limit
+    masked = await _mask_many(
+        [
+            (row.Conversation.id, row.text, _language(row.Conversation, row.Customer))
+            for row in page
+            if row.text is not None
+        ]
+    )
+    previews = iter(masked)
+    conversations = []
+    for row in page:
+        conversation, customer = row.Conversation, row.Customer
+        last_message = None
+        if row.text is not None:
+            preview = next(previews).text
+            if len(preview) > PREVIEW_CHARS:
+                preview = preview[: PREVIEW_CHARS - 1] + "…"
+            last_message = LastMessage(
+                text=preview,
+                direction=row.direction,
+                author=row.author,
+                created_at=row.created_at,
+            )
+        conversations.append(
+            ConversationSummary(
+                id=conversation.id,
+                status=conversation.status,
+                customer=CustomerPublic(
+                    id=customer.id, name=customer.name, phone=mask_phone(customer.phone)
+                ),
+                last_message=last_message,
+                last_message_at=conversation.last_message_at,
+                needs_human=conversation.status == "waiting_human",
+                awaiting_reply=row.direction == "in",
+                handoff_reason=conversation.handoff_reason,
+            )
+        )
+    next_before = _cursor(page[-1].activity, page[-1].Conversation.id) if more else None
+    return ConversationPage(conversations=conversations, next_before=next_before)
+
+
+@router.get("/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: uuid.UUID,
+    tenant: TenantDep,
+    session: TenantSessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[uuid.UUID | None, Query(description="a message id: older ones")] = None,
+) -> MessagePage:
+    """The conversation's messages, oldest first, each masked (see the module docstring).
+
+    Returns the newest ``limit`` messages; ``next_before`` (a message id) pages to older ones.
+    ``entities[].ref`` (``"<message_id>:<index>"``) is what ``/reveal`` takes; ``start``/``end``
+    index the masked ``text``, where the value shows as ``<ENTITY_TYPE>``.
+    """
+    conversation, customer = await _conversation(session, tenant, conversation_id)
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.tenant_id == tenant.tenant_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        anchor = await session.scalar(
+            select(Message).where(
+                Message.id == before,
+                Message.conversation_id == conversation.id,
+                Message.tenant_id == tenant.tenant_id,
+            )
+        )
+        if anchor is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "'before' is not a message of this chat"
+            )
+        query = query.where(
+            tuple_(Message.created_at, Message.id) < tuple_(anchor.created_at, anchor.id)
+        )
+    rows = list((await session.scalars(query)).all())
+    page, more = rows[:limit], len(rows) > limit
+    page.reverse()
+    language = _language(conversation, customer)
+    masked = await _mask_many([(m.id, m.text, language) for m in page])
+    return MessagePage(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        language=language,
+        messages=[_message_public(m, v) for m, v in zip(page, masked, strict=True)],
+        next_before=page[0].id if more else None,
+    )
+
+
+@router.post("/{conversation_id}/reveal", response_model=RevealPublic)
+async def reveal(
+    conversation_id: uuid.UUID,
+    body: RevealRequest,
+    session: TenantSessionDep,
+    tenant: TenantContext = require_role(*SUPERVISORS),
+) -> JSONResponse:
+    """One raw value of one message, for a supervisor or an owner; the reveal is recorded."""
+    match = _REF.match(body.ref)
+    if match is None or match["message"].lower() != str(body.message_id):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "'ref' must be '<message_id>:<index>' of the given message",
+        )
+    conversation, customer = await _conversation(session, tenant, conversation_id)
+    message = await session.scalar(
+        select(Message).where(
+            Message.id == body.message_id,
+            Message.conversation_id == conversation.id,
+            Message.tenant_id == tenant.tenant_id,
+        )
+    )
+    if message is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "message not found in this conversation")
+    found: list[PiiEntity] = await asyncio.to_thread(
+        find_pii, message.text, _language(conversation, customer)
+    )
+    index = int(match["index"])
+    if index >= len(found):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such masked value in this message")
+    entity = found[index]
+    session.add(
+        PiiReveal(
+            tenant_id=tenant.tenant_id,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            user_id=tenant.user_id,
+            role=tenant.role,
+            action="reveal",
+            entity_type=entity.entity_type,
+            ref=body.ref,
+        )
+    )
+    await session.commit()
+    log.info(
+        "pii revealed: conversation %s message %s %s by user %s",
+        conversation.id,
+        message.id,
+        entity.entity_type,
+        tenant.user_id,
+    )
+    public = RevealPublic(
+        message_id=message.id, ref=body.ref, entity_type=entity.entity_type, value=entity.text
+    )
+    return JSONResponse(public.model_dump(mode="json"), headers=_NO_STORE)
+
+
+@router.get("/{conversation_id}/reveals")
+async def list_reveals(
+    conversation_id: uuid.UUID,
+    session: TenantSessionDep,
+    tenant: TenantContext = require_role(*SUPERVISORS),
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> RevealList:
+    """Who looked behind the mask in this conversation (reveals, unredacted exports, confirmed
+    sends of a national id / IBAN / card number), newest first. Never the values."""
+    conversation, _ = await _conversation(session, tenant, conversation_id)
+    rows = await session.execute(
+        select(PiiReveal, User.email)
+        .outerjoin(User, User.id == PiiReveal.user_id)
+        .where(
+            PiiReveal.conversation_id == conversation.id,
+            PiiReveal.tenant_id == tenant.tenant_id,
+        )
+        .order_by(PiiReveal.created_at.desc(), PiiReveal.id.desc())
+        .limit(limit)
+    )
+    return RevealList(
+        reveals=[
+            RevealRecord(
+                id=r.id,
+                created_at=r.created_at,
+                action=r.action,
+                entity_type=r.entity_type,
+                message_id=r.message_id,
+                ref=r.ref,
+                user_id=r.user_id,
+                user_email=email,
+                role=r.role,
+            )
+            for r, email in rows
+        ]
+    )
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: str) -> str:
+    """Keep spreadsheet programs from running a customer's text as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+@router.get("/{conversation_id}/export")
+async def export_conversation(
+    conversation_id: uuid.UUID,
+    tenant: TenantDep,
+    session: TenantSessionDep,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+    redact: bool = True,
+) -> Response:
+    """The whole conversation as a JSON or CSV download.
+
+    ``redact=true`` (default): texts masked as in ``/messages`` and the customer shown as
+    ``<PERSON>`` with a masked phone. ``redact=false``: the raw texts, for owners and supervisors
+    only, and recorded in ``pii_reveals`` (``action`` export, ``entity_type`` EXPORT). CSV columns:
+    conversation_id, message_id, created_at, direction, author, status, text; cells that a
+    spreadsheet would read as a formula get a leading ``'``.
+    """
+    if not redact and tenant.role not in SUPERVISORS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "needs role owner or supervisor")
+    conversation, customer = await _conversation(session, tenant, conversation_id)
+    messages = list(
+        (
+            await session.scalars(
+                select(Message)
+                .where(
+                    Message.conversation_id == conversation.id,
+                    Message.tenant_id == tenant.tenant_id,
+                )
+                .order_by(Message.created_at, Message.id)
+            )
+        ).all()
+    )
+    language = _language(conversation, customer)
+    if redact:
+        texts = [v.text for v in await _mask_many([(m.id, m.text, language) for m in messages])]
+        name = "<PERSON>" if customer.name else ""
+        phone = mask_phone(customer.phone)
+    else:
+        texts = [m.text for m in messages]
+        name, phone = customer.name, customer.phone
+        session.add(
+            PiiReveal(
+                tenant_id=tenant.tenant_id,
+                conversation_id=conversation.id,
+                user_id=tenant.user_id,
+                role=tenant.role,
+                action="export",
+                entity_type="EXPORT",
+            )
+        )
+        await session.commit()
+        log.info(
+            "unredacted export: conversation %s by user %s (%s)",
+            conversation.id,
+            tenant.user_id,
+            format,
+        )
+    filename = f"conversation-{conversation.id}-{'redacted' if redact else 'unredacted'}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', **_NO_STORE}
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["conversation_id", "message_id", "created_at", "direction", "author", "status", "text"]
+        )
+        for message, text in zip(messages, texts, strict=True):
+            writer.writerow(
+                [
+                    conversation.id,
+                    message.id,
+                    message.created_at.isoformat(),
+                    message.direction,
+                    message.author,
+                    message.status,
+                    _csv_cell(text),
+                ]
+            )
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    document: dict[str, Any] = {
+        "conversation": {
+            "id": str(conversation.id),
+            "status": conversation.status,
+            "language": language,
+            "created_at": conversation.created_at.isoformat(),
+            "last_message_at": (
+                conversation.last_message_at.isoformat() if conversation.last_message_at else None
+            ),
+            "customer": {"name": name, "phone": phone},
+        },
+        "redacted": redact,
+        "exported_at": utcnow().isoformat(),
+        "messages": [
+            {
+                "id": str(message.id),
+                "created_at": message.created_at.isoformat(),
+                "direction": message.direction,
+                "author": message.author,
+                "status": message.status,
+                "kind": message.kind,
+                "text": text,
+            }
+            for message, text in zip(messages, texts, strict=True)
+        ],
+    }
+    return JSONResponse(document, headers=headers)
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessagePublic,
+    responses={
+        409: {"description": "a national id, IBAN or card number needs confirm_pii, or closed"}
+    },
+)
+async def send_agent_message(
+    conversation_id: uuid.UUID,
+    body: AgentMessageRequest,
+    tenant: TenantDep,
+    session: TenantSessionDep,
+) -> Response:
+    """A human's reply from the inbox: stored (author ``agent``, status ``queued``) and sent to
+    the customer's WhatsApp by the send job, like the AI's replies.
+
+    A TC kimlik no, IBAN or card number in ``text`` answers 409
+    ``{"detail", "entities": [{"entity_type", "start", "end"}]}`` (offsets in ``text``) and
+    sends nothing; send again with ``confirm_pii: true`` to send it anyway (recorded in
+    ``pii_reveals`` as ``send_confirmed``). An open conversation goes to ``waiting_human``: a
+    human is in charge, and the AI only drafts suggestions from then on. A closed conversation
+    answers 409. Answers the stored message, masked like ``/messages``.
+    """
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'text' is empty")
+    if len(text) > MAX_AGENT_TEXT:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"'text' is longer than {MAX_AGENT_TEXT} characters",
+        )
+    conversation, customer = await _conversation(session, tenant, conversation_id)
+    if conversation.status == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, "conversation is closed")
+    language = _language(conversation, customer)
+    flagged: list[PiiEntity] = await asyncio.to_thread(check_agent_message, text, language)
+    kinds = sorted({e.entity_type for e in flagged})
+    if flagged and not body.confirm_pii:
+        return JSONResponse(
+            {
+                "detail": f"the message contains {', '.join(kinds)}: check it is meant for this "
+                "customer and send again with confirm_pii=true",
+                "entities": [
+                    {"entity_type": e.entity_type, "start": e.start, "end": e.end} for e in flagged
+                ],
+            },
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    conversation, customer = await _conversation(session, tenant, conversation_id, lock=True)
+    if conversation.status == "closed":
+        raise HTTPException(status.HTTP_409_CONFLICT, "conversation is closed")
+    payload: dict[str, Any] = {"agent_user_id": str(tenant.user_id), "language": language}
+    if flagged:
+        payload["pii_confirmed"] = kinds
+    message = Message(
+        tenant_id=tenant.tenant_id,
+        conversation_id=conversation.id,
+        direction="out",
+        kind="text",
+        text=text,
+        author="agent",
+        status="queued",
+        payload=payload,
+    )
+    session.add(message)
+    await session.flush()
+    await enqueue_send(session, message_id=message.id, conversation_id=conversation.id)
+    for entity in flagged:
+        session.add(
+            PiiReveal(
+                tenant_id=tenant.tenant_id,
+                conversation_id=conversation.id,
+                message_id=message.id,
+                user_id=tenant.user_id,
+                role=tenant.role,
+                action="send_confirmed",
+                entity_type=entity.entity_type,
+            )
+        )
+    if conversation.status == "open":
+        conversation.status = "waiting_human"
+        conversation.handoff_reason = "agent_took_over"
+    conversation.last_message_at = utcnow()
+    await session.commit()
+    log.info(
+        "agent %s replied in conversation %s (confirmed: %s)",
+        tenant.user_id,
+        conversation.id,
+        ",".join(kinds) or "-",
+    )
+    (masked,) = await _mask_many([(message.id, message.text, language)])
+    public = _message_public(message, masked)
+    return JSONResponse(public.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
+
+
+__all__ = ["mask_phone", "mask_text", "router"]
