@@ -288,9 +288,7 @@ def reply_language(reply: str) -> str | None:
         return "ar"
     tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.casefold())
     english = sum(token in _EN_WORDS for token in tokens)
-    turkish = sum(
-        token in _TR_FUNCTION_WORDS or token.endswith(_TR_ENDINGS) for token in tokens
-    )
+    turkish = sum(token in _TR_FUNCTION_WORDS or token.endswith(_TR_ENDINGS) for token in tokens)
     if english + turkish < 2:
         return None
     return "en" if english > turkish else "tr"
