@@ -36,6 +36,7 @@ _MONTHS = {
         "November",
         "December",
     ],
+    "ar": "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split(),
 }
 
 
@@ -49,7 +50,7 @@ def day_text(day: dt.date, *, language: str, today: dt.date, settings: dict | No
     if day == today + dt.timedelta(days=1):
         return str(template("tomorrow", language, settings))
     months = _MONTHS.get(language, _MONTHS["en"])
-    if language == "tr":
+    if language in ("tr", "ar"):
         return f"{day.day} {months[day.month - 1]}"
     return f"{months[day.month - 1]} {day.day}"
 

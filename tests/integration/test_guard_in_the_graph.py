@@ -41,3 +41,14 @@ async def test_a_clean_reply_goes_out_as_before(stack, session):
 
     assert (turn["outcome"], turn["reason"]) == ("auto_reply", None)
     assert turn["reply_status"] in ("sent", "delivered", "read")
+
+
+async def test_once_a_person_is_in_charge_an_agents_handoff_text_is_only_a_suggestion(stack):
+    """The returns agent hands a damaged item to a person with its own text; when a person
+    already has the chat, that text must not be sent to the customer."""
+    first = await say(stack, "bir yetkiliyle görüşmek istiyorum", phone=AYSE_PHONE)
+    assert first["outcome"] == "handoff"
+
+    turn = await say(stack, "ayakkabının tabanı kopmuş, iade etmek istiyorum", phone=AYSE_PHONE)
+
+    assert turn["outcome"] == "suggestion" and turn["reply_status"] in ("suggested", None)

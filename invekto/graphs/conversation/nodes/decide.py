@@ -52,8 +52,13 @@ async def decide(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
     draft = state.get("draft")
     _, suggest_below = thresholds(tenant.settings)
     confident = understanding.get("confidence", 0.0) >= suggest_below or route == "clarify"
-    if reason:
-        already_waiting = context.conversation_status == "waiting_human"
+    already_waiting = context.conversation_status == "waiting_human"
+    if reason and already_waiting and draft:
+        # A person is in charge: the AI's text is only ever a suggestion for them.
+        decision = Decision(
+            outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft
+        )
+    elif reason:
         reply = draft or (None if already_waiting else handoff_notice(state, context))
         decision = Decision(outcome="handoff", agent=agent, reason=reason, reply=reply)
     elif context.conversation_status == "waiting_human":
