@@ -129,8 +129,10 @@ class Services:
 def warm_guards() -> None:
     """The PII analyzer and the output guard, loaded before the first message."""
     from invekto.guardrails.output import warm
+    from invekto.guardrails.traces import redact_traces
 
     warm()
+    redact_traces()
 
 
 def load_understander(settings: Settings) -> Understander:

@@ -36,3 +36,26 @@ def test_install_puts_the_filter_on_every_handler_once():
         assert sum(isinstance(f, PiiRedactingFilter) for f in handler.filters) == 1
     finally:
         logger.removeHandler(handler)
+
+
+def test_traces_carry_masked_text_when_tracing_is_on(monkeypatch):
+    from langsmith import run_trees
+
+    from invekto.guardrails.traces import redact_traces, redact_tree
+
+    tree = {"messages": [{"content": "IBAN TR330006100519786457841326"}], "n": 3}
+    assert redact_tree(tree) == {"messages": [{"content": "IBAN <IBAN_CODE>"}], "n": 3}
+
+    monkeypatch.delenv("LANGSMITH_TRACING", raising=False)
+    monkeypatch.delenv("LANGCHAIN_TRACING_V2", raising=False)
+    assert redact_traces() is False
+    monkeypatch.setenv("LANGSMITH_TRACING", "true")
+    monkeypatch.setenv("LANGSMITH_API_KEY", "lsv2-test")
+    monkeypatch.setenv("LANGSMITH_ENDPOINT", "http://127.0.0.1:9")  # loopback: nothing leaves
+    previous = run_trees._CLIENT
+    try:
+        assert redact_traces() is True
+        client = run_trees.get_cached_client()
+        assert client._hide_inputs is redact_tree and client._hide_outputs is redact_tree
+    finally:
+        run_trees._CLIENT = previous
