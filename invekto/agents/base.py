@@ -29,6 +29,8 @@ class AgentTurn:
         self.entities: dict[str, Any] = self.understanding.get("entities", {})
         self.text_in: str = state["turn"]["text"]
         self.flow: dict[str, Any] = state.get("flow") or {}
+        self.last_product: dict[str, Any] | None = None
+        """Set by an agent that answered about a product: kept in the state for follow-ups."""
 
     @property
     def intent(self) -> str:
@@ -71,13 +73,16 @@ class AgentTurn:
         flow: dict | None = None,
         handoff_reason: str | None = None,
     ) -> dict[str, Any]:
-        return {
+        update = {
             "draft": reply,
             "flow": flow,
             "tools": self.tools,
             "active_agent": self.name if flow else None,
             "handoff_reason": handoff_reason,
         }
+        if self.last_product is not None:
+            update["last_product"] = self.last_product
+        return update
 
 
 def _plain(value: Any) -> Any:

@@ -4,7 +4,17 @@ product questions, and the tenant's shipping, payment and discount policies.
 Policy (deterministic, no model): an order number in the message wins; otherwise the orders of
 the phone the customer writes from. One fitting order → act on it; several → ask which; none →
 ask for the order number (twice, then a human). Someone else's order number gets no details. A
-marketplace that is down → a holding reply and a human.
+marketplace that is down → a holding reply and a human. A number that is not found is quoted
+back, unless it is a valid TC kimlik number (PII is never echoed).
+
+"When will it arrive?" before buying ("sipariş versem kaç günde gelir", or from a customer with no
+order who does not speak of one) gets the tenant's dispatch policy, not a request for an order
+number.
+
+Stock answers are about the variant asked: when that colour/size is out (or does not exist) the
+reply says so and lists what is in stock instead. The product answered about is kept in the
+state (``last_product``), so "L de var mı peki?" or "siyahı kaldı mı" right after is answered
+about it, with the colour or size asked before.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from invekto.agents.base import AgentTurn
 from invekto.agents.formatting import date_range_text, day_text, local_date
 from invekto.graphs.conversation.context import TurnContext
 from invekto.graphs.conversation.state import ConversationState
+from invekto.integrations.catalog import canonical_color, names_a_product, size_key
+from invekto.nlu.entities import is_national_id
 from invekto.nlu.text import fold
 from invekto.storage.models import utcnow
 from invekto.tools.orders import (
@@ -51,6 +63,24 @@ POLICY_INTENTS = {
     "discount_question": "discount_policy",
     "payment_problem": "payment_policy",
 }
+MAX_ALTERNATIVES = 8
+_BEFORE_BUYING = re.compile(
+    r"\b(?:versem|verirsem|verseydim|verecek olsam|alsam|alirsam|satin alirsam|"
+    r"siparis (?:vermeden|verdigimde|verdikten sonra|verilirse|verilen siparis)|"
+    r"simdi (?:siparis|alsam|versem)|bugun (?:siparis|alsam|versem)|"
+    r"if i (?:order|buy|purchase)|before (?:i )?(?:order|buy|purchas)\w*|when i order|"
+    r"if (?:it is )?(?:ordered|bought)|ordering (?:it )?today)"
+    r"|(?:اذا طلبت|لو طلبت|إذا طلبت|عند الطلب)"
+)
+"""A delivery-time question about an order not yet placed."""
+_REFERS_TO_AN_ORDER = re.compile(
+    r"\b(?:siparis(?:im|imi|imin|imiz|lerim|lerimi|imden)\w*|kargo(?:m|mu|mun|muz)\b|"
+    r"paket(?:im|imi|imin|lerim)\w*|urun(?:um|umu|umun|lerim)\w*|aldigim|verdigim|"
+    r"siparis verdim|siparis vermistim|gonderdiginiz|"
+    r"my (?:order|package|parcel|delivery|shipment|item|purchase)s?|i (?:ordered|placed|bought))"
+    r"|(?:طلبي|شحنتي|طلبيتي|طردي)"
+)
+"""A message that speaks of an order already placed ("siparişim", "kargom", "my order")."""
 _ADDRESS = re.compile(
     r"\b(mah\w*|cad\w*|sok\w*|sk|bulvar\w*|no ?:? ?\d+|daire|apt\w*|street|st|"
     r"avenue|road|apartment)\b"
@@ -68,12 +98,14 @@ async def support_agent(state: ConversationState, runtime: Runtime[TurnContext])
         return await _with_number(turn, numbers[0], purpose, flow)
     if flow.get("name") == "order_choice":
         return await _answer_choice(turn, flow)
-    if flow.get("name") == "await_order_number":
+    if flow.get("name") == "await_order_number" and not _asks_something_else(turn):
         return _ask_number_again(turn, flow)
     if turn.intent in PRODUCT_INTENTS:
         return await _stock(turn)
     if turn.intent in POLICY_INTENTS:
         return _policy(turn)
+    if turn.intent == "delivery_time" and _BEFORE_BUYING.search(fold(turn.text_in)):
+        return _policy(turn, "delivery_policy")
     return await _from_phone(turn, purpose)
 
 
@@ -89,13 +121,16 @@ async def _with_number(turn: AgentTurn, number: str, purpose: str, flow: dict) -
     if result.reason == "unavailable":
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
     tries = int(flow.get("tries", 0)) + 1 if flow.get("name") == "await_order_number" else 1
+    # A TC kimlik number sent as an order number is not quoted back (PII is never echoed).
+    not_found = (
+        turn.text("order_not_found_private")
+        if is_national_id(number)
+        else turn.text("order_not_found", order_number=number)
+    )
     if tries >= MAX_ORDER_NUMBER_TRIES:
-        return turn.done(
-            turn.text("order_not_found", order_number=number), handoff_reason="order_not_found"
-        )
+        return turn.done(not_found, handoff_reason="order_not_found")
     return turn.done(
-        turn.text("order_not_found", order_number=number),
-        flow={"name": "await_order_number", "purpose": purpose, "tries": tries},
+        not_found, flow={"name": "await_order_number", "purpose": purpose, "tries": tries}
     )
 
 
@@ -112,6 +147,9 @@ async def _from_phone(turn: AgentTurn, purpose: str) -> dict[str, Any]:
     if found.unavailable:
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
     if not found.orders:
+        if turn.intent == "delivery_time" and not _REFERS_TO_AN_ORDER.search(fold(turn.text_in)):
+            # "kaç günde gelir" from someone with no order: a question before buying.
+            return _policy(turn, "delivery_policy")
         return turn.done(
             turn.text("ask_order_number"),
             flow={"name": "await_order_number", "purpose": purpose, "tries": 0},
@@ -167,6 +205,12 @@ async def _match_by_product(turn: AgentTurn, options: list[str]) -> str | None:
         and words & set(re.findall(r"[a-z]{4,}", fold(" ".join(o.items))))
     }
     return matches.pop() if len(matches) == 1 else None
+
+
+def _asks_something_else(turn: AgentTurn) -> bool:
+    """Asked for an order number, the customer asks a product or policy question instead
+    ("kargo ücreti ne kadar"): it is answered, and the question for the number is dropped."""
+    return turn.intent in PRODUCT_INTENTS or turn.intent in POLICY_INTENTS
 
 
 def _ask_number_again(turn: AgentTurn, flow: dict) -> dict[str, Any]:
@@ -265,14 +309,24 @@ def _return_days(turn: AgentTurn) -> int:
 
 
 async def _stock(turn: AgentTurn) -> dict[str, Any]:
-    query = turn.text_in  # the whole message: "keten gömlek" says more than "gömlek"
     sizes = turn.entities.get("sizes") or []
     colors = turn.entities.get("colors") or []
+    size, color = (sizes or [None])[0], (colors or [None])[0]
+    query = turn.text_in  # the whole message: "keten gömlek" says more than "gömlek"
+    last = turn.state.get("last_product") or {}
+    if last.get("title") and not names_a_product(turn.text_in):
+        # "L de var mı peki?" right after a stock answer: the same product, and the colour
+        # (or size) asked then unless this message asks another.
+        query = last["title"]
+        if size and not color:
+            color = last.get("color")
+        elif color and not size:
+            size = last.get("size")
     args: dict[str, Any] = {"product": query}
-    if sizes:
-        args["size"] = sizes[0]
-    if colors:
-        args["color"] = colors[0]
+    if size:
+        args["size"] = size
+    if color:
+        args["color"] = color
     result = await turn.call(check_stock, **args)
     if result.reason == "unavailable":
         return turn.done(turn.text("marketplace_down"), handoff_reason="marketplace_unavailable")
@@ -280,22 +334,35 @@ async def _stock(turn: AgentTurn) -> dict[str, Any]:
         return turn.done(turn.text("product_not_found"), handoff_reason="product_not_found")
     in_stock = [p for p in result.products if p.in_stock]
     first = (in_stock or result.products or result.alternatives)[0]
-    asked = " ".join(str(v) for v in (args.get("color"), args.get("size")) if v)
+    turn.last_product = {
+        "title": first.title,
+        "product_main_id": first.product_main_id,
+        "color": color,
+        "size": size,
+    }
+    variants = [*result.products, *result.alternatives]
     values = {
         "title": first.title,
-        "variant": f" ({asked or _variant(first)})" if asked or _variant(first) else "",
+        "variant": "",
         "price": f"{first.sale_price} TL" if first.sale_price else "-",
         "url": first.product_url or "",
     }
     if turn.intent == "price_question" and result.products:
-        values["variant"] = f" ({_variant(first)})" if _variant(first) else ""
+        shown = in_stock[0] if in_stock else first
+        values["variant"] = _in_brackets(_variant(shown))
         key = "product_price"
     elif in_stock:
-        values["variant"] = f" ({_variant(first)})" if _variant(first) else ""
+        # Only variants that are the colour and size asked are in ``products``.
+        values["variant"] = _in_brackets(_variant(first))
         key = "stock_yes"
     else:
+        # The variant asked is out of stock, or the product has no such variant: say so, in
+        # the catalogue's own words, then what is in stock.
+        asked = _asked_variant(color, size, variants)
+        values["variant"] = _in_brackets(asked or _variant(first))
         others = [_variant(p) for p in result.alternatives if p.in_stock]
-        values["others"] = ", ".join(dict.fromkeys(o for o in others if o)) or "-"
+        values["others"] = ", ".join(list(dict.fromkeys(o for o in others if o))[:MAX_ALTERNATIVES])
+        values["others"] = values["others"] or "-"
         key = "stock_no"
     reply = turn.text(key, **values)
     if result.stale:
@@ -307,7 +374,35 @@ def _variant(product: Any) -> str:
     return " ".join(v for v in (product.color, product.size) if v)
 
 
-def _policy(turn: AgentTurn) -> dict[str, Any]:
+def _in_brackets(text: str) -> str:
+    return f" ({text})" if text else ""
+
+
+def _asked_variant(color: str | None, size: str | None, variants: list[Any]) -> str:
+    """The colour and size asked, spelt as the catalogue spells them when it has them
+    ("beyaz", "xl" → "Beyaz XL"; "lacivert", "9-10 Yaş" → "Lacivert 9-10 Yaş")."""
+    parts = []
+    if color:
+        wanted = canonical_color(color)
+        spelt = next(
+            (v.color for v in variants if v.color and canonical_color(v.color) == wanted), None
+        )
+        parts.append(spelt or _tr_title(color))
+    if size:
+        wanted_size = size_key(size)
+        spelt = next((v.size for v in variants if v.size and size_key(v.size) == wanted_size), None)
+        parts.append(spelt or size)
+    return " ".join(parts)
+
+
+def _tr_title(word: str) -> str:
+    """Turkish title case: "ışıl" → "Işıl", "iç" → "İç"."""
+    head = {"i": "İ", "ı": "I"}.get(word[:1], word[:1].upper())
+    return head + word[1:]
+
+
+def _policy(turn: AgentTurn, key: str | None = None) -> dict[str, Any]:
+    """The tenant's policy text of the intent (or ``key``: ``delivery_policy``)."""
     policies = turn.settings.get("policies") or {}
     values = {
         "free_shipping_over": policies.get("free_shipping_over", "-"),
@@ -317,8 +412,8 @@ def _policy(turn: AgentTurn) -> dict[str, Any]:
         "return_days": _return_days(turn),
         "shop": turn.context.tenant.name,
     }
-    key = POLICY_INTENTS[turn.intent]
-    reason = "payment_problem" if turn.intent == "payment_problem" else None
+    key = key or POLICY_INTENTS[turn.intent]
+    reason = "payment_problem" if key == "payment_policy" else None
     return turn.done(turn.text(key, **values), handoff_reason=reason)
 
 

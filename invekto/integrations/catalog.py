@@ -25,10 +25,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from invekto.integrations.glossary import arabic_stems, turkish_words
 from invekto.integrations.orders import MarketplaceUnavailable
 from invekto.integrations.trendyol import TrendyolError, TrendyolProduct
 from invekto.nlu.entities import _COLORS as NLU_COLORS
-from invekto.nlu.entities import extract
+from invekto.nlu.entities import colors_in, extract
 from invekto.nlu.text import fold, words
 from invekto.storage.models import IntegrationAccount, ProductCache, utcnow
 
@@ -53,6 +54,23 @@ _STOP_WORDS = frozenset(
     toplu siparis var mi mi do you have is are any in the a an of for stock available colour color
     """.split()
 )
+_FOLLOW_UP_WORDS = frozenset(
+    """
+    peki o bu su onun bunun sunun ondan bundan olan olani olanin olanlar zaman hala ayni aynisi
+    ama ya yine tekrar daha baska de da ki mi mu mı ne nedir kac kaca para tutar kadar fiyat
+    fiyati fiyatlari ucret ucreti ay yas rengi renk bedeni beden bedenler numarasi kaldi
+    kalmis kaldimi var varmi mevcut stokta stok acaba lutfen simdi sadece tam ok tamam
+    it its they them this that these those one ones also too and what whats about how much many
+    price prices cost costs still got have has there size sizes colour color does do is are in
+    the a an of for available stock true to fit fits ok okay then please pls same other another
+    with any
+    هل كم سعر سعره سعرها السعر بكم يوجد موجود موجوده متوفر متوفره يتوفر عندكم لديكم مقاس
+    بمقاس المقاس قياس لون اللون باللون ايضا منه منها هذا هذه نفس
+    """.split()
+)
+"""Words a follow-up about the product just discussed is made of ("L de var mı peki?",
+"siyahı kaldı mı", "and how much is it?", "وكم سعره؟"): a question with nothing else names no
+new product."""
 PRODUCT_TYPES = frozenset(
     """
     gomlek pantolon elbise etek ceket mont kaban parka yelek kazak hirka sweatshirt tisort bluz
@@ -392,10 +410,24 @@ class Catalog:
 # --- ranking --------------------------------------------------------------------------------------
 
 
+def names_a_product(text: str) -> bool:
+    """Whether ``text`` says which product it is about, rather than following up on the one
+    just discussed: "L de var mı peki?", "siyahı kaldı mı", "is the 44 in stock?" → False;
+    "şemsiye var mı", "keten gömlek M" → True."""
+    return any(
+        not any(stem in _FOLLOW_UP_WORDS for stem in arabic_stems(word))
+        and not colors_in(word)
+        and not re.fullmatch(r"\d+[a-z]*", word)
+        for word in _query_words(text)
+    )
+
+
 def _query_words(text: str) -> list[str]:
-    """The words of a product question that can name a product: no filler, colours or sizes."""
+    """The words of a product question that can name a product: no filler, colours or sizes.
+    English and Arabic product words come in Turkish, as the catalogue writes them
+    ("black linen shirt" → "keten", "gomlek"; ``integrations.glossary``)."""
     found = []
-    for word in words(text):
+    for word in turkish_words(text):
         if word in _STOP_WORDS or word.isdigit() or len(word) < 2 or _COLOR_WORD.fullmatch(word):
             continue
         if size_key(word) in _LETTER_SIZES:

@@ -11,14 +11,19 @@ Matching runs over the Turkish-folded text (``text.fold``); values come back can
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
+
+from stdnum.tr import tckimlik
 
 from invekto.integrations.phones import normalize_tr_phone
 from invekto.nlu.dates import extract_dates
 from invekto.nlu.text import NUMBER_WORDS, fold, fold_aligned
 from invekto.nlu.types import Entities, ReturnReason
+
+log = logging.getLogger(__name__)
 
 TRACKING_LENGTHS = (13, 20)
 """Lengths of cargo tracking numbers without context (Yurtiçi/Aras/MNG 13, Trendyol Express 20)."""
@@ -39,8 +44,41 @@ _TRACKING_BEFORE = re.compile(
     r"|(?:kargo|gonderi|cargo|shipment)\w*\s*(?:takip\s*)?(?:no|numara\w*|number|kodu?|code))"
     r"\.?\s*[:#-]?\s*$"
 )
-_NOT_AN_ID_BEFORE = re.compile(r"(?:tc|kimlik|tckn|vergi|vkn|iban|hesap|account)\w*\W*(?:no\W*)?$")
+_NOT_AN_ID_BEFORE = re.compile(
+    r"\b(?:tc|t\.c\.?|kimli[kg]\w*|tckn|vergi\w*|vkn|iban\w*|hesab?\w*|account|(?:turkish\s+)?id|"
+    r"identity|national\s+id\w*)\W*(?:(?:no|numara\w*|number|num|nr)\W*)?(?:(?:is|:)\W*)?$"
+)
 _NOT_AN_ID_AFTER = re.compile(r"^\s*(?:tl\b|lira|try\b|usd|eur|\$|₺|adet|tane|pcs|gr\b|kg\b)")
+
+# --- money and percentages (never quantities) ------------------------------------------------
+
+_AMOUNT_NUMBER = r"\d[\d.,]*\d|\d"
+_CURRENCY_AFTER = (
+    r"(?:tl\b|tl'|try\b|₺|\$|€|£|lira\w*|kurus\w*|usd\b|eur\b|euro\w*|dolar\w*|dollars?\b|"
+    r"ليرة|ليره|دولار|يورو)"
+)
+_PERCENT_WORDS = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_AMOUNT = re.compile(
+    rf"(?:₺|\$|€|£|\btl\b|\btry\b|\busd\b|\beur\b)\s?(?:{_AMOUNT_NUMBER})"
+    rf"|(?<![\w.,])(?:{_AMOUNT_NUMBER})\s?{_CURRENCY_AFTER}"
+    rf"|[%٪]\s?(?:{_AMOUNT_NUMBER})"
+    rf"|(?<![\w.,])(?:{_AMOUNT_NUMBER})\s?(?:[%٪]|percent\b|per\s?cent\b|pct\b|"
+    r"بالمئة|بالمائة|في المئة|في المائة)"
+    rf"|\byuzde\s*(?:{_AMOUNT_NUMBER}|(?:(?:{_PERCENT_WORDS})\b\s*)+)"
+)
+"""Amounts of money ("400 TL'lik", "₺400", "$40", "1.500 lira") and percentages ("%25", "25%",
+"yüzde 30", "yüzde otuz", "30 percent", "٪30"), in the folded text."""
+
+
+def mentions_amount(text: str) -> bool:
+    """Whether ``text`` names an amount of money or a percentage."""
+    return _AMOUNT.search(fold(text)) is not None
+
+
+def _without_amounts(folded: str) -> str:
+    """``folded`` with every amount of money and percentage blanked out (same length)."""
+    return _AMOUNT.sub(lambda m: " " * len(m.group()), folded)
+
 
 # --- quantities ------------------------------------------------------------------------------
 
@@ -62,7 +100,7 @@ _WORD_QUANTITY = re.compile(
 _LETTER_SIZES = r"xxxl|xxl|xl|xxs|xs|[2-6]xl|s|m|l"
 _SIZE_LETTER = re.compile(rf"(?<![\w.'-])(?P<size>{_LETTER_SIZES})(?:'\w+)?(?![\w.-])")
 _SIZE_CONTEXT_AFTER = re.compile(
-    r"^\s*(?:/|,|\bve\b|\bveya\b|\bya da\b|\bor\b|\band\b|\byerine\b|\bile\b)?\s*"
+    r"^\s*(?:/|,|\bve\b|\bveya\b|\bya da\b|\bor\b|\band\b|\byerine\b|\bile\b|\bd[ae]\b)?\s*"
     r"(?:beden\w*|size|olsun|var\b|varmi|yok|lazim|istiyorum|isterim|alabilir\w*|alsam|"
     r"kaldi\w*|mi\b|mu\b|yoksa|gelir|geldi|aldim|almistim|siparis\w*|yerine|ile\b|olur\b|"
     r"(?:" + _LETTER_SIZES + r")\b|$|[?!.,])"
@@ -73,7 +111,8 @@ _SIZE_CONTEXT_BEFORE = re.compile(
 )
 _SIZE_NUMBER = re.compile(
     r"\b(?P<a>\d{2})\s*'?(?:beden\w*|numara\w*|no\b|size\b)"
-    r"|\b(?:beden\w*|numara(?:m|si|sini)?|size|eu)\s*:?\s*(?P<b>\d{2})\b(?![.,]\d)"
+    r"|\b(?:beden\w*|numara(?:m|si|sini)?|size|eu|(?:ب|ال|بال)?مقاس\w*|قياس)\s*:?\s*"
+    r"(?P<b>\d{2})\b(?![.,]\d)"
     r"|\b(?P<waist>\d{2})\s*bel\s*(?P<leg>\d{2})\s*boy\b"
     r"|\bw(?P<waist2>\d{2})\s*/?\s*l(?P<leg2>\d{2})\b"
 )
@@ -81,6 +120,15 @@ _NOT_SIZE_BEFORE = re.compile(
     r"\b(?:kapi|daire|bina|ev|apartman|apt|sokak|cadde|kat|posta|telefon|tel|siparis|takip|"
     r"kargo|hesap|vergi)\w*\s*$"
 )
+_AGE_SIZE = re.compile(
+    r"(?<![\d.,:/-])(?P<lo>\d{1,2})\s*(?:-|–|/|ila|to)\s*(?P<hi>\d{1,2})\s*"
+    r"(?:(?P<years>yas(?:in\w*|li\w*|lik\w*)?|years?(?!\s+ago)|yrs?|y)"
+    r"|(?P<months>ay(?:lik\w*)?|months?(?!\s+ago)|mo))\b"
+    r"(?!\s*(?:icinde|sonra|once|oldu|boyunca|suresince|kadar|within|later))"
+    r"|(?<![\d.,:/-])(?P<age>\d{1,2})\s*(?:yas(?:in\w*|li\w*|lik\w*)?|years?\s+old|yo)\b"
+)
+"""Kids' sizes by age: "9-10 yaş", "7-8 yaşında", "6-9 ay", "0-3 aylık", "7-8 years", "8 yaş"
+→ "9-10 Yaş", "6-9 Ay", "8 Yaş" (as the catalogue writes them). "1-2 ay içinde" is a time."""
 _SIZE_WORDS = re.compile(
     r"\bsize\s+(?P<a>small|medium|large|x-?large|extra large)\b"
     r"|\b(?P<b>small|medium|large|x-?large|extra large)\s+size\b"
@@ -189,9 +237,10 @@ _MORE_COLORS = {
 """More shades, phrases and Arabic colour words that messages name (matched with Turkish
 endings only, so "hakiki" is not "haki" and "tabak" not "taba")."""
 COLOR_WORDS = {**_COLORS, **_MORE_COLORS}
-# Turkish endings a colour word takes: "siyahı", "mavisini", "beyazdan", "grisi", "lacivertler".
+# Turkish endings a colour word takes: "siyahı", "mavisini", "beyazdan", "grisi", "lacivertler",
+# "beyazının".
 _TR_COLOR_SUFFIX = (
-    r"(?:'?(?:l[ae]r)?(?:s?[iu](?:n(?:i|u|e|a|de|da|den|dan)?)?|y?[iu]|y?[ae]|n?d[ae]n?|"
+    r"(?:'?(?:l[ae]r)?(?:s?[iu](?:n(?:[iu]n|i|u|e|a|de|da|den|dan)?)?|y?[iu]|y?[ae]|n?d[ae]n?|"
     r"n?t[ae]n?|n?[iu]n|y?l[ae]|l[iu]|imsi|umsu|msi|msu)?)"
 )
 _COLOR = re.compile(
@@ -451,11 +500,15 @@ def extract(
 def _identifiers(text: str) -> tuple[list[str], list[str], list[str]]:
     """Order numbers, tracking numbers and phones. A phone-shaped number right after "sipariş
     no" is an order number; a number right after "takip no" is a tracking number whatever
-    its length; a number after "TC kimlik" or before "TL" is none of them."""
+    its length; a number after "TC kimlik" or before "TL" is none of them, and neither is PII
+    (a valid TC kimlik, tax, IBAN, card or phone number, ``guardrails.pii.find_pii``) unless
+    the customer calls it an order or tracking number or sends nothing else."""
     orders: list[str] = []
     tracking: list[str] = []
     phones: list[str] = []
     taken: list[tuple[int, int]] = []
+    pii = _pii_spans(text)
+    bare = _BARE_NUMBER.fullmatch(text) is not None
     for match in _PHONE.finditer(text):
         before = fold(text[max(0, match.start() - 30) : match.start()])
         if _ORDER_BEFORE.search(before) or _TRACKING_BEFORE.search(before):
@@ -472,6 +525,9 @@ def _identifiers(text: str) -> tuple[list[str], list[str], list[str]]:
         after = fold(text[match.end() : match.end() + 8])
         if _NOT_AN_ID_BEFORE.search(before) or _NOT_AN_ID_AFTER.search(after):
             continue
+        said = _ORDER_BEFORE.search(before) or _TRACKING_BEFORE.search(before)
+        if not (said or bare) and any(s < match.end() and match.start() < e for s, e in pii):
+            continue  # a TC kimlik, tax, IBAN or card number: never an order or tracking number
         if _TRACKING_BEFORE.search(before) and 10 <= len(digits) <= 24:
             tracking.append(digits)
         elif _ORDER_BEFORE.search(before) and 6 <= len(digits) <= 14:
@@ -483,12 +539,39 @@ def _identifiers(text: str) -> tuple[list[str], list[str], list[str]]:
     return _unique(orders), _unique(tracking), _unique(phones)
 
 
+_PII_NOT_IDS = frozenset(
+    {"TR_NATIONAL_ID", "TR_TAX_ID", "IBAN_CODE", "CREDIT_CARD", "PHONE_NUMBER"}
+)
+_BARE_NUMBER = re.compile(r"\s*#?\s*\d{6,24}\s*[.!?]?\s*")
+
+
+def _pii_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds personal numbers that are not order or tracking numbers."""
+    if not _DIGITS.search(text):
+        return []
+    try:
+        from invekto.guardrails.pii import find_pii
+
+        found = find_pii(text)
+    except Exception:  # the checksums alone, should the PII analyzer be unavailable
+        log.exception("PII analyzer failed; checking TC kimlik checksums only")
+        return [m.span() for m in _DIGITS.finditer(text) if tckimlik.is_valid(m.group())]
+    return [(e.start, e.end) for e in found if e.entity_type in _PII_NOT_IDS]
+
+
+def is_national_id(number: str) -> bool:
+    """A valid TC kimlik number (11 digits, NVİ checksum): never to be echoed back."""
+    return tckimlik.is_valid(re.sub(r"\D", "", number))
+
+
 # --- quantities ------------------------------------------------------------------------------
 
 
 def _quantities(folded: str) -> list[int]:
     """'150 adet', '30'ar tane', '100 pcs', 'x3', 'yüz elli tane', 'iki yüz adet',
-    '100 tişört' (a number before a product word) → ints, in the order written."""
+    '100 tişört' (a number before a product word) → ints, in the order written. Money and
+    percentages never are ("400 TL'lik", "%25", "yüzde 30")."""
+    folded = _without_amounts(folded)  # "%25 tişört", "400 TL'lik sipariş": not quantities
     found: dict[int, int] = {}
     for match in _QUANTITY.finditer(folded):
         number = int((match["n"] or match["x"]).replace(".", ""))
@@ -534,7 +617,8 @@ def _number_from_words(words: str) -> int | None:
 
 
 def _sizes(folded: str) -> list[str]:
-    """'M', 'XL', '42', '32/34' (waist/leg) in the order written. A lone S, M or L counts
+    """'M', 'XL', '42', '32/34' (waist/leg), '9-10 Yaş', '6-9 Ay' (kids' ages) in the order
+    written. A lone S, M or L counts
     only next to a size word or another size ("M beden", "bedenim L", "S/M", "m var mı")."""
     found: dict[int, str] = {}
     for match in _SIZE_LETTER.finditer(folded):
@@ -563,6 +647,12 @@ def _sizes(folded: str) -> list[str]:
     for match in _SIZE_WORDS.finditer(folded):
         word = match["a"] or match["b"]
         found.setdefault(match.start(), _SIZE_WORD_VALUES[word])
+    for match in _AGE_SIZE.finditer(folded):
+        if match["age"]:
+            found.setdefault(match.start(), f"{int(match['age'])} Yaş")
+        else:
+            unit = "Ay" if match["months"] else "Yaş"
+            found.setdefault(match.start(), f"{int(match['lo'])}-{int(match['hi'])} {unit}")
     return _unique(found[start] for start in sorted(found))
 
 

@@ -10,7 +10,10 @@ up where a statistical model is the wrong tool:
 - when the model is unsure and a rule matched, the rule's intent is used;
 - a return reason plus the word "iade"/"değişim" is a return or an exchange;
 - "bulk" is the tenant's call: a quantity below its ``nlu.bulk_threshold`` with no other bulk
-  word is a stock question, not a B2B lead.
+  word is a stock question, not a B2B lead;
+- an amount of money or a percentage is no bulk order: "400 TL'lik sipariş kargo bedava mı" or
+  "en az %25 indirim" read as ``bulk_order`` by the model, with no bulk word, quantity or
+  company, gets the model's best other intent.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from invekto.nlu.classifier import IntentModel, load_or_train
+from invekto.nlu.classifier import IntentModel, load_or_train, model_text
 from invekto.nlu.embeddings import E5Embeddings
-from invekto.nlu.entities import DEFAULT_TIMEZONE, extract
+from invekto.nlu.entities import DEFAULT_TIMEZONE, extract, mentions_amount
 from invekto.nlu.rules import classify, detect_language
 from invekto.nlu.signals import DEFAULT_BULK_THRESHOLD, detect
 from invekto.nlu.taxonomy import AREAS, INTENTS
@@ -76,13 +79,26 @@ class LocalUnderstander:
         settings: dict[str, Any] | None = None,
     ) -> Understanding:
         settings = settings or {}
-        [prediction] = await asyncio.to_thread(
-            self.model.classify,
-            [text],
-            self.embeddings,
-            intents=tenant_intents(settings.get("vertical")),
+        prediction, instead_of_bulk = await asyncio.to_thread(
+            self._predict, text, tenant_intents(settings.get("vertical"))
         )
-        return self.combine(text, prediction, previous_language, settings)
+        return self.combine(
+            text, prediction, previous_language, settings, instead_of_bulk=instead_of_bulk
+        )
+
+    def _predict(
+        self, text: str, intents: set[str] | None
+    ) -> tuple[tuple[str, float], tuple[str, float] | None]:
+        """The model's (intent, confidence), and its best reading other than ``bulk_order``
+        (renormalised) for when the bulk reading has nothing to stand on."""
+        texts = [model_text(text)]
+        vectors = self.embeddings.encode(texts)
+        [prediction] = self.model.predict(vectors, texts, intents=intents)
+        if prediction[0] != "bulk_order":
+            return prediction, None
+        allowed = (intents if intents is not None else set(self.model.labels)) - {"bulk_order"}
+        [other] = self.model.predict(vectors, texts, intents=allowed)
+        return prediction, other
 
     def combine(
         self,
@@ -90,7 +106,10 @@ class LocalUnderstander:
         prediction: tuple[str, float],
         previous_language: str | None = None,
         settings: dict[str, Any] | None = None,
+        *,
+        instead_of_bulk: tuple[str, float] | None = None,
     ) -> Understanding:
+        """``instead_of_bulk``: the model's best intent other than ``bulk_order``."""
         intent, confidence = prediction
         settings = settings or {}
         entities = extract(text, timezone=settings.get("timezone") or DEFAULT_TIMEZONE)
@@ -114,6 +133,15 @@ class LocalUnderstander:
         if intent == "bulk_order" and "bulk_order" not in signals and entities.quantities:
             # "30 adet gömlek lazım" to a tenant whose bulk threshold is 200: a stock question.
             intent = "stock_question"
+        elif (
+            intent == "bulk_order"
+            and instead_of_bulk is not None
+            and "bulk_order" not in signals
+            and not entities.company
+            and mentions_amount(text)
+        ):
+            # "is delivery free for a 400 TL order?": a price is no wholesale request.
+            intent, confidence = instead_of_bulk
         return Understanding(
             language=detect_language(text, previous_language),
             intent=intent,

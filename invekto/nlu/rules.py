@@ -60,6 +60,18 @@ _RULES: list[tuple[str, float, list[str]]] = [
         ],
     ),
     (
+        # Bargaining with a percentage ("yüzde otuz yapın", "%20 indirim olur mu", "30% off?"):
+        # the percentage alone is no intent ("%100 pamuk mu" asks about the fabric).
+        "discount_question",
+        0.8,
+        [
+            r"(?:[%٪]\s?\d{1,3}|\d{1,3}\s?(?:[%٪]|percent\b)|\byuzde\s*\w+)\s*(?:\w+\s+){0,3}?"
+            r"(?:indirim\w*|yap(?:in|ar|sa|abil|man)\w*|dusur\w*|iskonto\w*|off\b|"
+            r"discount\w*|kupon\w*|coupon\w*)",
+            r"(?:[%٪]\s?\d{1,3}|\d{1,3}\s?[%٪]).{0,20}(?:خصم|تخفيض)|(?:خصم|تخفيض).{0,20}(?:[%٪]|\d{1,3}\s?%)",
+        ],
+    ),
+    (
         "delivery_time",
         0.9,
         [

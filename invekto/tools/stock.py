@@ -55,7 +55,8 @@ class StockResult(BaseModel):
     alternatives: list[ProductView] = Field(
         default_factory=list,
         description="when none of ``products`` is in stock (or the product exists but not in "
-        "the asked size/colour): the product's other variants, in stock first",
+        "the asked size/colour): the product's other variants, in stock first, then those of "
+        "the asked colour, then of the asked size",
     )
     stale: bool = False
 
@@ -92,7 +93,8 @@ async def check_stock(
     "7-8 Yaş") and/or colour ("siyah", "beyaz"). ``product`` is the customer's words for it
     ("keten gömlek", "spor ayakkabı"). Lists the matching variants with stock and price; when
     none of them is in stock, or the product exists but not in that size/colour, its other
-    variants come as alternatives (in stock first)."""
+    variants come as alternatives (in stock first, then the asked colour, then the asked
+    size)."""
     context: TurnContext = runtime.context
     catalog = Catalog(context.services, context.tenant.id)
     try:
@@ -107,9 +109,15 @@ async def check_stock(
     except MarketplaceUnavailable:
         return StockResult(reason="unavailable")
     listed = {r.barcode for r in found.products}
+    wanted_color, wanted_size = canonical_color(color), size_key(size)
     alternatives = sorted(
         (r for r in broader.products if r.barcode not in listed),
-        key=lambda r: (not in_stock(r), variant_order(r)),
+        key=lambda r: (  # in stock first, then the colour asked, then the size asked
+            not in_stock(r),
+            wanted_color is not None and canonical_color(r.color) != wanted_color,
+            wanted_size is not None and not size_matches(size, r.size),
+            variant_order(r),
+        ),
     )
     return StockResult(
         reason="ok" if found.products else "not_found",

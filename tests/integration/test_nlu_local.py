@@ -167,3 +167,21 @@ def test_the_trained_model_is_cached(local, nlu_cache):
     ]
     assert again.labels == local.model.labels
     assert np.array_equal(again.weights, local.model.weights)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is delivery free for a 400 TL order?",
+        "400 TL'lik sipariş kargo bedava mı",
+        "%10 çok az ya, en az %25 yapın tutayım ürünü",
+    ],
+)
+async def test_money_and_percentages_do_not_make_a_bulk_order(local, text):
+    result = await local.understand(
+        text, tenant_slug="demo-shop", settings={"vertical": "ecommerce"}
+    )
+
+    assert result.intent != "bulk_order", (text, result.intent, result.confidence)
+    assert "bulk_order" not in result.signals
+    assert result.entities.quantities == []

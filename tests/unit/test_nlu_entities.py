@@ -399,3 +399,94 @@ def test_a_company_cue_word_with_a_suffix_is_not_a_company():
 
     assert extract("şirketimize 150 adet tişört lazım faturalı").company is None
     assert extract("firmamız Demir Yapı, 200 adet").company == "Demir Yapı"
+
+
+# --- money and percentages are never quantities ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "quantities"),
+    [
+        ("400 TL'lik sipariş kargo bedava mı", []),
+        ("is delivery free for a 400 TL order?", []),
+        ("en az %25 indirim", []),
+        ("%25 tişört indirimi var mı", []),
+        ("yüzde 30 tişört indirimi", []),
+        ("yüzde otuz yapın", []),
+        ("₺400 gömlek", []),
+        ("$40 shirts on sale?", []),
+        ("400 TRY pantolon", []),
+        ("30 percent off 2 shirts", [2]),
+        ("٪30 خصم", []),
+        ("30٪ off tişört", []),
+        ("%25 x 3", [3]),
+        ("1.500 TL 5 tişört", [5]),
+        ("20 tl'lik 40 adet", [40]),
+        ("400 lira 30 adet", [30]),
+    ],
+)
+def test_money_and_percentages_are_not_quantities(text, quantities):
+    assert entities(text).quantities == quantities
+
+
+# --- PII is never an order number -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("TC kimlik numaram 10000000146", []),
+        ("Faturayı şahsıma kesin lütfen, TC kimlik no 10000000146", []),
+        ("my Turkish ID number is 10000000146 and email kemal.er.1985@example.com", []),
+        ("kimliğimdeki numara 10000000146, faturaya yazın", []),
+        ("هويتي 10000000146", []),
+        ("vergi numaramız 1234567890", []),
+        # an order number beside a TC kimlik number is still an order number
+        ("sipariş no 10654400001, TC 10000000146", ["10654400001"]),
+        # said to be an order number: the customer's word counts
+        ("siparis no 10000000146", ["10000000146"]),
+        # a message that is nothing but the number: an order number (never echoed if unknown)
+        ("10000000146", ["10000000146"]),
+        ("10654400001", ["10654400001"]),
+    ],
+)
+def test_pii_is_not_an_order_number(text, orders):
+    assert entities(text).order_numbers == orders
+
+
+# --- kids' age sizes and colour genitives -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "sizes"),
+    [
+        ("çocuk montun lacivert 9-10 yaş bedeni var mı", ["9-10 Yaş"]),
+        ("9-10 yas var mi", ["9-10 Yaş"]),
+        ("7-8 yaşında oğluma", ["7-8 Yaş"]),
+        ("bebek tulumunun mavisi 6-9 ay var mı", ["6-9 Ay"]),
+        ("0-3 aylık var mı", ["0-3 Ay"]),
+        ("Do you still have it in 7-8 years?", ["7-8 Yaş"]),
+        ("6-9 months baby romper", ["6-9 Ay"]),
+        ("8 yaş için", ["8 Yaş"]),
+        ("L de var mı peki?", ["L"]),
+        ("m de olur", ["M"]),
+        # not sizes
+        ("1-2 ay içinde gelir mi", []),
+        ("2-3 gün sürer mi", []),
+        ("3 aydır bekliyorum", []),
+    ],
+)
+def test_age_sizes(text, sizes):
+    assert entities(text).sizes == sizes
+
+
+@pytest.mark.parametrize(
+    ("text", "colors"),
+    [
+        ("Keten gömleğin beyazının XL bedeni var mı?", ["beyaz"]),
+        ("siyahının M bedeni", ["siyah"]),
+        ("lacivertinin fiyatı", ["lacivert"]),
+    ],
+)
+def test_colour_genitives(text, colors):
+    assert entities(text).colors == colors

@@ -37,6 +37,11 @@ from invekto.nlu.text import fold
         ("iade etmek istiyorum bedeni olmadı", "other"),
         ("şirketimize 150 adet lazım faturalı", "other"),
         ("Merhaba, iade yapmak istiyorum ürün kırık geldi bugün", "other"),
+        # bargaining with a percentage is a discount question, a percentage alone is not
+        ("yüzde otuz yapın hemen alayım, olmaz mı", "discount_question"),
+        ("%20 indirim olur mu", "discount_question"),
+        ("can you do 30% off?", "discount_question"),
+        ("%100 pamuk mu bu", "other"),
     ],
 )
 async def test_intents(text, intent):

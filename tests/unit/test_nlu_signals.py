@@ -150,3 +150,19 @@ def test_not_urgent(text):
 )
 def test_signals_come_in_a_fixed_order(text, expected):
     assert signals(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "400 TL'lik sipariş kargo bedava mı",
+        "is delivery free for a 400 TL order?",
+        "en az %25 indirim",
+        "yüzde 30 tişört indirimi olur mu",
+        "₺400 gömlek",
+        "$250 jackets",
+        "%10 çok az ya, en az %25 yapın tutayım ürünü",
+    ],
+)
+def test_money_and_percentages_are_not_bulk(text):
+    assert "bulk_order" not in signals(text)

@@ -61,4 +61,8 @@ class ConversationState(TypedDict, total=False):
     flow_answer: bool
     """The agent understood this turn as the answer to its own question (an ordinal, a yes):
     its reply does not depend on the intent model's confidence."""
+    last_product: dict[str, Any] | None
+    """The product the last stock, product or price answer was about (``title``,
+    ``product_main_id`` and the ``color`` / ``size`` asked), kept across turns so a follow-up
+    that drops it ("L de var mı peki?", "siyahı kaldı mı") is answered about it."""
     decision: Decision
