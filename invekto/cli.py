@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -287,13 +288,10 @@ def understand(
                 raise typer.BadParameter("give a text, or --jsonl with lines on stdin")
             typer.echo(await one(tenant, text))
             return
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
+        for number, item in _jsonl_items():
             try:
-                item = json.loads(line)
                 typer.echo(await one(str(item.get("tenant", tenant)), str(item["text"])))
-            except (ValueError, KeyError, TypeError) as exc:
+            except (KeyError, TypeError, AttributeError) as exc:
                 typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
 
     asyncio.run(run())
@@ -359,14 +357,25 @@ def pii(
             raise typer.BadParameter("give a text, or --jsonl with lines on stdin")
         typer.echo(one(text, lang))
         return
+    for number, item in _jsonl_items():
+        try:
+            typer.echo(one(str(item["text"]), str(item.get("lang") or lang)))
+        except (KeyError, TypeError, AttributeError) as exc:
+            typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
+
+
+def _jsonl_items() -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) for each non-empty stdin line; a line that is not JSON is
+    answered with an error line right away, and the rest go on."""
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            typer.echo(one(str(item["text"]), str(item.get("lang") or lang)))
-        except (ValueError, KeyError, TypeError) as exc:
+        except ValueError as exc:
             typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
+            continue
+        yield number, item
 
 
 @app.command()

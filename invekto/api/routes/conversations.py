@@ -34,6 +34,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select, true, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
 from invekto.guardrails.agent_messages import check_agent_message
@@ -444,18 +445,7 @@ async def reveal(
     if index >= len(found):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such masked value in this message")
     entity = found[index]
-    session.add(
-        PiiReveal(
-            tenant_id=tenant.tenant_id,
-            conversation_id=conversation.id,
-            message_id=message.id,
-            user_id=tenant.user_id,
-            role=tenant.role,
-            action="reveal",
-            entity_type=entity.entity_type,
-            ref=body.ref,
-        )
-    )
+    _record(session, tenant, conversation, "reveal", entity.entity_type, message.id, body.ref)
     await session.commit()
     log.info(
         "pii revealed: conversation %s message %s %s by user %s",
@@ -555,16 +545,7 @@ async def export_conversation(
     else:
         texts = [m.text for m in messages]
         name, phone = customer.name, customer.phone
-        session.add(
-            PiiReveal(
-                tenant_id=tenant.tenant_id,
-                conversation_id=conversation.id,
-                user_id=tenant.user_id,
-                role=tenant.role,
-                action="export",
-                entity_type="EXPORT",
-            )
-        )
+        _record(session, tenant, conversation, "export", "EXPORT")
         await session.commit()
         log.info(
             "unredacted export: conversation %s by user %s (%s)",
@@ -691,17 +672,7 @@ async def send_agent_message(
     await session.flush()
     await enqueue_send(session, message_id=message.id, conversation_id=conversation.id)
     for entity in flagged:
-        session.add(
-            PiiReveal(
-                tenant_id=tenant.tenant_id,
-                conversation_id=conversation.id,
-                message_id=message.id,
-                user_id=tenant.user_id,
-                role=tenant.role,
-                action="send_confirmed",
-                entity_type=entity.entity_type,
-            )
-        )
+        _record(session, tenant, conversation, "send_confirmed", entity.entity_type, message.id)
     if conversation.status == "open":
         conversation.status = "waiting_human"
         conversation.handoff_reason = "agent_took_over"
@@ -719,3 +690,27 @@ async def send_agent_message(
 
 
 __all__ = ["mask_phone", "mask_text", "router"]
+
+
+def _record(
+    session: AsyncSession,
+    tenant: TenantContext,
+    conversation: Conversation,
+    action: str,
+    entity_type: str,
+    message_id: uuid.UUID | None = None,
+    ref: str | None = None,
+) -> None:
+    """One row of the PII audit trail (who saw or sent what kind of value; never the value)."""
+    session.add(
+        PiiReveal(
+            tenant_id=tenant.tenant_id,
+            conversation_id=conversation.id,
+            message_id=message_id,
+            user_id=tenant.user_id,
+            role=tenant.role,
+            action=action,
+            entity_type=entity_type,
+            ref=ref,
+        )
+    )
