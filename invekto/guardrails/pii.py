@@ -14,6 +14,7 @@ this module is imported.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -127,25 +128,30 @@ def find_pii(text: str, language: str = "tr") -> list[PiiEntity]:
 
     language tr|en|ar; anything else → tr. The analyzer is built once per process (thread-safe
     lazy init) and reused. Arabic-Indic digits are read as ASCII digits (offsets unchanged).
+    The same text is analysed once: a conversation's earlier messages are checked again on
+    every turn (the output guard, entity extraction), so results are kept in an LRU cache.
     """
     if not text or not text.strip():
         return []
+    return list(_find_pii(text, _language(language)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _find_pii(text: str, language: str) -> tuple[PiiEntity, ...]:
     from invekto.guardrails.recognizers import ARABIC_DIGITS, MIN_SCORE
 
     analyzed = text.translate(ARABIC_DIGITS)
-    results = get_analyzer().analyze(
-        text=analyzed, language=_language(language), score_threshold=MIN_SCORE
-    )
+    results = get_analyzer().analyze(text=analyzed, language=language, score_threshold=MIN_SCORE)
     ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
     kept = []
     for result in ranked:
         if all(result.end <= k.start or result.start >= k.end for k in kept):
             kept.append(result)
     kept.sort(key=lambda r: (r.start, r.end))
-    return [
+    return tuple(
         PiiEntity(r.entity_type, r.start, r.end, round(float(r.score), 4), text[r.start : r.end])
         for r in kept
-    ]
+    )
 
 
 def mask(text: str, language: str = "tr", entities: list[PiiEntity] | None = None) -> str:

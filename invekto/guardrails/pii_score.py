@@ -215,8 +215,8 @@ def score_corpus(path: str | Path) -> CorpusScore:
 
 
 def measure_speed(snippets: list[Snippet], rounds: int = 3) -> dict:
-    """First-load time of the analyzer (if not loaded yet in this process) and find_pii time per
-    snippet after a warm-up pass, in milliseconds."""
+    """First-load time of the analyzer (if not loaded yet in this process) and the analysis time
+    per snippet after a warm-up pass (bypassing find_pii's cache), in milliseconds."""
     from invekto.guardrails import pii
 
     first_load_ms = None
@@ -224,13 +224,14 @@ def measure_speed(snippets: list[Snippet], rounds: int = 3) -> dict:
         started = time.perf_counter()
         pii.get_analyzer()
         first_load_ms = round((time.perf_counter() - started) * 1000, 1)
+    analyse = pii._find_pii.__wrapped__  # the analysis itself, not the LRU cache in front of it
     for snippet in snippets:  # warm-up
-        pii.find_pii(snippet.text, snippet.language)
+        analyse(snippet.text, pii._language(snippet.language))
     timings = []
     for _ in range(rounds):
         for snippet in snippets:
             started = time.perf_counter()
-            pii.find_pii(snippet.text, snippet.language)
+            analyse(snippet.text, pii._language(snippet.language))
             timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return {
