@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from invekto.evals.dataset import Case, Expect, weekday_time
 from invekto.evals.metrics import Check, InvektoMetric, default_metrics, turn_test_case
+from invekto.guardrails.output import setting_strings
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
@@ -91,7 +92,7 @@ async def run_case(
     timezone = tenant.timezone
     phone = case.customer_phone or next(numbers or _fresh)
     moment = case_start(case.at, timezone, dt.datetime.now(dt.UTC))
-    known = {phone, *_strings(tenant.settings), tenant.name, channel.display_phone_number}
+    known = {phone, *setting_strings(tenant.settings), tenant.name, channel.display_phone_number}
     history: list[str] = []
     metrics = default_metrics()
     await _close_conversations(stack, channel, phone)
@@ -160,17 +161,6 @@ def check(
         scores[metric.name] = metric.measure(case)
         checks += metric.results
     return checks, scores
-
-
-def _strings(value: Any) -> list[str]:
-    """Every string in a settings tree (the tenant's own published details are not leaks)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 async def _channel(stack: Stack, slug: str) -> tuple[Channel, Tenant]:

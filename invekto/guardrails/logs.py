@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import logging
-import re
 
-from invekto.guardrails.pii import mask
-
-_MAYBE_PII = re.compile(r"\d{5,}|@|\d[\d ()\-]{8,}\d|[A-ZÇĞİÖŞÜ][a-zçğıöşü]+ [A-ZÇĞİÖŞÜ]")
-"""Records without a long number, an e-mail sign or a capitalised pair are passed as they are."""
+from invekto.guardrails.pii import mask, might_hold_pii
 
 
 class PiiRedactingFilter(logging.Filter):
@@ -19,7 +15,7 @@ class PiiRedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a malformed record: let logging report it as usual
             return True
-        if _MAYBE_PII.search(message):
+        if might_hold_pii(message):
             redacted = mask(message, "tr")
             if redacted != message:
                 record.msg, record.args = redacted, ()

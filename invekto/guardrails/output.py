@@ -163,7 +163,7 @@ def _build() -> Any:
             found = leaked(
                 value,
                 given=context.customer_texts,
-                known=context.known,
+                known=[*context.known, *setting_strings(context.settings)],
                 language=context.language,
             )
             if not found:
@@ -228,7 +228,7 @@ def ungrounded(reply: str, context: ReplyContext) -> list[str]:
     """The facts of ``reply`` that its sources do not contain: long numbers (order, tracking,
     phone), prices, stock counts and day-month dates."""
     sources = " ".join(
-        [*context.tool_results, *context.customer_texts, *_strings(context.settings)]
+        [*context.tool_results, *context.customer_texts, *setting_strings(context.settings)]
     )
     runs = [re.sub(r"\D", "", run) for run in _DIGIT_RUN.findall(sources)]
     numbers = {_amount(n) for n in _NUMBER.findall(sources)}
@@ -346,13 +346,15 @@ def _reply_dates(text: str) -> list[tuple[int, int]]:
     return dates
 
 
-def _strings(value: Any) -> list[str]:
+def setting_strings(value: Any) -> list[str]:
+    """Every string (and number, as text) in a settings tree: the tenant's own policies, texts and
+    published details."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return [str(value)]
     if isinstance(value, Mapping):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for v in value.values() for s in setting_strings(v)]
     if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in setting_strings(v)]
     return []

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 
@@ -121,6 +122,15 @@ def _get_anonymizer():
 
                 _anonymizer = AnonymizerEngine()
     return _anonymizer
+
+
+_MAYBE_PII = re.compile(r"\d{5,}|@|\d[\d ()\-]{8,}\d|[A-ZÇĞİÖŞÜ][a-zçğıöşü]+ [A-ZÇĞİÖŞÜ]")
+
+
+def might_hold_pii(text: str) -> bool:
+    """A cheap pre-check for bulk text (log records, trace payloads): False when ``text`` has no
+    long number, no e-mail sign and no capitalised pair of words, so it need not be analysed."""
+    return bool(_MAYBE_PII.search(text))
 
 
 def find_pii(text: str, language: str = "tr") -> list[PiiEntity]:

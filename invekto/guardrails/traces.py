@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from invekto.guardrails.logs import _MAYBE_PII
-from invekto.guardrails.pii import mask
+from invekto.guardrails.pii import mask, might_hold_pii
 
 
 def tracing_enabled() -> bool:
@@ -18,7 +17,7 @@ def tracing_enabled() -> bool:
 def redact_tree(value: Any) -> Any:
     """Every string in a run's inputs or outputs, PII masked (structure kept)."""
     if isinstance(value, str):
-        return mask(value, "tr") if _MAYBE_PII.search(value) else value
+        return mask(value, "tr") if might_hold_pii(value) else value
     if isinstance(value, dict):
         return {key: redact_tree(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -141,3 +141,13 @@ def test_guardrails_runs_local_only():
 
     assert settings.rc.enable_metrics is False
     assert settings.rc.use_remote_inferencing is False
+
+
+def test_the_shops_own_published_details_are_not_a_leak():
+    settings = {**SETTINGS, "sales": {"email": "satis@demo-shop.test"}}
+    reply = "Toplu siparişler için satis@demo-shop.test adresine yazabilirsiniz."
+
+    result = check_reply(reply, _context(settings=settings, tool_results=[]))
+
+    assert (result.text, result.fixed, result.blocked) == (reply, [], False)
+    assert check_reply(reply, _context(tool_results=[])).fixed[0][0] == "pii"
