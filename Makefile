@@ -30,6 +30,7 @@ run: install
 	$(BIN)/invekto serve
 
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory eval
 
@@ -44,6 +45,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check invekto tests
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .tools .invekto build .cache

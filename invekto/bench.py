@@ -28,12 +28,12 @@ from invekto.channels.whatsapp.parse import new_message_id
 from invekto.config import Settings
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.sandbox.seed import DEMO_SETTINGS
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.sandbox.trendyol_demo import DemoCustomer, DemoLine, DemoOrder, package_json
 from invekto.security import CredentialBox
 from invekto.stack import Stack, running_stack
 from invekto.storage.models import AutoReplyLog, Channel, IntegrationAccount, Message, Tenant
-from invekto.storage.seed import DEMO_SETTINGS
 
 SCRIPT = ["merhaba", "kargom nerede", "ne zaman gelir", "teşekkürler", "görüşürüz"]
 

@@ -34,8 +34,8 @@ def _logging(level: str = "INFO") -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (tables, job queue, graph checkpoints)."""
+    from invekto.schema import migrate_all
     from invekto.storage.db import database_url
-    from invekto.storage.migrate import migrate_all
 
     _logging()
     asyncio.run(migrate_all(database_url(get_settings())))
@@ -45,9 +45,9 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Create or reset the demo tenants (demo-shop, demo-clinic), users and channels."""
+    from invekto.sandbox.seed import seed as run_seed
     from invekto.security import CredentialBox
     from invekto.storage.db import Database
-    from invekto.storage.seed import seed as run_seed
 
     _logging()
     settings = get_settings()
@@ -71,15 +71,15 @@ def serve(
     """Serve the API, the webhook and the sandbox (and a worker with the embedded default)."""
     import uvicorn
 
-    from invekto.api.app import create_app
     from invekto.sandbox.demo import DEMO_TENANTS
+    from invekto.stack import web_app
 
     _logging()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = get_settings().model_copy(update=overrides)
     if settings.embedded_db:  # the embedded default needs no separate `invekto migrate`
+        from invekto.schema import migrate_all
         from invekto.storage.db import database_url
-        from invekto.storage.migrate import migrate_all
 
         asyncio.run(migrate_all(database_url(settings)))
     base = settings.base_url
@@ -98,7 +98,29 @@ def serve(
         "",
     ]
     typer.echo("\n".join(line for line in lines if line is not None))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        web_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        # Open event streams must not hold a shutdown forever.
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command()
+def agents(
+    write: Annotated[bool, typer.Option(help="Write docs/agents.md instead of printing")] = False,
+) -> None:
+    """The agent registry as Markdown: agents, intents, areas, tools, verticals."""
+    from invekto.agents.docs import DOC_PATH, agents_markdown
+
+    text = agents_markdown()
+    if write:
+        DOC_PATH.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {DOC_PATH}")
+    else:
+        typer.echo(text)
 
 
 @app.command()

@@ -27,6 +27,7 @@ queue = procrastinate.App(
 PROCESS_INBOUND = "invekto.tasks.process_inbound"
 SEND_MESSAGE = "invekto.tasks.send_message"
 SYNC_ORDERS = "invekto.tasks.sync_orders"
+NOTE_HUMAN_REPLY = "invekto.tasks.note_human_reply"
 
 
 def conversation_lock(conversation_id: uuid.UUID | str) -> str:
@@ -44,6 +45,18 @@ async def enqueue_send(
 ) -> None:
     await defer_in(
         session, SEND_MESSAGE, {"message_id": str(message_id)}, lock=send_lock(conversation_id)
+    )
+
+
+async def enqueue_note_human_reply(
+    session: AsyncSession, *, message_id: uuid.UUID, conversation_id: uuid.UUID
+) -> None:
+    """Tell the graph state what a person sent or rejected, between the conversation's turns."""
+    await defer_in(
+        session,
+        NOTE_HUMAN_REPLY,
+        {"message_id": str(message_id)},
+        lock=conversation_lock(conversation_id),
     )
 
 

@@ -67,7 +67,7 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, *, url: str | None = None) -> Services:
         """Connect everything; the schema must already be migrated (``invekto migrate``)."""
-        from invekto.graphs.conversation.graph import build_graph
+        from invekto.graphs.conversation.graph import GraphDeps, build_graph
 
         url = url or database_url(settings)
         job_pool = open_pool(url, max_size=settings.db_pool_size)
@@ -77,13 +77,22 @@ class Services:
         await bind_queue(job_pool)
         understander = await asyncio.to_thread(load_understander, settings)
         await asyncio.to_thread(warm_guards)
+        db = Database.connect(settings, url)
         services = cls(
             settings=settings,
-            db=Database.connect(settings, url),
+            db=db,
             credentials=CredentialBox(settings.resolved_secret_key()),
-            graph=build_graph(AsyncPostgresSaver(graph_pool)),  # type: ignore[arg-type]
+            graph=None,  # type: ignore[arg-type]
             understander=understander,
             _pools=[job_pool, graph_pool],
+        )
+        # The graph asks for the understander on every turn, so a new one (a retrained model,
+        # an LLM switched on) takes effect without a restart.
+        services.graph = build_graph(
+            AsyncPostgresSaver(graph_pool),  # type: ignore[arg-type]
+            deps=GraphDeps(
+                db=db, app_settings=settings, understander=lambda: services.understander
+            ),
         )
         set_current(services)
         return services

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from invekto.config import Settings
 from invekto.sandbox.customer import post_customer_text
+from invekto.sandbox.seed import seed
 from invekto.security import CredentialBox
 from invekto.services import Services
 from invekto.stack import running_stack
 from invekto.storage.models import AutoReplyLog, Channel, Message, Tenant
-from invekto.storage.seed import seed
 
 SETTLED = {"sent", "delivered", "read", "failed", "suggested"}
 

@@ -13,12 +13,24 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import uvicorn
+from fastapi import FastAPI
 
+from invekto.api.app import create_app
 from invekto.config import Settings
 from invekto.jobs import run_worker_for
+from invekto.schema import migrate_all
 from invekto.services import Services
 from invekto.storage.db import database_url
-from invekto.storage.migrate import migrate_all
+
+
+def web_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """The API, plus the sandbox stand-ins when the sandbox is on."""
+    app = create_app(settings, services=services)
+    if settings.sandbox_on:
+        from invekto.sandbox.mount import mount_sandbox
+
+        mount_sandbox(app, settings)
+    return app
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -39,15 +51,13 @@ async def running_stack(
     settings: Settings, *, migrate: bool = True, worker: bool = True, url: str | None = None
 ) -> AsyncIterator[Stack]:
     """Serve ``settings`` (its port may be 0: a free one is picked) until the block ends."""
-    from invekto.api.app import create_app
-
     if settings.port == 0:
         settings = settings.model_copy(update={"port": free_port(settings.host)})
     url = url or database_url(settings)
     if migrate:
         await migrate_all(url)
     services = await Services.start(settings, url=url)
-    app = create_app(settings, services=services)
+    app = web_app(settings, services=services)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -44,6 +44,19 @@ async def process_inbound(context: JobContext, message_id: str) -> None:
         raise
 
 
+@queue.task(
+    name="invekto.tasks.note_human_reply",
+    retry=RetryStrategy(max_attempts=5, exponential_wait=1),
+)
+async def note_human_reply(message_id: str) -> None:
+    """Tell the conversation's graph state what a person sent or rejected (lock: the
+    conversation, so it runs between turns, never during one)."""
+    from invekto.graphs.conversation.human import note_human_reply as note
+    from invekto.services import current
+
+    await note(current(), uuid.UUID(message_id))
+
+
 SEND_ATTEMPTS = 6
 
 

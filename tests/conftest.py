@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.sales_inbox import SALES_INBOX
+from invekto.sandbox.seed import seed
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
+from invekto.schema import migrate_all
 from invekto.security import CredentialBox
 from invekto.stack import Stack, free_port, running_stack
 from invekto.storage.db import Database
-from invekto.storage.migrate import migrate_all
-from invekto.storage.seed import seed
 
 TEST_SECRET = "test-secret-key-not-for-production"
 NLU_CACHE = Path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from invekto.core.tenant_settings import TenantSettings
 from invekto.prompts import template
 
 _MONTHS = {
@@ -44,7 +45,9 @@ def local_date(moment: dt.datetime, timezone: str) -> dt.date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-def day_text(day: dt.date, *, language: str, today: dt.date, settings: dict | None = None) -> str:
+def day_text(
+    day: dt.date, *, language: str, today: dt.date, settings: TenantSettings | None = None
+) -> str:
     if day == today:
         return str(template("today", language, settings))
     if day == today + dt.timedelta(days=1):
@@ -62,7 +65,7 @@ def date_range_text(
     language: str,
     timezone: str,
     now: dt.datetime,
-    settings: dict | None = None,
+    settings: TenantSettings | None = None,
 ) -> str:
     """'yarın', '27 Kasım – 28 Kasım', or the tenant's 'not known yet' text."""
     if start is None and end is None:

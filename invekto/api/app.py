@@ -1,4 +1,7 @@
-"""Assemble the FastAPI app: routers, sandbox stand-ins, services and the in-process worker."""
+"""Assemble the FastAPI app: routers, services and the in-process worker.
+
+The sandbox stand-ins are mounted by ``invekto.stack.web_app``: the app's core never imports them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,16 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from invekto.api.routes import auth, conversations, integrations, metrics, tenant, webhooks
+from invekto.api.routes import (
+    auth,
+    conversations,
+    events,
+    integrations,
+    metrics,
+    suggestions,
+    tenant,
+    webhooks,
+)
 from invekto.config import Settings, get_settings
 from invekto.services import Services
 
@@ -51,10 +63,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
-    for module in (webhooks, auth, metrics, integrations, tenant, conversations):
+    for module in (
+        webhooks,
+        auth,
+        metrics,
+        integrations,
+        tenant,
+        conversations,
+        suggestions,
+        events,
+    ):
         app.include_router(module.router)
-    if settings.sandbox_on:
-        _mount_sandbox(app, settings)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -65,15 +84,3 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         return RedirectResponse("/sandbox/simulator" if settings.sandbox_on else "/docs")
 
     return app
-
-
-def _mount_sandbox(app: FastAPI, settings: Settings) -> None:
-    from invekto.sandbox import graph, sales_inbox, simulator, trendyol
-
-    graph.SANDBOX_GRAPH.webhook_url = f"{settings.base_url}/webhooks/whatsapp"
-    graph.SANDBOX_GRAPH.app_secret = settings.whatsapp_app_secret
-    graph.SANDBOX_GRAPH.callback_delay_s = settings.sandbox_status_callback_delay_s
-    app.include_router(graph.router, prefix="/sandbox/graph")
-    app.include_router(trendyol.router, prefix="/sandbox/trendyol")
-    app.include_router(simulator.router)
-    app.include_router(sales_inbox.router, prefix="/sandbox/sales-inbox")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,20 +51,17 @@ class TenantContext:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_tenant_context(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TenantContext:
-    if credentials is None:
+def tenant_from_token(services: Services, token: str | None) -> TenantContext:
+    """The caller behind an access token (from the bearer header or, for streams, the query);
+    401 when it is missing or not valid. The one place tokens are checked for API calls."""
+    if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        claims = read_token(
-            secret=services.settings.resolved_secret_key(), token=credentials.credentials
-        )
+        claims = read_token(secret=services.settings.resolved_secret_key(), token=token)
     except jwt.InvalidTokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -74,7 +71,30 @@ def get_tenant_context(
     return TenantContext(tenant_id=claims.tenant_id, user_id=claims.user_id, role=claims.role)
 
 
+def get_tenant_context(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TenantContext:
+    return tenant_from_token(services, credentials.credentials if credentials else None)
+
+
 TenantDep = Annotated[TenantContext, Depends(get_tenant_context)]
+
+
+def get_stream_tenant_context(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[
+        str | None,
+        Query(description="The access token, for clients that cannot set headers (EventSource)"),
+    ] = None,
+) -> TenantContext:
+    """Like :data:`TenantDep`, but a ``?token=`` query parameter may stand in for the header."""
+    return tenant_from_token(services, credentials.credentials if credentials else token)
+
+
+StreamTenantDep = Annotated[TenantContext, Depends(get_stream_tenant_context)]
+"""For ``EventSource`` streams: the bearer header, else ``?token=`` (checked the same way)."""
 
 
 async def get_tenant_session(

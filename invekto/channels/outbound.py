@@ -8,9 +8,9 @@ import uuid
 
 from sqlalchemy import update
 
+from invekto.channels.access import SendAccess
 from invekto.channels.whatsapp.client import OutsideCustomerServiceWindow, WhatsAppSendError
 from invekto.channels.whatsapp.ingest import apply_early_statuses
-from invekto.services import Services
 from invekto.storage.models import Channel, Conversation, Customer, Message, utcnow
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ class RetryableSendError(Exception):
     """The send failed in a way worth another attempt later (the job retries)."""
 
 
-async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
+async def send_stored_message(services: SendAccess, message_id: uuid.UUID) -> str:
     """Send one queued message. Returns its final state; raises RetryableSendError to retry.
 
     No lock is held while the Graph API is called: the message is first claimed
@@ -71,7 +71,7 @@ async def send_stored_message(services: Services, message_id: uuid.UUID) -> str:
 
 
 async def _claim(
-    services: Services, message_id: uuid.UUID
+    services: SendAccess, message_id: uuid.UUID
 ) -> tuple[Message, Customer, Channel] | None:
     async with services.db.session() as session:
         message = await session.scalar(
@@ -92,7 +92,7 @@ async def _claim(
 
 
 async def _record(
-    services: Services,
+    services: SendAccess,
     message_id: uuid.UUID,
     *,
     status: str,
@@ -112,7 +112,7 @@ async def _record(
         await session.commit()
 
 
-async def mark_failed(services: Services, message_id: uuid.UUID, error: dict) -> None:
+async def mark_failed(services: SendAccess, message_id: uuid.UUID, error: dict) -> None:
     """Give up on a message: failed, and its conversation waits for a human."""
     async with services.db.session() as session:
         message = await session.get(Message, message_id, with_for_update=True)

@@ -14,26 +14,31 @@ from typing import Any
 
 import yaml
 
+from invekto.agents.registry import REGISTRY
 from invekto.nlu.taxonomy import INTENTS
 from invekto.sandbox.demo import DEMO_TENANTS
 
-AGENTS = ("support", "returns", "b2b", "revenue", "clinic", "knowledge", "none")
+RESERVED_AGENTS = ("revenue", "knowledge")
+"""Agents ``shared/EVALS.md`` names that other people's datasets may already expect before
+Invekto registers them (their turns then simply fail, they do not refuse the file)."""
 OUTCOMES = ("auto_reply", "suggestion", "handoff")
 LANGUAGES = ("tr", "en", "ar")
-TOOLS = (
-    "get_order",
-    "find_customer_orders",
-    "request_cancellation",
-    "request_invoice",
-    "request_address_change",
-    "check_stock",
-    "exchange_options",
-    "create_coupon",
-    "record_return",
-    "save_lead",
-    "alert_sales",
-)
-"""Tool names a turn may expect (``invekto/tools/``)."""
+
+
+def agent_names() -> tuple[str, ...]:
+    """What ``expect.agent`` may say: every registered agent, the reserved ones, ``none``."""
+    registered = REGISTRY.names()
+    return (*registered, *(a for a in RESERVED_AGENTS if a not in registered), "none")
+
+
+def tool_names() -> tuple[str, ...]:
+    """What ``expect.tools`` may list: the tools the registered agents declare."""
+    names: dict[str, None] = {}
+    for spec in REGISTRY.all():
+        names.update(dict.fromkeys(tool.name for tool in spec.tools))
+    return tuple(names)
+
+
 CASE_KEYS = {"id", "tenant", "language", "customer_phone", "tags", "turns", "at"}
 """``at`` is Invekto's one addition to the format: when the customer writes (see ``Clock``)."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -206,12 +211,14 @@ def _turn(raw: Any, where: str) -> Turn:
     return Turn(
         customer=text,
         expect=Expect(
-            agent=_one_of(expect.get("agent"), AGENTS, at + "agent"),
+            agent=_one_of(expect.get("agent"), agent_names(), at + "agent"),
             intent=_one_of(expect.get("intent"), INTENTS, at + "intent"),
             outcome=_one_of(expect.get("outcome"), OUTCOMES, at + "outcome"),
             tools=None
             if tools is None
-            else tuple(_one_of(t, TOOLS, at + "tools") for t in _strings(tools, at + "tools")),
+            else tuple(
+                _one_of(t, tool_names(), at + "tools") for t in _strings(tools, at + "tools")
+            ),
             reply_contains=tuple(_strings(expect.get("reply_contains", []), at + "reply_contains")),
             reply_not_contains=tuple(
                 _strings(expect.get("reply_not_contains", []), at + "reply_not_contains")

@@ -14,9 +14,9 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from invekto.core.text import words
 from invekto.evals.dataset import Case
 from invekto.nlu.taxonomy import load_examples
-from invekto.nlu.text import words
 
 THRESHOLD = 0.7
 MIN_WORDS = 3

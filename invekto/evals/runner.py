@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import select, update
 
+from invekto.core.tenant_settings import TenantSettings
 from invekto.evals.dataset import Case, Expect, weekday_time
 from invekto.evals.metrics import Check, InvektoMetric, default_metrics, turn_test_case
 from invekto.guardrails.output import setting_strings
@@ -92,7 +93,8 @@ async def run_case(
     timezone = tenant.timezone
     phone = case.customer_phone or next(numbers or _fresh)
     moment = case_start(case.at, timezone, dt.datetime.now(dt.UTC))
-    known = {phone, *setting_strings(tenant.settings), tenant.name, channel.display_phone_number}
+    published = setting_strings(TenantSettings.parse(tenant.settings))  # as the guard reads them
+    known = {phone, *published, tenant.name, channel.display_phone_number}
     history: list[str] = []
     metrics = default_metrics()
     await _close_conversations(stack, channel, phone)
@@ -221,9 +223,9 @@ async def run_dataset(
     from pathlib import Path
 
     from invekto.config import Settings
+    from invekto.sandbox.seed import seed
     from invekto.security import CredentialBox
     from invekto.stack import running_stack
-    from invekto.storage.seed import seed
 
     reports: list[CaseReport] = []
     numbers = fresh_numbers()

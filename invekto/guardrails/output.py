@@ -23,10 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from invekto.core.locale import ENGLISH_WORDS as _EN_WORDS
+from invekto.core.tenant_settings import TenantSettings
+from invekto.core.text import fold
 from invekto.guardrails.leaks import leaked
 from invekto.guardrails.pii import mask
-from invekto.nlu.rules import _EN_WORDS
-from invekto.nlu.text import fold
 
 FORBIDDEN_PROMISES = (
     "kesin yarın",
@@ -75,11 +76,15 @@ class ReplyContext:
     """What the customer wrote in this conversation, this turn included."""
     tool_results: Sequence[str] = ()
     """This turn's tool results (JSON text)."""
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    """The tenant's settings (its policies, texts and limits)."""
+    settings: TenantSettings | Mapping[str, Any] = field(default_factory=TenantSettings)
+    """The tenant's settings (its policies, texts and limits); a stored dict is read with
+    ``TenantSettings.parse``."""
     known: Sequence[str] = ()
     """Values the customer may see without having written them: their own number and name, the
     shop's name and published details."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", TenantSettings.parse(self.settings))
 
 
 @dataclass
@@ -250,24 +255,25 @@ def ungrounded(reply: str, context: ReplyContext) -> list[str]:
     return missing
 
 
-def tenant_rules_broken(reply: str, settings: Mapping[str, Any]) -> list[str]:
-    rules = settings.get("guardrails") or {}
+def tenant_rules_broken(reply: str, settings: TenantSettings | Mapping[str, Any]) -> list[str]:
+    typed = TenantSettings.parse(settings)
+    rules = typed.guardrails
     folded = fold(reply)
     broken = []
-    for phrase in rules.get("banned_phrases", []):
+    for phrase in rules.banned_phrases:
         if fold(phrase) in folded:
             broken.append(f"banned phrase {phrase!r}")
-    for name in rules.get("competitors", []):
+    for name in rules.competitors:
         if re.search(rf"\b{re.escape(fold(name))}\b", folded):
             broken.append(f"competitor {name!r}")
-    for promise in (*FORBIDDEN_PROMISES, *rules.get("forbidden_promises", [])):
+    for promise in (*FORBIDDEN_PROMISES, *rules.forbidden_promises):
         if fold(promise) in folded:
             broken.append(f"forbidden promise {promise!r}")
-    limit = (settings.get("discounts") or {}).get("max_percent")
+    limit = typed.discounts.max_percent
     if limit is not None:
         for match in _PERCENT.finditer(reply):
             percent = int(next(g for g in match.groups() if g))
-            if percent > int(limit):
+            if percent > limit:
                 broken.append(f"discount {percent}% above the tenant's {limit}%")
     return broken
 
@@ -348,7 +354,9 @@ def _reply_dates(text: str) -> list[tuple[int, int]]:
 
 def setting_strings(value: Any) -> list[str]:
     """Every string (and number, as text) in a settings tree: the tenant's own policies, texts and
-    published details."""
+    published details. ``TenantSettings`` give the values the tenant set, secrets left out."""
+    if isinstance(value, TenantSettings):
+        return setting_strings(value.public_dump(defaults=False))
     if isinstance(value, str):
         return [value]
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -44,11 +44,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
+from invekto.core.tenant_settings import TenantSettings
 from invekto.jobs import defer_in
 from invekto.storage.models import Customer, Lead, LeadAlert, Tenant, utcnow
 
 if TYPE_CHECKING:
-    from invekto.services import Services
+    from invekto.integrations.access import MarketplaceAccess
 
 log = logging.getLogger(__name__)
 
@@ -121,16 +122,18 @@ class AlertRetryStrategy(BaseRetryStrategy):
 # --- configuration and payload -------------------------------------------------------------------
 
 
-def sales_settings(tenant_settings: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """``tenants.settings["sales"]`` with every key present; blank values become None."""
-    raw = (tenant_settings or {}).get("sales") or {}
-    if not isinstance(raw, Mapping):
-        raw = {}
-    out: dict[str, str | None] = {}
-    for key in ("webhook_url", "webhook_secret", "email", "name"):
-        value = raw.get(key)
-        out[key] = value.strip() if isinstance(value, str) and value.strip() else None
-    return out
+def sales_settings(
+    tenant_settings: TenantSettings | Mapping[str, Any] | None,
+) -> dict[str, str | None]:
+    """``settings.sales`` (``TenantSettings.sales``) with every key present; blank values are
+    None, the webhook secret in clear."""
+    sales = TenantSettings.parse(tenant_settings, blocks=("sales",)).sales
+    return {
+        "webhook_url": sales.webhook_url,
+        "webhook_secret": sales.secret(),
+        "email": sales.email,
+        "name": sales.name,
+    }
 
 
 def lead_payload(
@@ -203,7 +206,7 @@ async def queue_lead_alerts(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
-    tenant_settings: dict,
+    tenant_settings: TenantSettings | Mapping[str, Any],
     lead: Lead,
     settings: Settings,
 ) -> list[LeadAlert]:
@@ -283,7 +286,9 @@ async def queue_lead_alerts(
 # --- delivery ------------------------------------------------------------------------------------
 
 
-async def deliver_alert(services: Services, alert_id: uuid.UUID, *, attempt: int = 1) -> str:
+async def deliver_alert(
+    services: MarketplaceAccess, alert_id: uuid.UUID, *, attempt: int = 1
+) -> str:
     """Deliver one alert (the job's body). Returns ``sent``, ``failed`` or ``skipped``.
 
     ``attempt`` is the job's run number (1 for the first). The alert is claimed (attempts + 1,
@@ -359,7 +364,7 @@ async def deliver_alert(services: Services, alert_id: uuid.UUID, *, attempt: int
 
 
 async def _claim(
-    services: Services, tenant_id: uuid.UUID, alert_id: uuid.UUID
+    services: MarketplaceAccess, tenant_id: uuid.UUID, alert_id: uuid.UUID
 ) -> tuple[str, str, dict[str, Any], int, dict[str, str | None]] | None:
     async with services.db.tenant_session(tenant_id) as session:
         alert = await session.scalar(
@@ -376,7 +381,7 @@ async def _claim(
 
 
 async def _record(
-    services: Services,
+    services: MarketplaceAccess,
     tenant_id: uuid.UUID,
     alert_id: uuid.UUID,
     *,

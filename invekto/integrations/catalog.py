@@ -25,16 +25,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
+from invekto.core.text import fold, words
 from invekto.integrations.glossary import arabic_stems, turkish_words
 from invekto.integrations.orders import MarketplaceUnavailable
 from invekto.integrations.trendyol import TrendyolError, TrendyolProduct
 from invekto.nlu.entities import _COLORS as NLU_COLORS
 from invekto.nlu.entities import colors_in, extract
-from invekto.nlu.text import fold, words
 from invekto.storage.models import IntegrationAccount, ProductCache, utcnow
 
 if TYPE_CHECKING:
-    from invekto.services import Services
+    from invekto.integrations.access import MarketplaceAccess
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,11 @@ class Catalog:
     refreshes the mirror when needed; later lookups on the same object reuse that outcome."""
 
     def __init__(
-        self, services: Services, tenant_id: uuid.UUID, *, fresh: dt.timedelta | None = None
+        self,
+        services: MarketplaceAccess,
+        tenant_id: uuid.UUID,
+        *,
+        fresh: dt.timedelta | None = None,
     ) -> None:
         self._services = services
         self._tenant_id = tenant_id

@@ -5,7 +5,7 @@ types, materials and who a product is for. Marketplace titles are Turkish ("Kad�
 the Turkish words the catalogue search (``integrations.catalog``) compares with the titles.
 
 Colours are not here: the NLU reads them in all three languages (``nlu.entities.colors_in``) and
-the catalogue filters variants by them. Keys are folded (``nlu.text.fold``); Arabic keys are
+the catalogue filters variants by them. Keys are folded (``core.text.fold``); Arabic keys are
 also normalised (no hamza or tatweel, ة → ه, ى → ي) and looked up without the article and the
 one-letter prefixes ("الكتان", "بالكتان", "والقميص" → "كتان", "قميص").
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from invekto.nlu.text import fold
+from invekto.core.text import fold
 
 _ENGLISH: dict[str, str] = {
     # product types

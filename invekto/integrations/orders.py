@@ -20,7 +20,7 @@ from invekto.integrations.trendyol import TrendyolError, TrendyolPackage
 from invekto.storage.models import IntegrationAccount, OrderCache, utcnow
 
 if TYPE_CHECKING:
-    from invekto.services import Services
+    from invekto.integrations.access import MarketplaceAccess
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ async def upsert_packages(
     return len(rows)
 
 
-async def sync_account(services: Services, account_id: uuid.UUID, *, days: int) -> int:
+async def sync_account(services: MarketplaceAccess, account_id: uuid.UUID, *, days: int) -> int:
     """Pull the last ``days`` of orders of one marketplace account into the cache."""
     async with services.db.session() as session:
         account = await session.get(IntegrationAccount, account_id)
@@ -129,7 +129,7 @@ async def sync_account(services: Services, account_id: uuid.UUID, *, days: int) 
 class OrderDirectory:
     """Tenant-scoped order lookups for the tools. Every query carries the tenant id."""
 
-    def __init__(self, services: Services, tenant_id: uuid.UUID) -> None:
+    def __init__(self, services: MarketplaceAccess, tenant_id: uuid.UUID) -> None:
         self._services = services
         self._tenant_id = tenant_id
         self._fresh = dt.timedelta(minutes=services.settings.order_cache_fresh_minutes)

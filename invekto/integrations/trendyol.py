@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from invekto.integrations.phones import normalize_tr_phone
-from invekto.nlu.text import fold
+from invekto.core.phones import normalize_tr_phone
+from invekto.core.text import fold
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 MAX_RANGE = timedelta(days=14)

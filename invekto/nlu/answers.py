@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from invekto.nlu.text import fold
+from invekto.core.text import fold
 
 _YES = re.compile(
     r"^\W*(evet|olur|tamam|tamamdir|tabi|tabii|isterim|uygun|kabul|aynen|olsun|peki|ok|okay|"

@@ -39,8 +39,8 @@ from typing import Protocol
 
 import numpy as np
 
+from invekto.core.text import fold
 from invekto.nlu.taxonomy import IntentExamples, load_examples
-from invekto.nlu.text import fold
 
 log = logging.getLogger(__name__)
 

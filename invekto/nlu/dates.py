@@ -12,7 +12,7 @@ import re
 
 from pydantic import BaseModel
 
-from invekto.nlu.text import NUMBER_WORDS, fold
+from invekto.core.text import NUMBER_WORDS, fold
 
 WEEKDAYS = {
     "pazartesi": 0,

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from stdnum.tr import tckimlik
 
-from invekto.integrations.phones import normalize_tr_phone
+from invekto.core.phones import normalize_tr_phone
+from invekto.core.text import NUMBER_WORDS, fold, fold_aligned
 from invekto.nlu.dates import extract_dates
-from invekto.nlu.text import NUMBER_WORDS, fold, fold_aligned
 from invekto.nlu.types import Entities, ReturnReason
 
 log = logging.getLogger(__name__)

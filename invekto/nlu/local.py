@@ -21,16 +21,18 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from invekto.core.tenant_settings import Nlu, TenantSettings
+from invekto.core.text import fold, words
 from invekto.nlu.classifier import IntentModel, load_or_train, model_text
 from invekto.nlu.embeddings import E5Embeddings
 from invekto.nlu.entities import DEFAULT_TIMEZONE, extract, mentions_amount
 from invekto.nlu.rules import classify, detect_language
-from invekto.nlu.signals import DEFAULT_BULK_THRESHOLD, detect
+from invekto.nlu.signals import detect
 from invekto.nlu.taxonomy import AREAS, INTENTS
-from invekto.nlu.text import fold, words
 from invekto.nlu.types import Understanding
 
 RULE_OVERRIDES_BELOW = 0.5
@@ -55,9 +57,18 @@ def tenant_intents(vertical: str | None) -> set[str] | None:
     return None
 
 
-def nlu_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
-    """The tenant's ``settings.nlu`` block (thresholds), with defaults."""
-    return dict((settings or {}).get("nlu") or {})
+def _possible(settings: dict[str, Any]) -> set[str] | None:
+    """The intents the caller says this tenant's customers can mean (``settings["intents"]``,
+    from the agent registry), else those of its vertical."""
+    given = settings.get("intents")
+    return set(given) if given is not None else tenant_intents(settings.get("vertical"))
+
+
+def nlu_settings(settings: TenantSettings | Mapping[str, Any] | None) -> Nlu:
+    """The tenant's ``settings.nlu`` block (thresholds), with defaults. ``settings`` may be the
+    dict the graph passes: the stored settings plus the tenant's ``vertical`` and ``timezone``
+    (only its ``nlu`` block is read here)."""
+    return TenantSettings.parse(settings, blocks=("nlu",)).nlu
 
 
 class LocalUnderstander:
@@ -80,7 +91,7 @@ class LocalUnderstander:
     ) -> Understanding:
         settings = settings or {}
         prediction, instead_of_bulk = await asyncio.to_thread(
-            self._predict, text, tenant_intents(settings.get("vertical"))
+            self._predict, text, _possible(settings)
         )
         return self.combine(
             text, prediction, previous_language, settings, instead_of_bulk=instead_of_bulk
@@ -128,8 +139,7 @@ class LocalUnderstander:
             exchange = said_return.group(0).startswith(("degis", "exchange", "swap"))
             intent = "exchange_request" if exchange else "return_request"
             confidence = max(confidence, 0.7)
-        bulk_threshold = int(nlu_settings(settings).get("bulk_threshold", DEFAULT_BULK_THRESHOLD))
-        signals = detect(text, entities, bulk_threshold=bulk_threshold)
+        signals = detect(text, entities, bulk_threshold=nlu_settings(settings).bulk_threshold)
         if intent == "bulk_order" and "bulk_order" not in signals and entities.quantities:
             # "30 adet gömlek lazım" to a tenant whose bulk threshold is 200: a stock question.
             intent = "stock_question"

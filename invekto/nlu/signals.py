@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from invekto.nlu.text import fold
+from invekto.core.tenant_settings import DEFAULT_BULK_THRESHOLD
+from invekto.core.text import fold
 from invekto.nlu.types import Entities
 
-DEFAULT_BULK_THRESHOLD = 20
-"""Quantities at or above this mark a bulk order (a tenant may set its own)."""
+__all__ = ["DEFAULT_BULK_THRESHOLD", "detect"]
 
 _BULK = re.compile(
     r"\b(toptan\w*|toptanci\w*|kurumsal\w*|faturali|bayilik\w*|bayi|bayiniz\w*|bayiler\w*|"

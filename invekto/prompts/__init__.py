@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import yaml
+
+from invekto.core.tenant_settings import Templates, TenantSettings
 
 FALLBACK_LANGUAGE = "tr"
 
@@ -17,23 +20,36 @@ def default_templates() -> dict[str, dict[str, Any]]:
     return yaml.safe_load(text)
 
 
-def template(key: str, language: str, tenant_settings: dict[str, Any] | None = None) -> Any:
+def tenant_templates(tenant_settings: TenantSettings | Mapping[str, Any] | None) -> Templates:
+    """The tenant's overrides (``settings.templates``); a stored dict is read leniently."""
+    if isinstance(tenant_settings, TenantSettings):
+        return tenant_settings.templates
+    return TenantSettings.parse(tenant_settings, blocks=("templates",)).templates
+
+
+def template(
+    key: str, language: str, tenant_settings: TenantSettings | Mapping[str, Any] | None = None
+) -> Any:
     """The tenant's text for ``key`` in ``language``, else the default, else Turkish's.
 
     Arabic falls back to English (not Turkish) for keys it lacks: an Arabic speaker is more
     likely to read English.
     """
-    overrides = (tenant_settings or {}).get("templates", {})
+    overrides = tenant_templates(tenant_settings)
     chain = [language, "en" if language == "ar" else FALLBACK_LANGUAGE, FALLBACK_LANGUAGE]
     for lang in chain:
-        if key in overrides.get(lang, {}):
-            return overrides[lang][key]
+        own = overrides.texts(lang)
+        if key in own:
+            return own[key]
         if key in default_templates().get(lang, {}):
             return default_templates()[lang][key]
     raise KeyError(f"no template {key!r}")
 
 
 def render(
-    key: str, language: str, tenant_settings: dict[str, Any] | None = None, **values: Any
+    key: str,
+    language: str,
+    tenant_settings: TenantSettings | Mapping[str, Any] | None = None,
+    **values: Any,
 ) -> str:
     return str(template(key, language, tenant_settings)).format(**values)

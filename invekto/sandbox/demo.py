@@ -25,7 +25,8 @@ class DemoTenant:
         default_factory=lambda: {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
     )
     settings: dict = field(default_factory=dict)
-    """Overrides of the demo settings (``storage.seed.DEMO_SETTINGS``), merged one level deep."""
+    """Overrides of the demo settings (``sandbox.seed.DEMO_SETTINGS``), deep-merged and validated
+    (``TenantSettings.merged``)."""
 
 
 DEMO_SHOP = DemoTenant(

@@ -48,7 +48,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from invekto.nlu.text import fold
+from invekto.core.text import fold
 from invekto.sandbox.demo import DEMO_SHOP
 
 BRAND = "Demo Butik"

@@ -1,25 +1,23 @@
 """Coupons: a discount code offered instead of a return (changed mind), never above the
-tenant's limit (``settings.discounts.max_percent``)."""
+tenant's limit (``settings.discounts.max_percent``). The code is proposed with the offer and
+exists once that reply is sent or a person accepts it (``tools.actions.CouponOffer``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, SerializeAsAny
 
-from invekto.storage.models import Coupon, utcnow
+from invekto.core.tenant_settings import TenantSettings
+from invekto.tools.actions import Action, CouponOffer, max_discount
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
+    from invekto.tools.context import TurnContext
 
-DEFAULT_RETENTION_PERCENT = 10
-DEFAULT_VALID_DAYS = 30
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -28,48 +26,40 @@ class CouponResult(BaseModel):
     code: str | None = None
     percent: int = 0
     expires_at: dt.datetime | None = None
+    action: SerializeAsAny[Action] | None = None
+    """The coupon to create with the reply (None when this conversation already has it)."""
 
 
-def coupon_limits(settings: dict[str, Any]) -> tuple[int, int, int]:
+def coupon_limits(settings: TenantSettings) -> tuple[int, int, int]:
     """(percent to offer, the tenant's maximum, days valid). No maximum → no coupons at all."""
-    discounts = settings.get("discounts") or {}
-    maximum = int(discounts.get("max_percent", 0) or 0)
-    offer = int(discounts.get("retention_percent", DEFAULT_RETENTION_PERCENT))
-    days = int(discounts.get("coupon_valid_days", DEFAULT_VALID_DAYS))
-    return min(offer, maximum), maximum, days
+    discounts = settings.discounts
+    maximum = max_discount(settings)
+    return min(discounts.retention_percent, maximum), maximum, discounts.coupon_valid_days
 
 
 @tool
 async def create_coupon(
     runtime: ToolRuntime, percent: int | None = None, reason: str = "changed_mind"
 ) -> CouponResult:
-    """Create a one-time discount code for this customer, capped at the tenant's maximum."""
+    """Offer a one-time discount code to this customer, capped at the tenant's maximum."""
     context: TurnContext = runtime.context
     offer, maximum, days = coupon_limits(context.tenant.settings)
     wanted = offer if percent is None else min(int(percent), maximum)
     if wanted <= 0:
         return CouponResult(reason="not_allowed")
-    async with context.services.db.tenant_session(context.tenant.id) as session:
-        existing = await session.scalar(
-            select(Coupon).where(
-                Coupon.conversation_id == context.conversation_id, Coupon.reason == reason
-            )
-        )
-        if existing is None:
-            existing = Coupon(
-                tenant_id=context.tenant.id,
-                conversation_id=context.conversation_id,
-                customer_id=context.customer_id,
-                code="INV-" + "".join(secrets.choice(_ALPHABET) for _ in range(8)),
-                percent=Decimal(wanted),
-                reason=reason,
-                expires_at=utcnow() + dt.timedelta(days=days),
-            )
-            session.add(existing)
-            await session.commit()
+    existing = await context.ports.casework.coupon(context.conversation_id, reason)
+    if existing is not None:
         return CouponResult(
             reason="created",
             code=existing.code,
             percent=int(existing.percent),
             expires_at=existing.expires_at,
         )
+    code = "INV-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return CouponResult(
+        reason="created",
+        code=code,
+        percent=wanted,
+        expires_at=context.ports.clock() + dt.timedelta(days=days),
+        action=CouponOffer(code=code, percent=wanted, reason=reason, valid_days=days),
+    )

@@ -1,25 +1,27 @@
-"""B2B leads: flag the buyer, keep what they want, and alert the tenant's sales contact."""
+"""B2B leads: flag the buyer, keep what they want, and alert the tenant's sales contact.
+
+Both tools propose (``tools.actions.LeadUpdate`` / ``SalesAlert``): the lead is stored and the
+alert queued when the reply that goes with them is sent or accepted. The lead as collected so far
+travels in the flow (``flow["lead"]``), so the next turn builds on it whether or not the earlier
+suggestion has been accepted yet.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
-from pydantic import BaseModel, Field
-from sqlalchemy import select
+from pydantic import BaseModel, Field, SerializeAsAny
 
-from invekto.storage.models import Customer, Lead, utcnow
+from invekto.integrations.alerts import sales_settings
+from invekto.tools.actions import Action, LeadItem, LeadUpdate, SalesAlert
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
+    from invekto.tools.context import TurnContext
 
-B2B_TAGS = ("b2b", "vip")
-
-
-class LeadProduct(BaseModel):
-    product: str
-    quantity: int | None = None
+LeadProduct = LeadItem
 
 
 class LeadView(BaseModel):
@@ -28,38 +30,44 @@ class LeadView(BaseModel):
     company: str | None = None
     products: list[LeadProduct] = Field(default_factory=list)
     contact_email: str | None = None
+    signal_text: str = ""
+    past_orders: dict[str, Any] | None = None
     missing: list[str] = Field(default_factory=list, description="company | products")
+    action: SerializeAsAny[Action] | None = None
 
 
 class AlertResult(BaseModel):
     lead_id: str
-    channels: list[str] = Field(default_factory=list, description="webhook | email, queued")
-    failed: list[str] = Field(default_factory=list, description="configured but not possible")
+    channels: list[str] = Field(default_factory=list, description="webhook | email, to be queued")
+    action: SerializeAsAny[Action] | None = None
 
 
-async def _open_lead(session: Any, context: TurnContext) -> Lead | None:
-    return await session.scalar(
-        select(Lead)
-        .where(Lead.conversation_id == context.conversation_id)
-        .order_by(Lead.created_at.desc())
-        .limit(1)
-    )
-
-
-def _view(lead: Lead) -> LeadView:
-    products = [LeadProduct(**p) for p in lead.products or []]
+def _missing(company: str | None, products: list[LeadProduct]) -> list[str]:
     missing = []
-    if not lead.company:
+    if not company:
         missing.append("company")
     if not products or not any(p.quantity for p in products):
         missing.append("products")
+    return missing
+
+
+async def _current(context: TurnContext, state: dict[str, Any]) -> LeadView | None:
+    """The lead being collected: the flow's, else this conversation's committed lead that is
+    still collecting."""
+    flow = state.get("flow") or {}
+    if flow.get("lead"):
+        return LeadView.model_validate(flow["lead"])
+    lead = await context.ports.casework.latest_lead(context.conversation_id)
+    if lead is None or lead.status != "collecting":
+        return None
     return LeadView(
         lead_id=str(lead.id),
         status=lead.status,
         company=lead.company,
-        products=products,
+        products=[LeadProduct(**p) for p in lead.products or []],
         contact_email=lead.contact_email,
-        missing=missing,
+        signal_text=lead.signal_text,
+        past_orders=lead.past_orders or None,
     )
 
 
@@ -74,65 +82,49 @@ async def save_lead(
 ) -> LeadView:
     """Create or update this conversation's B2B lead and flag the customer as B2B/VIP."""
     context: TurnContext = runtime.context
-    async with context.services.db.tenant_session(context.tenant.id) as session:
-        lead = await _open_lead(session, context)
-        if lead is None or lead.status != "collecting":
-            lead = Lead(
-                tenant_id=context.tenant.id,
-                conversation_id=context.conversation_id,
-                customer_id=context.customer_id,
-                signal_text=signal_text or "",
-            )
-            session.add(lead)
-        if company:
-            lead.company = company.strip()[:300]
-        if contact_email:
-            lead.contact_email = contact_email
-        if past_orders is not None:
-            lead.past_orders = past_orders
-        if products:
-            known = {p["product"].casefold(): p for p in lead.products or []}
-            for item in products:
-                entry = known.setdefault(item.product.casefold(), {"product": item.product})
-                if item.quantity:
-                    entry["quantity"] = item.quantity
-            lead.products = [dict(p) for p in known.values()]
-        if signal_text and signal_text not in lead.signal_text:
-            lead.signal_text = (
-                f"{lead.signal_text}\n{signal_text}" if lead.signal_text else signal_text
-            )[:4000]
-        customer = await session.get(Customer, context.customer_id)
-        if customer is not None:
-            tags = list(customer.tags or [])
-            customer.tags = tags + [t for t in B2B_TAGS if t not in tags]
-        lead.updated_at = utcnow()
-        await session.commit()
-        return _view(lead)
+    lead = await _current(context, runtime.state or {})
+    if lead is None:
+        lead = LeadView(
+            lead_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"lead:{context.inbound_message_id}")),
+            status="collecting",
+        )
+    if company:
+        lead.company = company.strip()[:300]
+    if contact_email:
+        lead.contact_email = contact_email
+    if past_orders is not None:
+        lead.past_orders = past_orders
+    if products:
+        known = {p.product.casefold(): p for p in lead.products}
+        for item in products:
+            entry = known.setdefault(item.product.casefold(), LeadProduct(product=item.product))
+            if item.quantity:
+                entry.quantity = item.quantity
+        lead.products = list(known.values())
+    if signal_text and signal_text not in lead.signal_text:
+        lead.signal_text = (
+            f"{lead.signal_text}\n{signal_text}" if lead.signal_text else signal_text
+        )[:4000]
+    lead.missing = _missing(lead.company, lead.products)
+    lead.action = LeadUpdate(
+        lead_id=lead.lead_id,
+        signal_text=lead.signal_text,
+        company=lead.company,
+        products=lead.products,
+        contact_email=lead.contact_email,
+        past_orders=lead.past_orders,
+    )
+    return lead
 
 
 @tool
-async def alert_sales(runtime: ToolRuntime) -> AlertResult:
+async def alert_sales(lead_id: str, runtime: ToolRuntime) -> AlertResult:
     """Send this conversation's lead to the tenant's sales contact (webhook and/or e-mail)."""
-    from invekto.integrations.alerts import queue_lead_alerts
-
     context: TurnContext = runtime.context
-    async with context.services.db.tenant_session(context.tenant.id) as session:
-        lead = await _open_lead(session, context)
-        if lead is None:
-            return AlertResult(lead_id="")
-        if lead.status == "alerted":  # a re-run turn: already done
-            return AlertResult(lead_id=str(lead.id))
-        alerts = await queue_lead_alerts(
-            session,
-            tenant_id=context.tenant.id,
-            tenant_settings=context.tenant.settings,
-            lead=lead,
-            settings=context.services.settings,
-        )
-        lead.status = "alerted"
-        await session.commit()
-        return AlertResult(
-            lead_id=str(lead.id),
-            channels=[a.channel for a in alerts if a.status == "pending"],
-            failed=[a.channel for a in alerts if a.status == "failed"],
-        )
+    sales = sales_settings(context.tenant.settings)
+    channels = [
+        name for name, key in (("webhook", "webhook_url"), ("email", "email")) if sales[key]
+    ]
+    return AlertResult(
+        lead_id=lead_id, channels=channels, action=SalesAlert(lead_id=lead_id, channels=channels)
+    )

@@ -13,11 +13,11 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, Field
 
-from invekto.integrations.orders import ACTIVE_STATUSES, MarketplaceUnavailable, OrderDirectory
+from invekto.integrations.orders import ACTIVE_STATUSES, MarketplaceUnavailable
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
     from invekto.storage.models import OrderCache
+    from invekto.tools.context import TurnContext
 
 
 class OrderView(BaseModel):
@@ -75,7 +75,7 @@ async def get_order(order_number: str, runtime: ToolRuntime) -> OrderResult:
 
 async def lookup_order(context: TurnContext, order_number: str) -> OrderResult:
     """The order if it belongs to the customer's phone; ``not_yours`` with nothing else if not."""
-    directory = OrderDirectory(context.services, context.tenant.id)
+    directory = context.ports.orders
     try:
         lookup = await directory.by_number(order_number.strip())
     except MarketplaceUnavailable:
@@ -93,7 +93,7 @@ async def lookup_order(context: TurnContext, order_number: str) -> OrderResult:
 async def find_customer_orders(runtime: ToolRuntime) -> CustomerOrders:
     """List the customer's orders of the last 30 days, found by the phone they write from."""
     context: TurnContext = runtime.context
-    directory = OrderDirectory(context.services, context.tenant.id)
+    directory = context.ports.orders
     try:
         lookup = await directory.for_phone(context.customer_phone)
     except MarketplaceUnavailable:

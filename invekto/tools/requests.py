@@ -1,24 +1,25 @@
-"""Order change requests: cancel, invoice, delivery address. The agent records a request for the
-seller's team (who act on the marketplace) and tells the customer what happens next.
+"""Order change requests: cancel, invoice, delivery address. The agent proposes a request for
+the seller's team (who act on the marketplace) and tells the customer what happens next; the
+request is filed when that reply is sent, or when a person accepts it (``tools.actions``).
 
 Every request is for one of the customer's own orders (same privacy rule as ``get_order``) and is
-recorded once per conversation, so a re-run turn does not file it twice.
+filed once per conversation, so a re-run turn does not file it twice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, SerializeAsAny
 
-from invekto.storage.models import ServiceRequest
+from invekto.core.tenant_settings import TenantSettings
+from invekto.tools.actions import Action, AddressChange, CancelRequest, InvoiceRequest
 from invekto.tools.orders import OrderView, lookup_order
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
+    from invekto.tools.context import TurnContext
 
 NOT_SHIPPED = {"Awaiting", "Created", "Picking", "Invoiced", "Repack", "UnPacked"}
 ON_THE_WAY = {"Shipped", "AtCollectionPoint"}
@@ -34,6 +35,8 @@ class RequestResult(BaseModel):
     order: OrderView | None = None
     policy: str | None = None
     """For cancellations: the tenant's policy, ``confirm`` or ``review``."""
+    action: SerializeAsAny[Action] | None = None
+    """``recorded``: the request that is filed with the reply."""
 
 
 async def _order_for_request(
@@ -55,38 +58,10 @@ async def _order_for_request(
     return None, order
 
 
-async def _record(
-    context: TurnContext, kind: str, order_number: str, details: dict[str, Any]
-) -> None:
-    async with context.services.db.tenant_session(context.tenant.id) as session:
-        existing = await session.scalar(
-            select(ServiceRequest).where(
-                ServiceRequest.kind == kind,
-                ServiceRequest.order_number == order_number,
-                ServiceRequest.conversation_id == context.conversation_id,
-            )
-        )
-        if existing is None:
-            session.add(
-                ServiceRequest(
-                    tenant_id=context.tenant.id,
-                    conversation_id=context.conversation_id,
-                    customer_id=context.customer_id,
-                    kind=kind,
-                    order_number=order_number,
-                    details=details,
-                )
-            )
-        else:
-            existing.details = {**existing.details, **details}
-        await session.commit()
-
-
-def cancellation_policy(settings: dict[str, Any]) -> str:
+def cancellation_policy(settings: TenantSettings) -> str:
     """``confirm``: a not-yet-shipped order is cancelled on request; ``review``: the team
     decides first (the default)."""
-    policy = (settings.get("policies") or {}).get("cancellation", "review")
-    return policy if policy in ("confirm", "review") else "review"
+    return settings.policies.cancellation
 
 
 @tool
@@ -98,8 +73,10 @@ async def request_cancellation(order_number: str, runtime: ToolRuntime) -> Reque
         return refused
     assert order is not None
     policy = cancellation_policy(context.tenant.settings)
-    await _record(context, "cancel", order.order_number, {"status": order.status, "policy": policy})
-    return RequestResult(reason="recorded", order=order, policy=policy)
+    action = CancelRequest(
+        order_number=order.order_number, details={"status": order.status, "policy": policy}
+    )
+    return RequestResult(reason="recorded", order=order, policy=policy, action=action)
 
 
 @tool
@@ -112,8 +89,8 @@ async def request_invoice(
     if refused is not None:
         return refused
     assert order is not None
-    await _record(context, "invoice", order.order_number, {"email": email})
-    return RequestResult(reason="recorded", order=order)
+    action = InvoiceRequest(order_number=order.order_number, details={"email": email})
+    return RequestResult(reason="recorded", order=order, action=action)
 
 
 @tool
@@ -126,5 +103,5 @@ async def request_address_change(
     if refused is not None:
         return refused
     assert order is not None
-    await _record(context, "address_change", order.order_number, {"new_address": new_address})
-    return RequestResult(reason="recorded", order=order)
+    action = AddressChange(order_number=order.order_number, details={"new_address": new_address})
+    return RequestResult(reason="recorded", order=order, action=action)

@@ -1,5 +1,6 @@
 """Return attempts: every return conversation is recorded with its reason, what was offered and
-whether the sale was kept (``deflected``)."""
+whether the sale was kept (``deflected``). Each step is proposed with its reply and recorded
+when that reply is sent or accepted (``tools.actions.ReturnStep``)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
-from pydantic import BaseModel
+from pydantic import BaseModel, SerializeAsAny
 
-from invekto.storage.models import ReturnAttempt
+from invekto.tools.actions import Action, ReturnStep
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
+    from invekto.tools.context import TurnContext
 
 
 class ReturnRecord(BaseModel):
@@ -21,6 +22,7 @@ class ReturnRecord(BaseModel):
     reason: str | None
     action: str
     deflected: bool | None
+    proposal: SerializeAsAny[Action] | None = None
 
 
 @tool
@@ -37,33 +39,16 @@ async def record_return(
     (asked_reason | exchange_offered | exchange_accepted | coupon_offered | coupon_accepted |
     marketplace_return | handed_over) and whether the return was avoided."""
     context: TurnContext = runtime.context
-    async with context.services.db.tenant_session(context.tenant.id) as session:
-        # A new attempt's id comes from the inbound message: a re-run turn finds it again.
-        key = (
-            uuid.UUID(attempt_id)
-            if attempt_id
-            else uuid.uuid5(uuid.NAMESPACE_URL, f"return:{context.inbound_message_id}")
-        )
-        attempt = await session.get(ReturnAttempt, key)
-        if attempt is None:
-            attempt = ReturnAttempt(
-                id=key,
-                tenant_id=context.tenant.id,
-                conversation_id=context.conversation_id,
-                customer_id=context.customer_id,
-            )
-            session.add(attempt)
-        attempt.action = action
-        attempt.order_number = order_number or attempt.order_number
-        attempt.reason = reason or attempt.reason
-        if deflected is not None:
-            attempt.deflected = deflected
-        if details:
-            attempt.details = {**(attempt.details or {}), **details}
-        await session.commit()
-        return ReturnRecord(
-            attempt_id=str(attempt.id),
-            reason=attempt.reason,
-            action=attempt.action,
-            deflected=attempt.deflected,
-        )
+    # A new attempt's id comes from the inbound message: a re-run turn finds it again.
+    key = attempt_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"return:{context.inbound_message_id}"))
+    step = ReturnStep(
+        attempt_id=key,
+        step=action,
+        order_number=order_number,
+        reason=reason,
+        deflected=deflected,
+        details=details or {},
+    )
+    return ReturnRecord(
+        attempt_id=key, reason=reason, action=action, deflected=deflected, proposal=step
+    )

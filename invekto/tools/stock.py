@@ -16,7 +16,6 @@ from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, Field
 
 from invekto.integrations.catalog import (
-    Catalog,
     canonical_color,
     color_matches,
     in_stock,
@@ -24,11 +23,11 @@ from invekto.integrations.catalog import (
     size_matches,
     variant_order,
 )
-from invekto.integrations.orders import MarketplaceUnavailable, OrderDirectory
+from invekto.integrations.orders import MarketplaceUnavailable
 
 if TYPE_CHECKING:
-    from invekto.graphs.conversation.context import TurnContext
     from invekto.storage.models import OrderCache, ProductCache
+    from invekto.tools.context import TurnContext
 
 MAX_PRODUCTS = 40
 
@@ -96,7 +95,7 @@ async def check_stock(
     variants come as alternatives (in stock first, then the asked colour, then the asked
     size)."""
     context: TurnContext = runtime.context
-    catalog = Catalog(context.services, context.tenant.id)
+    catalog = context.ports.catalogue
     try:
         found = await catalog.search(product, size=size, color=color)
         if any(in_stock(r) for r in found.products):
@@ -142,7 +141,7 @@ async def exchange_options(
     other variants of the same product with their stock, limited to the asked ``size`` and/or
     ``color`` when given. Only for the customer's own orders."""
     context: TurnContext = runtime.context
-    directory = OrderDirectory(context.services, context.tenant.id)
+    directory = context.ports.orders
     try:
         lookup = await directory.by_number(order_number.strip())
     except MarketplaceUnavailable:
@@ -151,7 +150,7 @@ async def exchange_options(
         return ExchangeOptions(reason="not_found", stale=lookup.stale)
     if any(row.customer_phone != context.customer_phone for row in lookup.orders):
         return ExchangeOptions(reason="not_yours")
-    catalog = Catalog(context.services, context.tenant.id)
+    catalog = context.ports.catalogue
     candidates: list[_Candidate] = []
     try:
         for line in _order_lines(lookup.orders):

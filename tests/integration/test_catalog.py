@@ -20,8 +20,7 @@ from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolRuntime
 from sqlalchemy import func, select, update
 
-from invekto.graphs.conversation.context import TenantInfo, TurnContext
-from invekto.graphs.conversation.runner import tenant_info
+from invekto.graphs.conversation.runner import ports_for, tenant_info
 from invekto.integrations.catalog import (
     ERROR_KEY,
     SYNCED_AT_KEY,
@@ -44,6 +43,7 @@ from invekto.sandbox.trendyol import SANDBOX_TRENDYOL, router
 from invekto.sandbox.trendyol_catalog import demo_products
 from invekto.sandbox.trendyol_demo import demo_packages
 from invekto.storage.models import IntegrationAccount, ProductCache, Tenant
+from invekto.tools.context import TenantInfo, TurnContext
 from invekto.tools.stock import ExchangeOptions, StockResult, check_stock, exchange_options
 from tests.support.server import serve
 
@@ -502,8 +502,9 @@ async def _tenant_info(stack: Any, slug: str) -> TenantInfo:
 
 
 async def _call(stack: Any, tool: BaseTool, slug: str, phone: str, **args: Any) -> Any:
+    tenant = await _tenant_info(stack, slug)
     context = TurnContext(
-        tenant=await _tenant_info(stack, slug),
+        tenant=tenant,
         conversation_id=uuid.uuid4(),
         conversation_status="bot",
         customer_id=uuid.uuid4(),
@@ -513,8 +514,7 @@ async def _call(stack: Any, tool: BaseTool, slug: str, phone: str, **args: Any) 
         inbound_message_id=uuid.uuid4(),
         received_at=dt.datetime.now(dt.UTC),
         started_at=time.perf_counter(),
-        services=stack.services,
-        understander=stack.services.understander,
+        ports=ports_for(stack.services, tenant),
     )
     runtime = ToolRuntime(
         state={},

@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from invekto.storage.migrate import alembic_config, downgrade, migrate_all, ours, upgrade
+from invekto.schema import migrate_all
+from invekto.storage.migrate import alembic_config, downgrade, ours, upgrade
 from invekto.storage.models import Base
 from tests.conftest import _with_db
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from invekto.core.text import fold
 from invekto.nlu.classifier import fingerprint, heldout_report, load_or_train
 from invekto.nlu.local import LocalUnderstander, shared_local
 from invekto.nlu.taxonomy import INTENTS, load_examples
-from invekto.nlu.text import fold
 
 pytestmark = pytest.mark.slow
 

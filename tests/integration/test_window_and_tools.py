@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from invekto.graphs.conversation.graph import build_graph
 from invekto.sandbox.demo import AYSE_PHONE
 from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.sandbox.seed import seed
 from invekto.security import CredentialBox
 from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant, User
-from invekto.storage.seed import seed
 from tests.conftest import TEST_SECRET
 from tests.support.chat import say
 from tests.support.waiting import wait_for

@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from invekto.core.text import fold
 from invekto.nlu import classifier
 from invekto.nlu.taxonomy import INTENTS, ExamplesError, _parse, load_examples
-from invekto.nlu.text import fold
 
 EVALS_INTENTS = {
     "order_status",

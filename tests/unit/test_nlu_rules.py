@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from invekto.core.text import fold
 from invekto.nlu import RuleUnderstander
 from invekto.nlu.entities import extract
 from invekto.nlu.rules import detect_language
-from invekto.nlu.text import fold
 
 
 @pytest.mark.parametrize(

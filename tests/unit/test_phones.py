@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from invekto.integrations.phones import normalize_tr_phone
+from invekto.core.phones import normalize_tr_phone
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
-from invekto.jobs import enqueue_send
+from invekto.jobs import enqueue_note_human_reply, enqueue_send
+from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STORED, publish
 from invekto.storage.models import Conversation, Customer, Message, PiiReveal, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -671,12 +672,14 @@ async def send_agent_message(
     session.add(message)
     await session.flush()
     await enqueue_send(session, message_id=message.id, conversation_id=conversation.id)
+    await enqueue_note_human_reply(session, message_id=message.id, conversation_id=conversation.id)
     for entity in flagged:
         _record(session, tenant, conversation, "send_confirmed", entity.entity_type, message.id)
     if conversation.status == "open":
         conversation.status = "waiting_human"
         conversation.handoff_reason = "agent_took_over"
     conversation.last_message_at = utcnow()
+    await _announce_agent_message(session, tenant, conversation, message)
     await session.commit()
     log.info(
         "agent %s replied in conversation %s (confirmed: %s)",
@@ -690,6 +693,32 @@ async def send_agent_message(
 
 
 __all__ = ["mask_phone", "mask_text", "router"]
+
+
+async def _announce_agent_message(
+    session: AsyncSession, tenant: TenantContext, conversation: Conversation, message: Message
+) -> None:
+    """The inbox events of an agent's reply, in its transaction (ids and statuses, no text)."""
+    await publish(
+        session,
+        tenant_id=tenant.tenant_id,
+        conversation_id=conversation.id,
+        kind=MESSAGE_STORED,
+        payload={
+            "message_id": message.id,
+            "direction": "out",
+            "author": "agent",
+            "status": message.status,
+            "user_id": tenant.user_id,
+        },
+    )
+    await publish(
+        session,
+        tenant_id=tenant.tenant_id,
+        conversation_id=conversation.id,
+        kind=CONVERSATION_UPDATED,
+        payload={"status": conversation.status, "handoff_reason": conversation.handoff_reason},
+    )
 
 
 def _record(

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy import Date, and_, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import TenantDep, TenantSessionDep
-from invekto.storage.models import AutoReplyLog, Message, Tenant
+from invekto.storage.models import AutoReplyLog, Message, SuggestionDecision, Tenant
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 
@@ -21,6 +23,16 @@ class DayFigures(BaseModel):
     answered_automatically: int
     handed_over: int
     suggestions: int
+
+
+class SuggestionFigures(BaseModel):
+    accepted: int
+    edited: int
+    rejected: int
+    acceptance_rate: float | None
+    """accepted / decided: how often the AI's draft went out unchanged."""
+    mean_edit_distance: float | None
+    """Mean Levenshtein distance of the edited ones."""
 
 
 class MetricsSummary(BaseModel):
@@ -38,6 +50,8 @@ class MetricsSummary(BaseModel):
     """answered_automatically / questions_received (None with no questions)."""
     time_to_first_automated_reply_s: dict[str, float | None]
     """Seconds from a customer's message to the automated reply's sending: p50, p95, mean."""
+    suggestion_decisions: SuggestionFigures
+    """What people did with the suggestions, decided in the period."""
     daily: list[DayFigures]
 
 
@@ -115,7 +129,36 @@ async def summary(
         suggestions=sum(d.suggestions for d in daily),
         deflection_rate=round(auto / questions, 4) if questions else None,
         time_to_first_automated_reply_s=await _reply_times(session, tenant.tenant_id, start, end),
+        suggestion_decisions=await _suggestion_figures(session, tenant.tenant_id, start, end),
         daily=daily,
+    )
+
+
+async def _suggestion_figures(
+    session: AsyncSession, tenant_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> SuggestionFigures:
+    kind = SuggestionDecision.decision
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(kind == "accepted").label("accepted"),
+                func.count().filter(kind == "edited").label("edited"),
+                func.count().filter(kind == "rejected").label("rejected"),
+                func.avg(SuggestionDecision.edit_distance).filter(kind == "edited").label("dist"),
+            ).where(
+                SuggestionDecision.tenant_id == tenant_id,
+                SuggestionDecision.created_at >= start,
+                SuggestionDecision.created_at < end,
+            )
+        )
+    ).one()
+    decided = row.accepted + row.edited + row.rejected
+    return SuggestionFigures(
+        accepted=row.accepted,
+        edited=row.edited,
+        rejected=row.rejected,
+        acceptance_rate=round(row.accepted / decided, 4) if decided else None,
+        mean_edit_distance=round(float(row.dist), 1) if row.dist is not None else None,
     )
 
 

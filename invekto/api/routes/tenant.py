@@ -1,22 +1,19 @@
-"""The tenant's own settings: automation switches, confidence threshold, business hours."""
+"""The tenant's own settings (``tenants.settings``, typed by ``TenantSettings``) and business
+hours."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from invekto.api.deps import TenantDep, TenantSessionDep, require_role
+from invekto.core.tenant_settings import TenantSettings
 from invekto.storage.models import Tenant
 
 router = APIRouter(prefix="/api/tenant", tags=["tenant"])
-
-
-class Automation(BaseModel):
-    enabled: bool | None = None
-    cargo_questions: bool | None = Field(None, description="'Kargo soruları otomasyonu'")
-    small_talk: bool | None = None
 
 
 class BusinessHours(BaseModel):
@@ -25,19 +22,68 @@ class BusinessHours(BaseModel):
     end: str = Field(pattern=r"^\d{2}:\d{2}$")
 
 
-class TenantSettingsUpdate(BaseModel):
-    automation: Automation | None = None
-    confidence_threshold: float | None = Field(None, ge=0, le=1)
-    business_hours: BusinessHours | None = None
-
-
 class TenantPublic(BaseModel):
     slug: str
     name: str
     vertical: str
     timezone: str
     business_hours: dict[str, Any]
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(
+        description="Every block of TenantSettings with its defaults filled in; the sales "
+        "webhook secret is never shown (sales.webhook_secret_set says whether one is set)."
+    )
+
+
+PATCH_DESCRIPTION = (
+    "Any subset of the settings blocks (automation, nlu, policies, discounts, b2b, sales, "
+    "templates, guardrails; the shape GET returns under `settings`), nested, plus "
+    "`business_hours`. Objects are deep-merged into the stored settings; lists and other "
+    "values replace; `null` resets a field to its default. The result is validated whole: "
+    "an unknown key or a bad value is a 422 naming its location. `confidence_threshold` is "
+    "now `nlu.suggest_below`."
+)
+
+PATCH_BODY = Body(
+    description=PATCH_DESCRIPTION,
+    openapi_examples={
+        "returns to the team": {
+            "summary": "Keep return replies as suggestions",
+            "value": {"automation": {"returns": False}},
+        },
+        "thresholds": {
+            "summary": "Be surer before answering alone",
+            "value": {"nlu": {"suggest_below": 0.6, "clarify_below": 0.3}},
+        },
+        "hours": {
+            "summary": "Business hours",
+            "value": {
+                "business_hours": {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
+            },
+        },
+    },
+)
+
+
+def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with its ``#/$defs/...`` references replaced by what they point to."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inlined(value, defs) for key, value in schema.items() if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inlined(item, defs) for item in schema]
+    return schema
+
+
+def _patch_schema() -> dict[str, Any]:
+    """The request body's schema for the docs: TenantSettings (every field optional) plus
+    business_hours."""
+    schema = TenantSettings.model_json_schema()
+    body = _inlined(schema, schema.get("$defs", {}))
+    body["properties"]["business_hours"] = _inlined(BusinessHours.model_json_schema(), {})
+    body["title"], body["description"] = "TenantPatch", PATCH_DESCRIPTION
+    return {"requestBody": {"content": {"application/json": {"schema": body}}}}
 
 
 def _public(tenant: Tenant) -> TenantPublic:
@@ -47,7 +93,7 @@ def _public(tenant: Tenant) -> TenantPublic:
         vertical=tenant.vertical,
         timezone=tenant.timezone,
         business_hours=tenant.business_hours,
-        settings=tenant.settings,
+        settings=TenantSettings.parse(tenant.settings).public_dump(),
     )
 
 
@@ -58,21 +104,37 @@ async def read_tenant(tenant: TenantDep, session: TenantSessionDep) -> TenantPub
     return _public(owner)
 
 
-@router.patch("", dependencies=[require_role("owner", "supervisor")])
+@router.patch("", dependencies=[require_role("owner", "supervisor")], openapi_extra=_patch_schema())
 async def update_tenant(
-    body: TenantSettingsUpdate, tenant: TenantDep, session: TenantSessionDep
+    body: Annotated[dict[str, Any], PATCH_BODY], tenant: TenantDep, session: TenantSessionDep
 ) -> TenantPublic:
     owner = await session.get(Tenant, tenant.tenant_id)
     assert owner is not None
-    settings = dict(owner.settings or {})
-    if body.automation is not None:
-        automation = dict(settings.get("automation", {}))
-        automation.update(body.automation.model_dump(exclude_none=True))
-        settings["automation"] = automation
-    if body.confidence_threshold is not None:
-        settings["confidence_threshold"] = body.confidence_threshold
-    owner.settings = settings
-    if body.business_hours is not None:
-        owner.business_hours = body.business_hours.model_dump()
+    patch = dict(body)
+    hours_value = patch.pop("business_hours", None)  # a column of its own, not a setting
+    errors: list[Any] = []
+    hours: BusinessHours | None = None
+    if hours_value is not None:
+        try:
+            hours = BusinessHours.model_validate(hours_value)
+        except ValidationError as error:
+            errors += _located(error, ("body", "business_hours"))
+    try:
+        settings = TenantSettings.parse(owner.settings).merged(patch)
+    except ValidationError as error:
+        errors += _located(error, ("body",))
+    if errors:
+        raise RequestValidationError(errors)
+    owner.settings = settings.to_json()
+    if hours is not None:
+        owner.business_hours = hours.model_dump()
     await session.commit()
     return _public(owner)
+
+
+def _located(error: ValidationError, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Pydantic's errors as FastAPI reports a body's: the location starts with ``body``."""
+    return [
+        {**problem, "loc": (*prefix, *problem["loc"])}
+        for problem in error.errors(include_url=False, include_context=False)
+    ]

@@ -1,4 +1,8 @@
-"""Store what a webhook delivered, once, and enqueue its processing in the same transaction."""
+"""Store what a webhook delivered, once, and enqueue its processing in the same transaction.
+
+Each stored message and each applied status callback publishes an inbox event in that same
+transaction (``invekto.storage.events``): ids, kinds and statuses only, never the text.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.channels.base import InboundMessage, ParsedWebhook, StatusUpdate
 from invekto.jobs import PROCESS_INBOUND, conversation_lock, defer_in
+from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STATUS, MESSAGE_STORED, publish
 from invekto.storage.models import Channel, Conversation, Customer, Message, WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -152,6 +157,18 @@ async def _store_message(
         {"message_id": str(inserted)},
         lock=conversation_lock(conversation_id),
     )
+    await publish(
+        session,
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        kind=MESSAGE_STORED,
+        payload={
+            "message_id": inserted,
+            "direction": "in",
+            "author": "customer",
+            "message_kind": message.kind,
+        },
+    )
     return inserted
 
 
@@ -215,17 +232,26 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     rank = STATUS_RANK.get(status.status)
     if rank is not None:
         current = case(STATUS_RANK, value=Message.status, else_=-1)
-        moved = await session.scalar(
-            update(Message)
-            .where(
-                Message.wa_message_id == status.external_id,
-                Message.status != "failed",
-                current < rank,
+        moved = (
+            await session.execute(
+                update(Message)
+                .where(
+                    Message.wa_message_id == status.external_id,
+                    Message.status != "failed",
+                    current < rank,
+                )
+                .values(status=status.status, status_at=status.timestamp)
+                .returning(Message.id, Message.tenant_id, Message.conversation_id)
             )
-            .values(status=status.status, status_at=status.timestamp)
-            .returning(Message.id)
-        )
+        ).one_or_none()
         if moved is not None:
+            await publish(
+                session,
+                tenant_id=moved.tenant_id,
+                conversation_id=moved.conversation_id,
+                kind=MESSAGE_STATUS,
+                payload={"message_id": moved.id, "status": status.status},
+            )
             return True
     # Out of order (e.g. "delivered" after "read"), or a status we do not track: no change.
     known = await session.scalar(
@@ -242,13 +268,33 @@ async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
     )
     if message is None:
         return False
+    first = message.status != "failed"  # Meta redelivers callbacks: announce a failure once
     message.status, message.error = "failed", {"errors": status.errors}
     message.status_at = status.timestamp
+    codes = [str(e.get("code")) for e in status.errors]
+    if first:
+        await publish(
+            session,
+            tenant_id=message.tenant_id,
+            conversation_id=message.conversation_id,
+            kind=MESSAGE_STATUS,
+            payload={"message_id": message.id, "status": "failed", "error_codes": codes},
+        )
     conversation = await session.get(Conversation, message.conversation_id)
     if conversation is not None:
-        codes = ",".join(str(e.get("code")) for e in status.errors) or "unknown"
         conversation.status = "waiting_human"
-        conversation.handoff_reason = f"send_failed:{codes}"
+        conversation.handoff_reason = f"send_failed:{','.join(codes) or 'unknown'}"
+        if first:
+            await publish(
+                session,
+                tenant_id=conversation.tenant_id,
+                conversation_id=conversation.id,
+                kind=CONVERSATION_UPDATED,
+                payload={
+                    "status": conversation.status,
+                    "handoff_reason": conversation.handoff_reason,
+                },
+            )
     return True
 
 

@@ -1,46 +1,75 @@
-"""The conversation graph: ingest → understand → route → agent → decide → deliver."""
+"""The conversation graph: ingest → understand → route → agent → decide → deliver.
+
+The agent nodes come from the registry (``invekto.agents.registry``): a registered agent is a
+node that ``route`` may choose, whatever its name.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from invekto.agents.b2b import b2b_agent
-from invekto.agents.returns import returns_agent
-from invekto.agents.support import support_agent
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.nodes.clarify import clarify, clinic
+from invekto.agents.registry import REGISTRY, Registry
+from invekto.agents.state import ConversationState
+from invekto.config import Settings
+from invekto.graphs.conversation.nodes.clarify import clarify
 from invekto.graphs.conversation.nodes.decide import decide
-from invekto.graphs.conversation.nodes.deliver import deliver
+from invekto.graphs.conversation.nodes.deliver import Deliver
 from invekto.graphs.conversation.nodes.handoff import handoff
 from invekto.graphs.conversation.nodes.ingest import ingest
 from invekto.graphs.conversation.nodes.small_talk import small_talk
-from invekto.graphs.conversation.nodes.understand import understand
-from invekto.graphs.conversation.routing import ROUTES, next_node, route
-from invekto.graphs.conversation.state import ConversationState
+from invekto.graphs.conversation.nodes.understand import Understand
+from invekto.graphs.conversation.routing import next_node, route, routes
+from invekto.nlu.types import Understander
+from invekto.storage.db import Database
+from invekto.tools.context import TurnContext
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
+@dataclass(frozen=True, slots=True)
+class GraphDeps:
+    """What the graph's own nodes need from the process (never passed to agents or tools):
+    the understander for ``understand``, the database and app settings for ``deliver``."""
+
+    db: Database
+    app_settings: Settings
+    understander: Callable[[], Understander]
+    """Asked on every turn (the process may swap its understander)."""
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    deps: GraphDeps | None = None,
+    registry: Registry = REGISTRY,
+) -> CompiledStateGraph:
+    """The compiled graph. Without ``deps`` it can be drawn and inspected, not run."""
     builder = StateGraph(ConversationState, context_schema=TurnContext)
     builder.add_node(ingest)
-    builder.add_node(understand)
+    builder.add_node("understand", Understand(deps.understander) if deps else _unbound)
     builder.add_node(route)
-    builder.add_node("support", support_agent)
-    builder.add_node("returns", returns_agent)
-    builder.add_node("b2b", b2b_agent)
-    builder.add_node(clinic)
+    for spec in registry.all():
+        builder.add_node(spec.name, spec.node)
     builder.add_node(small_talk)
     builder.add_node(clarify)
     builder.add_node(handoff)
     builder.add_node(decide)
-    builder.add_node(deliver)
+    builder.add_node("deliver", Deliver(deps.db, deps.app_settings) if deps else _unbound)
     builder.add_edge(START, "ingest")
     builder.add_edge("ingest", "understand")
     builder.add_edge("understand", "route")
-    builder.add_conditional_edges("route", next_node, list(ROUTES))
-    for node in ROUTES:
+    targets = routes(registry)
+    builder.add_conditional_edges("route", next_node, targets)
+    for node in targets:
         builder.add_edge(node, "decide")
     builder.add_edge("decide", "deliver")
     builder.add_edge("deliver", END)
     return builder.compile(checkpointer=checkpointer, name="invekto-conversation")
+
+
+async def _unbound(state: ConversationState) -> dict[str, Any]:
+    raise RuntimeError("this graph was built without GraphDeps: it cannot run")

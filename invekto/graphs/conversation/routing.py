@@ -1,35 +1,37 @@
 """route: which node handles this turn. Policy only, tested without a database or a model.
 
-In order:
+The agents and what they take come from the registry (``invekto.agents.registry``); the
+vertical's profile says whether one agent takes every message (a clinic's). In order:
 
 1. "insanla konuşmak istiyorum" → a human at once.
-2. A clinic tenant's chats → the clinic agent (small talk is still answered by the graph).
+2. A vertical whose profile names an agent for everything (a clinic) → that agent (small talk is
+   still answered by the graph).
 3. A flow in progress ("hangi sipariş?", "iade nedeni?", "değişim ister misiniz?") keeps its
    agent when the message answers it (an ordinal, an order number, a reason, a plain yes or
    no...), unless the customer clearly starts something else.
-4. A bulk / B2B signal → the B2B agent, whatever the intent.
+4. A signal an agent declares (bulk / B2B → the B2B agent), whatever the intent.
 5. Unsure (below the tenant's ``nlu.clarify_below``, or ``other``) → one clarifying question;
    unsure again right after it → a human.
-6. Otherwise the agent of the intent (see ``docs/intents.md``); complaints go to a human.
+6. Otherwise the agent that declares the intent (see ``docs/agents.md``); complaints and intents
+   no agent takes go to a human.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.runtime import Runtime
 
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
+from invekto.agents.registry import NON_AGENT_ROUTES, REGISTRY, Registry
+from invekto.agents.registry import vertical as vertical_profile
+from invekto.agents.state import ConversationState
+from invekto.core.tenant_settings import TenantSettings
 from invekto.nlu.answers import yes_or_no
-from invekto.nlu.taxonomy import AREAS
+from invekto.tools.context import TurnContext
 
-Route = Literal["support", "returns", "b2b", "clinic", "small_talk", "clarify", "handoff"]
-ROUTES: list[Route] = ["support", "returns", "b2b", "clinic", "small_talk", "clarify", "handoff"]
-AGENTS = {"support", "returns", "b2b", "clinic"}
+Route = str
+"""An agent's name (``REGISTRY``) or one of ``NON_AGENT_ROUTES``."""
 
-SUPPORT_INTENTS = set(AREAS["orders"] + AREAS["products"] + AREAS["policy_payment"])
-RETURN_INTENTS = set(AREAS["returns"])
 SMALL_TALK = {"greeting", "thanks", "goodbye"}
 TO_A_HUMAN = {"human_request", "complaint"}
 FLOW_ANSWERS = (
@@ -47,24 +49,24 @@ DEFAULT_SUGGEST_BELOW = 0.5
 DEFAULT_CLARIFY_BELOW = 0.3
 
 
-def thresholds(settings: dict[str, Any]) -> tuple[float, float]:
+def thresholds(settings: TenantSettings | dict[str, Any]) -> tuple[float, float]:
     """The tenant's (clarify_below, suggest_below): below the first the customer is asked what
     they mean; below the second the reply is kept as a suggestion for the inbox."""
-    nlu = settings.get("nlu") or {}
-    suggest = float(
-        nlu.get("suggest_below", settings.get("confidence_threshold", DEFAULT_SUGGEST_BELOW))
-    )
-    clarify = float(nlu.get("clarify_below", min(DEFAULT_CLARIFY_BELOW, suggest)))
-    return clarify, suggest
+    nlu = TenantSettings.parse(settings).nlu
+    return nlu.clarify_below, nlu.suggest_below
 
 
-def intent_route(intent: str) -> Route:
-    if intent in SUPPORT_INTENTS:
-        return "support"
-    if intent in RETURN_INTENTS:
-        return "returns"
-    if intent == "bulk_order":
-        return "b2b"
+def routes(registry: Registry = REGISTRY) -> list[Route]:
+    """Every node ``route`` may send a turn to."""
+    return [*registry.names(), *NON_AGENT_ROUTES]
+
+
+def intent_route(
+    intent: str, vertical_name: str = "ecommerce", registry: Registry = REGISTRY
+) -> Route:
+    spec = registry.for_intent(intent, vertical_name)
+    if spec is not None:
+        return spec.name
     if intent in SMALL_TALK:
         return "small_talk"
     return "handoff"
@@ -80,6 +82,7 @@ def choose_route(
     clarify_below: float = DEFAULT_CLARIFY_BELOW,
     suggest_below: float = DEFAULT_SUGGEST_BELOW,
     short_answer: bool | None = None,
+    registry: Registry = REGISTRY,
 ) -> Route:
     """``short_answer``: the message is a plain yes or no (``nlu.answers.yes_or_no``)."""
     intent = understanding.get("intent", "other")
@@ -89,24 +92,39 @@ def choose_route(
     unsure = intent == "other" or confidence < clarify_below
     if intent == "human_request":
         return "handoff"
-    if vertical == "clinic":
-        return "small_talk" if intent in SMALL_TALK and not unsure else "clinic"
+    vertical_name = vertical_of(vertical)
+    profile = vertical_profile(vertical_name)
+    if profile.takes_all and profile.takes_all in registry:
+        return "small_talk" if intent in SMALL_TALK and not unsure else profile.takes_all
+    active = registry.get(active_agent)
     if (
         flow
-        and active_agent in AGENTS
+        and active is not None
+        and vertical_name in active.verticals
         and (
             short_answer is not None
             or _continues(
-                active_agent, intent, _unsure_in_flow(intent, confidence, suggest_below), entities
+                active.name,
+                intent,
+                _unsure_in_flow(intent, confidence, suggest_below),
+                entities,
+                holds_flow=active.holds_flow,
+                vertical_name=vertical_name,
+                registry=registry,
             )
         )
     ):
-        return active_agent  # type: ignore[return-value]
-    if "bulk_order" in signals or intent == "bulk_order":
-        return "b2b"
+        return active.name
+    by_signal = registry.for_signals({*signals, intent}, vertical_name)
+    if by_signal is not None:
+        return by_signal.name
     if unsure:
         return "handoff" if clarified else "clarify"
-    return intent_route(intent)
+    return intent_route(intent, vertical_name, registry)
+
+
+def vertical_of(name: str | None) -> str:
+    return vertical_profile(name or "ecommerce").name
 
 
 LEAVE_FLOW_FOR_SMALL_TALK = 0.8
@@ -122,17 +140,27 @@ def _unsure_in_flow(intent: str, confidence: float, suggest_below: float) -> boo
     return confidence < suggest_below
 
 
-def _continues(agent: str, intent: str, unsure: bool, entities: dict[str, Any]) -> bool:
+def _continues(
+    agent: str,
+    intent: str,
+    unsure: bool,
+    entities: dict[str, Any],
+    *,
+    holds_flow: bool,
+    vertical_name: str,
+    registry: Registry,
+) -> bool:
     """Whether this turn answers the open flow rather than starting something new."""
-    if unsure or intent_route(intent) == agent:
+    taken_by = intent_route(intent, vertical_name, registry)
+    if unsure or taken_by == agent:
         return True
-    if agent == "b2b":
+    if holds_flow:
         return intent not in SMALL_TALK | TO_A_HUMAN
     if any(entities.get(key) for key in FLOW_ANSWERS):
         return True
     if entities.get("ordinal") is not None or entities.get("return_reason"):
         return True
-    return intent not in SMALL_TALK | TO_A_HUMAN | SUPPORT_INTENTS | RETURN_INTENTS | {"bulk_order"}
+    return intent not in SMALL_TALK | TO_A_HUMAN and taken_by not in registry
 
 
 async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -148,7 +176,7 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         suggest_below=suggest_below,
         short_answer=yes_or_no(state["turn"]["text"]),
     )
-    update: dict[str, Any] = {"route": chosen, "agent": chosen if chosen in AGENTS else "none"}
+    update: dict[str, Any] = {"route": chosen, "agent": chosen if chosen in REGISTRY else "none"}
     if state.get("flow") and chosen == state.get("active_agent"):
         # The agent's own question is being answered: its flow logic, not the intent model's
         # confidence, decides the reply.

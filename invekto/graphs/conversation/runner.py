@@ -6,13 +6,38 @@ import datetime as dt
 import logging
 import time
 import uuid
+from typing import Protocol
 
-from invekto.graphs.conversation.context import TenantInfo, TurnContext
-from invekto.graphs.conversation.state import TurnInput
-from invekto.services import Services
+from langgraph.graph.state import CompiledStateGraph
+
+from invekto.agents.state import TurnInput
+from invekto.core.tenant_settings import TenantSettings
+from invekto.integrations.access import MarketplaceAccess
+from invekto.integrations.catalog import Catalog
+from invekto.integrations.orders import OrderDirectory
+from invekto.prompts.tenant import TenantPrompts
+from invekto.storage import events
+from invekto.storage.casework import CaseFiles
 from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant
+from invekto.tools.context import Ports, TenantInfo, TurnContext
 
 log = logging.getLogger(__name__)
+
+
+class TurnServices(MarketplaceAccess, Protocol):
+    """What running a turn needs from the process (``invekto.services.Services`` has it)."""
+
+    graph: CompiledStateGraph
+
+
+def ports_for(services: MarketplaceAccess, tenant: TenantInfo) -> Ports:
+    """The agents' narrow ports, bound to one tenant."""
+    return Ports(
+        orders=OrderDirectory(services, tenant.id),
+        catalogue=Catalog(services, tenant.id),
+        casework=CaseFiles(services.db, tenant.id),
+        prompts=TenantPrompts(tenant.settings),
+    )
 
 
 def tenant_info(tenant: Tenant) -> TenantInfo:
@@ -24,7 +49,7 @@ def tenant_info(tenant: Tenant) -> TenantInfo:
         timezone=tenant.timezone,
         default_language=tenant.default_language,
         business_hours=dict(tenant.business_hours or {}),
-        settings=dict(tenant.settings or {}),
+        settings=TenantSettings.parse(tenant.settings),
     )
 
 
@@ -34,7 +59,7 @@ def customer_time(message: Message) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp) if stamp else message.created_at
 
 
-async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
+async def process_inbound(services: TurnServices, message_id: uuid.UUID) -> str:
     """Process one stored inbound message; returns what happened (for logs and tests)."""
     started = time.perf_counter()
     async with services.db.session() as session:
@@ -52,8 +77,9 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
         assert tenant is not None and customer is not None and channel is not None
         message.status = "processing"
         await session.commit()
+    info = tenant_info(tenant)
     context = TurnContext(
-        tenant=tenant_info(tenant),
+        tenant=info,
         conversation_id=conversation.id,
         conversation_status=conversation.status,
         customer_id=customer.id,
@@ -63,8 +89,7 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
         inbound_message_id=message.id,
         received_at=customer_time(message),
         started_at=started,
-        services=services,
-        understander=services.understander,
+        ports=ports_for(services, info),
     )
     turn = TurnInput(
         message_id=str(message.id),
@@ -83,7 +108,7 @@ async def process_inbound(services: Services, message_id: uuid.UUID) -> str:
     return "processed"
 
 
-async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> None:
+async def hand_over_unprocessable(services: TurnServices, message_id: uuid.UUID) -> None:
     """Processing failed for good: a human takes it, the customer is told, nothing is lost."""
     from invekto.jobs import enqueue_send
     from invekto.prompts import render
@@ -112,6 +137,13 @@ async def hand_over_unprocessable(services: Services, message_id: uuid.UUID) -> 
         await session.flush()
         await enqueue_send(session, message_id=notice.id, conversation_id=conversation.id)
         conversation.status, conversation.handoff_reason = "waiting_human", "processing_failed"
+        await events.publish(
+            session,
+            tenant_id=tenant.id,
+            conversation_id=conversation.id,
+            kind=events.HANDOFF,
+            payload={"reason": "processing_failed", "message_id": notice.id},
+        )
         session.add(
             AutoReplyLog(
                 tenant_id=tenant.id,

@@ -13,6 +13,7 @@ from invekto.storage.models.messaging import Conversation, Customer, Message
 from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
 from invekto.storage.models.privacy import PiiReveal
 from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
+from invekto.storage.models.workflow import ConversationEvent, ProposedAction, SuggestionDecision
 
 __all__ = [
     "TENANT_TABLES",
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "Channel",
     "Conversation",
+    "ConversationEvent",
     "Coupon",
     "Customer",
     "IntegrationAccount",
@@ -29,8 +31,10 @@ __all__ = [
     "OrderCache",
     "PiiReveal",
     "ProductCache",
+    "ProposedAction",
     "ReturnAttempt",
     "ServiceRequest",
+    "SuggestionDecision",
     "Tenant",
     "User",
     "WebhookEvent",

@@ -47,6 +47,10 @@ class Conversation(IdMixin, TimestampMixin, TenantMixin, Base):
     last_message_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    assigned_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    """The person who took the chat over (None: the AI, or the team's queue)."""
 
 
 @tenant_table
@@ -72,7 +76,8 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # in: received | processing | processed | failed;
-    # out: suggested | queued | sending | sent | delivered | read | failed
+    # out: suggested | rejected (a person said no) | queued | sending | sent | delivered | read
+    #      | failed
     status: Mapped[str] = mapped_column(String(32))
     error: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     author: Mapped[str] = mapped_column(String(32), default="customer")  # customer | ai | agent

@@ -1,4 +1,10 @@
-"""decide: send automatically, keep as a suggestion for the inbox, or hand over to a human."""
+"""decide: send automatically, keep as a suggestion for the inbox, or hand over to a human.
+
+The agent's proposed actions follow the decision (``deliver`` applies it): they commit with a
+reply that is sent (an automatic reply, or a hand-over whose text is the agent's own and passes
+the guard) and stay pending with a suggestion. A hand-over whose own text the guard holds back
+becomes a suggestion (still a hand-over) when it carries actions, so a person decides on them.
+"""
 
 from __future__ import annotations
 
@@ -10,36 +16,23 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from invekto.graphs.conversation.context import TurnContext
+from invekto.agents.registry import NON_AGENT_AREAS, REGISTRY
+from invekto.agents.state import ConversationState, Decision
 from invekto.graphs.conversation.nodes.handoff import handoff_notice
 from invekto.graphs.conversation.routing import thresholds
-from invekto.graphs.conversation.state import ConversationState, Decision
 from invekto.guardrails.output import ReplyContext, check_reply
+from invekto.tools.context import TurnContext
 
 log = logging.getLogger(__name__)
 
-AUTOMATION_AREA = {
-    "order_status": "cargo_questions",
-    "delivery_time": "cargo_questions",
-    "cancel_order": "order_changes",
-    "address_change": "order_changes",
-    "invoice_request": "order_changes",
-    "stock_question": "product_questions",
-    "product_question": "product_questions",
-    "price_question": "product_questions",
-    "discount_question": "policy_questions",
-    "shipping_policy": "policy_questions",
-    "payment_problem": "policy_questions",
-    "greeting": "small_talk",
-    "thanks": "small_talk",
-    "goodbye": "small_talk",
-}
-"""``settings.automation.<area>: false`` keeps that area's replies as suggestions."""
-ROUTE_AREA = {"returns": "returns", "b2b": "b2b", "clarify": "small_talk"}
-
 
 def automation_area(route: str, intent: str) -> str:
-    return ROUTE_AREA.get(route) or AUTOMATION_AREA.get(intent, "other")
+    """The ``settings.automation`` switch of this turn: the agent's (from the registry), else
+    the graph's own routes' (small talk, clarifying questions)."""
+    spec = REGISTRY.get(route)
+    if spec is not None:
+        return spec.area(intent)
+    return NON_AGENT_AREAS.get(route, "other")
 
 
 async def decide(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -53,24 +46,40 @@ async def decide(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
     _, suggest_below = thresholds(tenant.settings)
     confident = understanding.get("confidence", 0.0) >= suggest_below or route == "clarify"
     already_waiting = context.conversation_status == "waiting_human"
+    automated = tenant.automation_on(automation_area(route, understanding.get("intent", "")))
+    actions = bool(state.get("actions"))
     if reason and already_waiting and draft:
         # A person is in charge: the AI's text is only ever a suggestion for them.
         decision = Decision(
-            outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft
+            outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft, handoff=True
+        )
+    elif reason and draft and actions and not automated:
+        # A hand-over that would also do something (alert sales...): a person decides first.
+        decision = Decision(
+            outcome="suggestion", agent=agent, reason="automation_off", reply=draft, handoff=True
         )
     elif reason:
         reply = draft or (None if already_waiting else handoff_notice(state, context))
-        decision = Decision(outcome="handoff", agent=agent, reason=reason, reply=reply)
+        decision = Decision(
+            outcome="handoff",
+            agent=agent,
+            reason=reason,
+            reply=reply,
+            handoff=True,
+            commit_actions=automated,
+        )
     elif context.conversation_status == "waiting_human":
         decision = Decision(
             outcome="suggestion", agent=agent, reason="human_in_charge", reply=draft
         )
-    elif not tenant.automation_on(automation_area(route, understanding.get("intent", ""))):
+    elif not automated:
         decision = Decision(outcome="suggestion", agent=agent, reason="automation_off", reply=draft)
     elif not confident and not state.get("flow_answer"):
         decision = Decision(outcome="suggestion", agent=agent, reason="low_confidence", reply=draft)
     else:
-        decision = Decision(outcome="auto_reply", agent=agent, reason=None, reply=draft)
+        decision = Decision(
+            outcome="auto_reply", agent=agent, reason=None, reply=draft, commit_actions=True
+        )
     return {"decision": await guarded(decision, state, context)}
 
 
@@ -101,7 +110,7 @@ async def guarded(decision: Decision, state: ConversationState, context: TurnCon
     if not result.blocked:
         return {**decision, "reply": result.text, "guard": found}
     log.info("guard kept a %s reply back: %s", decision["agent"], result.failures)
-    if decision["outcome"] == "handoff":
+    if decision["outcome"] == "handoff" and not state.get("actions"):
         notice = handoff_notice(state, context)
         return {**decision, "reply": notice, "guard": found}
     return Decision(
@@ -110,6 +119,8 @@ async def guarded(decision: Decision, state: ConversationState, context: TurnCon
         reason=result.reason,
         reply=result.text,
         guard=found,
+        handoff=bool(decision.get("handoff")),
+        commit_actions=False,
     )
 
 

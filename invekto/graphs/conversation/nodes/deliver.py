@@ -1,4 +1,6 @@
-"""deliver: store the decision, the reply and the metrics in one transaction; enqueue the send.
+"""deliver: one transaction for the turn's outcome: the reply (queued to send, or suggested), the
+proposed actions (committed with a sent reply, pending with a suggestion), the metrics row, the
+send job and the inbox events (announced by PostgreSQL when the transaction commits).
 
 Idempotent: a re-run for an inbound message that is already processed changes nothing, and the
 unique ``reply_to_id`` guarantees one reply per inbound message.
@@ -6,6 +8,7 @@ unique ``reply_to_id`` guarantees one reply per inbound message.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -13,17 +16,39 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 from sqlalchemy import select
 
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
+from invekto.agents.state import ConversationState
+from invekto.config import Settings
 from invekto.jobs import enqueue_send
+from invekto.storage import events
+from invekto.storage.db import Database
 from invekto.storage.models import AutoReplyLog, Conversation, Message, utcnow
+from invekto.tools.actions import CommitScope, commit_rows, discard_rows, store_actions
+from invekto.tools.context import TurnContext
+
+log = logging.getLogger(__name__)
 
 
-async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    context = runtime.context
+class Deliver:
+    """The ``deliver`` node, bound to the database and the app settings (which the agents and
+    their tools never see)."""
+
+    def __init__(self, db: Database, app_settings: Settings) -> None:
+        self.db = db
+        self.app_settings = app_settings
+
+    async def __call__(
+        self, state: ConversationState, runtime: Runtime[TurnContext]
+    ) -> dict[str, Any]:
+        return await deliver(state, runtime.context, self.db, self.app_settings)
+
+
+async def deliver(
+    state: ConversationState, context: TurnContext, db: Database, app_settings: Settings
+) -> dict[str, Any]:
     decision = state["decision"]
     understanding = state.get("understanding", {})
-    async with context.services.db.tenant_session(context.tenant.id) as session:
+    tenant_id = context.tenant.id
+    async with db.tenant_session(tenant_id) as session:
         inbound = await session.scalar(
             select(Message).where(Message.id == context.inbound_message_id).with_for_update()
         )
@@ -32,10 +57,10 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
         conversation = await session.get(Conversation, context.conversation_id)
         assert conversation is not None
         reply_message = None
+        sending = decision["outcome"] in ("auto_reply", "handoff")
         if decision["reply"]:
-            sending = decision["outcome"] in ("auto_reply", "handoff")
             reply_message = Message(
-                tenant_id=context.tenant.id,
+                tenant_id=tenant_id,
                 conversation_id=conversation.id,
                 direction="out",
                 kind="text",
@@ -51,14 +76,45 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
                 await enqueue_send(
                     session, message_id=reply_message.id, conversation_id=conversation.id
                 )
-        if decision["outcome"] == "handoff":
+        proposed = store_actions(
+            session,
+            state.get("actions") or [],
+            tenant_id=tenant_id,
+            conversation_id=conversation.id,
+            inbound_message_id=inbound.id,
+            message_id=reply_message.id if reply_message else None,
+        )
+        if proposed:
+            await session.flush()
+            if decision.get("commit_actions"):
+                scope = CommitScope(
+                    session=session,
+                    tenant_id=tenant_id,
+                    conversation_id=conversation.id,
+                    customer_id=context.customer_id,
+                    tenant_settings=context.tenant.settings,
+                    app_settings=app_settings,
+                )
+                await commit_rows(proposed, scope)
+            elif reply_message is None or sending:
+                # Nothing for a person to accept them with: they do not happen.
+                log.info("dropping %d proposed actions without a suggestion", len(proposed))
+                discard_rows(proposed)
+        if decision.get("handoff") and conversation.status != "waiting_human":
             conversation.status = "waiting_human"
             conversation.handoff_reason = decision["reason"]
+            await events.publish(
+                session,
+                tenant_id=tenant_id,
+                conversation_id=conversation.id,
+                kind=events.HANDOFF,
+                payload={"reason": decision["reason"]},
+            )
         conversation.language = state.get("language")
         conversation.last_message_at = utcnow()
         session.add(
             AutoReplyLog(
-                tenant_id=context.tenant.id,
+                tenant_id=tenant_id,
                 conversation_id=conversation.id,
                 inbound_message_id=inbound.id,
                 reply_message_id=reply_message.id if reply_message else None,
@@ -75,6 +131,25 @@ async def deliver(state: ConversationState, runtime: Runtime[TurnContext]) -> di
             )
         )
         inbound.status = "processed"
+        if reply_message is not None:
+            await events.publish(
+                session,
+                tenant_id=tenant_id,
+                conversation_id=conversation.id,
+                kind=events.MESSAGE_STORED if sending else events.SUGGESTION_CREATED,
+                payload={
+                    "message_id": reply_message.id,
+                    "outcome": decision["outcome"],
+                    "actions": len(proposed),
+                },
+            )
+        await events.publish(
+            session,
+            tenant_id=tenant_id,
+            conversation_id=conversation.id,
+            kind=events.CONVERSATION_UPDATED,
+            payload={"status": conversation.status, "inbound_message_id": inbound.id},
+        )
         await session.commit()
     if reply_message is not None and reply_message.status == "queued":
         return {"messages": [AIMessage(content=reply_message.text, id=str(reply_message.id))]}

@@ -8,9 +8,8 @@ from langgraph.runtime import Runtime
 
 from invekto.agents.formatting import day_text, local_date
 from invekto.agents.hours import is_open, next_opening
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
-from invekto.prompts import render, template
+from invekto.agents.state import ConversationState
+from invekto.tools.context import TurnContext
 
 
 def handoff_notice(state: ConversationState, context: TurnContext) -> str:
@@ -18,8 +17,9 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
     tenant = context.tenant
     language = state.get("language", "tr")
     moment = context.received_at
+    prompts = context.ports.prompts
     if is_open(tenant.business_hours, tenant.timezone, moment):
-        return render("handoff", language, tenant.settings)
+        return prompts.render("handoff", language)
     opens = next_opening(tenant.business_hours, tenant.timezone, moment)
     day = day_text(
         opens.date(),
@@ -27,9 +27,9 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
         today=local_date(moment, tenant.timezone),
         settings=tenant.settings,
     )
-    at = template("at", language, tenant.settings)
+    at = prompts.template("at", language)
     opens_at = f"{day} {at} {opens:%H:%M}"
-    return render("handoff_after_hours", language, tenant.settings, opens_at=opens_at)
+    return prompts.render("handoff_after_hours", language, opens_at=opens_at)
 
 
 async def handoff(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:

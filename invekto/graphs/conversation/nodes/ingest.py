@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from invekto.graphs.conversation.state import ConversationState
+from invekto.agents.state import ConversationState
 
 
 async def ingest(state: ConversationState) -> dict[str, Any]:
@@ -15,6 +15,7 @@ async def ingest(state: ConversationState) -> dict[str, Any]:
     return {
         "messages": [HumanMessage(content=text, id=turn["message_id"])],
         "tools": [],
+        "actions": [],
         "draft": None,
         "handoff_reason": None,
         "flow_answer": False,

@@ -1,7 +1,8 @@
 """small_talk: greetings, thanks and goodbyes answered by the graph itself (agent ``none``).
 
-A clinic greets its patients as a clinic (``greeting_clinic``: appointments, prices, address),
-never with the shop's "send your order number", unless it wrote its own ``greeting``."""
+A vertical greets with its profile's text (a clinic: ``greeting_clinic``: appointments, prices,
+address; never the shop's "send your order number"), unless the tenant wrote its own
+``greeting``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
-from invekto.prompts import render
+from invekto.agents.registry import vertical
+from invekto.agents.state import ConversationState
+from invekto.core.tenant_settings import TenantSettings
+from invekto.tools.context import TurnContext
 
 
 async def small_talk(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -21,20 +23,20 @@ async def small_talk(state: ConversationState, runtime: Runtime[TurnContext]) ->
         runtime.context.customer_name.split(" ")[0] if runtime.context.customer_name else ""
     )
     language = state.get("language", "tr")
-    reply = render(
+    reply = runtime.context.ports.prompts.render(
         _key(intent, tenant.vertical, language, tenant.settings),
         language,
-        tenant.settings,
         shop=tenant.name,
         name_part=f" {first_name}" if first_name else "",
     )
     return {"draft": reply, "active_agent": None, "flow": None}
 
 
-def _key(intent: str, vertical: str, language: str, settings: dict[str, Any]) -> str:
-    """The template of ``intent``: a clinic's greeting is ``greeting_clinic`` unless the
-    clinic has its own ``greeting`` text for this language."""
-    if intent != "greeting" or vertical != "clinic":
+def _key(intent: str, vertical_name: str, language: str, settings: TenantSettings) -> str:
+    """The template of ``intent``: a greeting is the vertical's greeting text unless the tenant
+    has its own ``greeting`` text for this language."""
+    profile_greeting = vertical(vertical_name).greeting_template
+    if intent != "greeting" or profile_greeting == "greeting":
         return intent
-    own = (settings.get("templates") or {}).get(language) or {}
-    return intent if intent in own else "greeting_clinic"
+    own = settings.templates.texts(language)
+    return intent if intent in own else profile_greeting

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invekto.core.tenant_settings import TenantSettings
 from invekto.sandbox.demo import (
     AYSE_PHONE,
     DEMO_TENANTS,
@@ -20,28 +21,31 @@ from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant
 
 log = logging.getLogger(__name__)
 
-DEMO_SETTINGS: dict = {
-    "automation": {"enabled": True, "cargo_questions": True, "small_talk": True},
-    "nlu": {"suggest_below": 0.5, "clarify_below": 0.3, "bulk_threshold": 20},
-    "policies": {
-        "cancellation": "review",
-        "return_days": 15,
-        "dispatch_days": "1-2",
-        "free_shipping_over": 300,
-        "carriers": ["Trendyol Express", "Yurtiçi Kargo", "Aras Kargo"],
-        "payment_methods": ["kredi kartı", "banka kartı", "Trendyol Cüzdan"],
-    },
-    "discounts": {"max_percent": 15, "retention_percent": 10, "coupon_valid_days": 30},
-    "b2b": {"min_quantity": 20, "response_time": "1 iş günü"},
-    "sales": {
-        "name": "Satış Ekibi",
-        "email": "satis@demo-shop.test",
-        "webhook_url": "/sandbox/sales-inbox",
-        "webhook_secret": SANDBOX_SALES_SECRET,
-    },
-}
-"""Demo tenant settings. A relative ``sales.webhook_url`` means this app's own sandbox sales
-inbox (only while the sandbox is on), so alerts can be watched in ``make run``."""
+DEMO_SETTINGS: dict = TenantSettings.model_validate(
+    {
+        "automation": {"enabled": True, "cargo_questions": True, "small_talk": True},
+        "nlu": {"suggest_below": 0.5, "clarify_below": 0.3, "bulk_threshold": 20},
+        "policies": {
+            "cancellation": "review",
+            "return_days": 15,
+            "dispatch_days": "1-2",
+            "free_shipping_over": 300,
+            "carriers": ["Trendyol Express", "Yurtiçi Kargo", "Aras Kargo"],
+            "payment_methods": ["kredi kartı", "banka kartı", "Trendyol Cüzdan"],
+        },
+        "discounts": {"max_percent": 15, "retention_percent": 10, "coupon_valid_days": 30},
+        "b2b": {"min_quantity": 20, "response_time": "1 iş günü"},
+        "sales": {
+            "name": "Satış Ekibi",
+            "email": "satis@demo-shop.test",
+            "webhook_url": "/sandbox/sales-inbox",
+            "webhook_secret": SANDBOX_SALES_SECRET,
+        },
+    }
+).to_json()
+"""Demo tenant settings (validated by ``TenantSettings``; this is the stored form). A relative
+``sales.webhook_url`` means this app's own sandbox sales inbox (only while the sandbox is on), so
+alerts can be watched in ``make run``."""
 DEMO_CUSTOMERS = {"demo-shop": [(AYSE_PHONE, "Ayşe Yılmaz"), (MEHMET_PHONE, "Mehmet Demir")]}
 
 
@@ -71,10 +75,7 @@ async def _tenant(session: AsyncSession, demo: DemoTenant) -> Tenant:
     tenant.name, tenant.vertical = demo.name, demo.vertical
     tenant.timezone, tenant.default_language = "Europe/Istanbul", "tr"
     tenant.business_hours = dict(demo.business_hours)
-    tenant.settings = {
-        key: {**value, **demo.settings.get(key, {})} if isinstance(value, dict) else value
-        for key, value in DEMO_SETTINGS.items()
-    }
+    tenant.settings = TenantSettings.model_validate(DEMO_SETTINGS).merged(demo.settings).to_json()
     await session.flush()
     return tenant
 

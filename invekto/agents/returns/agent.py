@@ -17,10 +17,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
+from invekto.agents.state import ConversationState
+from invekto.core.text import fold
 from invekto.nlu.answers import yes_or_no
-from invekto.nlu.text import fold
+from invekto.tools.context import TurnContext
 from invekto.tools.coupons import CouponResult, create_coupon
 from invekto.tools.orders import CustomerOrders, OrderResult, find_customer_orders, get_order
 from invekto.tools.returns import ReturnRecord, record_return
@@ -160,6 +160,7 @@ async def _offer_exchange(
     await turn.call(
         record_return,
         attempt_id=attempt,
+        order_number=order_number,
         action="exchange_offered",
         reason=reason,
         details={"offered": [o.barcode for o in offered]},
@@ -194,6 +195,7 @@ async def _exchange_answer(turn: AgentTurn) -> dict[str, Any]:
         await turn.call(
             record_return,
             attempt_id=flow["attempt"],
+            order_number=flow["order"],
             action="exchange_accepted",
             deflected=True,
             details={"exchange_to": chosen["barcode"], "exchange_label": chosen["label"]},
@@ -225,6 +227,7 @@ async def _offer_coupon(turn: AgentTurn, attempt: str, order_number: str) -> dic
     await turn.call(
         record_return,
         attempt_id=attempt,
+        order_number=order_number,
         action="coupon_offered",
         reason="changed_mind",
         details={"coupon": coupon.code, "percent": coupon.percent},
@@ -246,7 +249,11 @@ async def _coupon_answer(turn: AgentTurn) -> dict[str, Any]:
     answer = yes_or_no(turn.text_in)
     if answer is True:
         await turn.call(
-            record_return, attempt_id=flow["attempt"], action="coupon_accepted", deflected=True
+            record_return,
+            attempt_id=flow["attempt"],
+            order_number=flow["order"],
+            action="coupon_accepted",
+            deflected=True,
         )
         return turn.done(
             turn.text("return_coupon_accepted", code=flow["code"], percent=flow["percent"]),
@@ -267,11 +274,12 @@ async def _marketplace_path(
     await turn.call(
         record_return,
         attempt_id=attempt,
+        order_number=order_number,
         action="marketplace_return",
         reason=reason,
         deflected=False,
     )
-    days = int((turn.settings.get("policies") or {}).get("return_days", 15))
+    days = turn.settings.policies.return_days
     steps = turn.text("return_marketplace", order_number=order_number, return_days=days)
     reply = f"{turn.text(lead)}\n{steps}" if lead else steps
     return turn.done(
@@ -283,7 +291,12 @@ async def _marketplace_path(
 async def _path_answer(turn: AgentTurn) -> dict[str, Any]:
     flow = turn.flow
     if yes_or_no(turn.text_in) is True:
-        await turn.call(record_return, attempt_id=flow["attempt"], action="handed_over")
+        await turn.call(
+            record_return,
+            attempt_id=flow["attempt"],
+            order_number=flow["order"],
+            action="handed_over",
+        )
         return turn.done(None, handoff_reason="return_needs_human")
     if _reason(turn) in ("size", "colour", "changed_mind"):
         return await _offer(turn, flow["attempt"], flow["order"], _reason(turn) or "")

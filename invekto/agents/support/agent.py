@@ -27,12 +27,12 @@ from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
 from invekto.agents.formatting import date_range_text, day_text, local_date
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
+from invekto.agents.state import ConversationState
+from invekto.core.text import fold
 from invekto.integrations.catalog import canonical_color, names_a_product, size_key
 from invekto.nlu.entities import is_national_id
-from invekto.nlu.text import fold
 from invekto.storage.models import utcnow
+from invekto.tools.context import TurnContext
 from invekto.tools.orders import (
     CustomerOrders,
     OrderResult,
@@ -302,7 +302,7 @@ def _after_request(turn: AgentTurn, result: RequestResult) -> dict[str, Any]:
 
 
 def _return_days(turn: AgentTurn) -> int:
-    return int((turn.settings.get("policies") or {}).get("return_days", 15))
+    return turn.settings.policies.return_days
 
 
 # --- products and policies -----------------------------------------------------------------
@@ -403,12 +403,14 @@ def _tr_title(word: str) -> str:
 
 def _policy(turn: AgentTurn, key: str | None = None) -> dict[str, Any]:
     """The tenant's policy text of the intent (or ``key``: ``delivery_policy``)."""
-    policies = turn.settings.get("policies") or {}
+    policies = turn.settings.policies
     values = {
-        "free_shipping_over": policies.get("free_shipping_over", "-"),
-        "carriers": ", ".join(policies.get("carriers", [])) or "-",
-        "dispatch_days": policies.get("dispatch_days", "1-2"),
-        "payment_methods": ", ".join(policies.get("payment_methods", [])) or "-",
+        "free_shipping_over": "-"
+        if policies.free_shipping_over is None
+        else policies.free_shipping_over,
+        "carriers": ", ".join(policies.carriers) or "-",
+        "dispatch_days": policies.dispatch_days,
+        "payment_methods": ", ".join(policies.payment_methods) or "-",
         "return_days": _return_days(turn),
         "shop": turn.context.tenant.name,
     }

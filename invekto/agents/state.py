@@ -25,9 +25,15 @@ class ToolCallRecord(TypedDict):
 
 class Decision(TypedDict):
     outcome: str  # auto_reply | suggestion | handoff
-    agent: str  # support | returns | b2b | clinic | none
+    agent: str  # an agent of the registry, or none
     reason: str | None
     reply: str | None
+    handoff: NotRequired[bool]
+    """A person takes the chat after this turn (outcome ``handoff``, or a hand-over's text kept
+    as a suggestion)."""
+    commit_actions: NotRequired[bool]
+    """The turn's proposed actions commit with this decision. Otherwise they stay pending with
+    a suggestion (or are dropped when there is no suggestion to decide on)."""
     guard: NotRequired[dict[str, Any]]
     """What the output guard found: ``{"failures": [[validator, why]], "fixed": [...]}``."""
 
@@ -56,6 +62,9 @@ class ConversationState(TypedDict, total=False):
     """Tools called in this turn (reset by ``ingest``)."""
     draft: str | None
     """The reply an agent composed, before the decision."""
+    actions: list[dict[str, Any]]
+    """The side effects the agent proposed this turn (``tools.actions``, as JSON), committed
+    with the reply that is sent or kept pending with a suggestion (reset by ``ingest``)."""
     handoff_reason: str | None
     """Set by an agent that wants a human."""
     flow_answer: bool

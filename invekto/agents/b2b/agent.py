@@ -4,6 +4,8 @@ The first turn flags the customer as B2B/VIP with the signal text, looks at thei
 opens a lead; the next turns collect the company, the products and the quantities (at most two
 questions). Then the tenant's sales contact is alerted (webhook / e-mail, each stored with its
 delivery result), the customer gets the tenant's offer text, and sales takes the chat over.
+The lead and the alert are proposed actions: they happen with the reply that is sent, or when a
+person accepts the suggestion.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
-from invekto.graphs.conversation.context import TurnContext
-from invekto.graphs.conversation.state import ConversationState
-from invekto.nlu.text import fold, words
+from invekto.agents.state import ConversationState
+from invekto.core.text import fold, words
+from invekto.tools.context import TurnContext
 from invekto.tools.leads import LeadProduct, LeadView, alert_sales, save_lead
 from invekto.tools.orders import CustomerOrders, find_customer_orders
 
@@ -52,9 +54,14 @@ async def b2b_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> 
         key = "b2b_ask_" + "_and_".join(lead.missing)
         return turn.done(
             turn.text(key, shop=turn.context.tenant.name),
-            flow={"name": "b2b_collect", "missing": lead.missing, "questions": asked + 1},
+            flow={
+                "name": "b2b_collect",
+                "missing": lead.missing,
+                "questions": asked + 1,
+                "lead": lead.model_dump(mode="json", exclude={"action", "missing"}),
+            },
         )
-    await turn.call(alert_sales)
+    await turn.call(alert_sales, lead_id=lead.lead_id)
     return turn.done(_offer(turn, lead), handoff_reason="b2b_lead")
 
 
@@ -103,7 +110,7 @@ def _around_quantity(text: str) -> str | None:
 
 
 def _offer(turn: AgentTurn, lead: LeadView) -> str:
-    b2b = turn.settings.get("b2b") or {}
+    b2b = turn.settings.b2b
     summary = (
         ", ".join(f"{p.product} × {p.quantity}" if p.quantity else p.product for p in lead.products)
         or "-"
@@ -112,10 +119,9 @@ def _offer(turn: AgentTurn, lead: LeadView) -> str:
         "company": lead.company or "-",
         "summary": summary,
         "shop": turn.context.tenant.name,
-        "response_time": b2b.get(
-            "response_time", "1 iş günü" if turn.language == "tr" else "1 business day"
-        ),
-        "min_quantity": b2b.get("min_quantity", 20),
+        "response_time": b2b.response_time
+        or ("1 iş günü" if turn.language == "tr" else "1 business day"),
+        "min_quantity": b2b.min_quantity,
     }
-    custom = (b2b.get("offer_template") or {}).get(turn.language)
+    custom = getattr(b2b.offer_template, turn.language, None)
     return str(custom).format(**values) if custom else turn.text("b2b_offer", **values)

@@ -1,0 +1,17 @@
+"""Words that tell a language apart, shared by understanding (which language is the customer
+writing) and the output guard (is the reply in the customer's language)."""
+
+from __future__ import annotations
+
+ENGLISH_WORDS = frozenset(
+    """a about after again all am an and any are as at back be been before but buy by can cancel
+    change colour color could did do does dont don't for from get got has have hello help hey hi
+    how i i'm if in invoice is it its just know like long many me more much my need no not now of
+    off ok on one or order orders our out package parcel payment please price product refund
+    return send shipped shipping shoes shirt should size so some still stock thank thanks that the
+    them there they this to too track tracking two up us very want was we what when where which
+    who why will with would yes yet you your black white blue red green delivery delivered arrive
+    arrived wrong damaged broken item items address company wholesale bulk pieces pcs agent human
+    talk person bye goodbye receive received status available cheaper discount coupon""".split()
+)
+"""Common English words of shop conversations (a Turkish message rarely holds several)."""

@@ -1,0 +1,602 @@
+"""``tenants.settings``, typed: one pydantic model for every block a tenant can set.
+
+Stored rows are read with :meth:`TenantSettings.parse` (lenient: a bad stored value is logged and
+dropped, never a reason to stop serving the tenant), a ``PATCH /api/tenant`` body is applied with
+:meth:`TenantSettings.merged` (strict: an unknown key or a bad value is an error naming its path),
+and :meth:`TenantSettings.to_json` is what is stored: only the values a tenant set, so a changed
+default reaches every tenant that did not choose its own. :meth:`TenantSettings.public_dump` is
+what the API shows (defaults filled in, secrets left out).
+
+Every field's default is today's behaviour when the key is missing. ``confidence_threshold`` is
+the old name of ``nlu.suggest_below``: a stored one is read as that (migration 0005 moved them),
+a new one is refused.
+
+Automation areas (``automation.<area>``) are a registry: an agent that brings a new area
+registers it with :func:`register_automation_area`, and only registered areas are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import string
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    SerializationInfo,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "B2B",
+    "BUILTIN_AUTOMATION_AREAS",
+    "LEGACY_KEYS",
+    "Automation",
+    "Discounts",
+    "Guardrails",
+    "Nlu",
+    "OfferTemplates",
+    "Policies",
+    "Sales",
+    "TenantSettings",
+    "Templates",
+    "automation_areas",
+    "register_automation_area",
+]
+
+DEFAULT_SUGGEST_BELOW = 0.5
+DEFAULT_CLARIFY_BELOW = 0.3
+DEFAULT_BULK_THRESHOLD = 20
+LEGACY_KEYS = {"confidence_threshold": ("nlu", "suggest_below")}
+"""Old top-level keys → where their value lives now."""
+_REVEAL = "reveal_secrets"
+"""Serialisation context key: the stored form (``to_json``) holds secrets in clear."""
+
+
+def _format_text(value: Any) -> Any:
+    """A reply text must be a valid ``str.format`` template ("{name}" placeholders, "{{" for a
+    brace): a broken one would fail every reply that uses it."""
+    texts = value.values() if isinstance(value, dict) else [value]
+    for text in texts:
+        if isinstance(text, str):
+            try:
+                list(string.Formatter().parse(text))
+            except ValueError as error:
+                raise ValueError(f"not a valid text template: {error}") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_format_text)]
+"""A reply text: a valid ``str.format`` template."""
+TemplateText = Annotated[str | dict[str, str], AfterValidator(_format_text)]
+"""A reply text, or a table of texts (``status``: the marketplace's order statuses)."""
+
+
+# --- automation areas ---------------------------------------------------------------------------
+
+BUILTIN_AUTOMATION_AREAS: dict[str, str] = {
+    "cargo_questions": "order status and delivery time",
+    "order_changes": "cancellations, address changes, invoices",
+    "product_questions": "stock, product and price questions",
+    "policy_questions": "discounts, shipping and payment policies",
+    "small_talk": "greetings, thanks, goodbyes and clarifying questions",
+    "returns": "returns and exchanges",
+    "b2b": "bulk / B2B buyers",
+    "clinic": "a clinic's patients",
+    "other": "anything no other area covers",
+}
+_AREA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_areas: dict[str, str] = dict(BUILTIN_AUTOMATION_AREAS)
+
+
+def register_automation_area(name: str, description: str = "") -> str:
+    """Make ``automation.<name>`` a known switch (default on). Idempotent; returns ``name``.
+
+    An agent registers the area its replies belong to when it is registered itself."""
+    if not _AREA_NAME.match(name) or name == "enabled":
+        raise ValueError(f"invalid automation area name {name!r} (lower_snake_case, not 'enabled')")
+    _areas.setdefault(name, description)
+    return name
+
+
+def automation_areas() -> tuple[str, ...]:
+    """Every registered automation area, in registration order."""
+    return tuple(_areas)
+
+
+# --- the blocks ---------------------------------------------------------------------------------
+
+
+class _Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # changed only through merged()
+
+
+class Automation(_Block):
+    """Which replies go out on their own; a switched-off area's replies become suggestions."""
+
+    model_config = ConfigDict(extra="allow")  # extra keys: registered areas only (see below)
+    __pydantic_extra__: dict[str, bool] = Field(init=False)
+
+    enabled: bool = Field(
+        True, description="Master switch: off → every reply is a suggestion (copilot mode)."
+    )
+    cargo_questions: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["cargo_questions"])
+    order_changes: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["order_changes"])
+    product_questions: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["product_questions"])
+    policy_questions: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["policy_questions"])
+    small_talk: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["small_talk"])
+    returns: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["returns"])
+    b2b: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["b2b"])
+    clinic: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["clinic"])
+    other: bool = Field(True, description=BUILTIN_AUTOMATION_AREAS["other"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_areas_only(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        unknown = [
+            key for key in data if key not in cls.model_fields and key not in automation_areas()
+        ]
+        if unknown:
+            known = ", ".join(["enabled", *automation_areas()])
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "unknown_automation_area",
+                            "unknown automation area (known: {known})",
+                            {"known": known},
+                        ),
+                        loc=(key,),
+                        input=data[key],
+                    )
+                    for key in unknown
+                ],
+            )
+        return data
+
+    def switch(self, area: str) -> bool:
+        """The area's own switch (an area never set, or not registered, is on)."""
+        if area in type(self).model_fields and area != "enabled":
+            return bool(getattr(self, area))
+        return bool((self.__pydantic_extra__ or {}).get(area, True))
+
+    def on(self, area: str) -> bool:
+        """``enabled`` and the area's own switch."""
+        return self.enabled and self.switch(area)
+
+
+class Nlu(_Block):
+    """How sure the understanding must be, and what counts as a bulk order."""
+
+    suggest_below: float = Field(
+        DEFAULT_SUGGEST_BELOW,
+        ge=0,
+        le=1,
+        description="Below this confidence a reply is only a suggestion for the inbox.",
+    )
+    clarify_below: float = Field(
+        DEFAULT_CLARIFY_BELOW,
+        ge=0,
+        le=1,
+        description="Below this confidence the customer is asked what they mean "
+        "(at most suggest_below; unset: min(0.3, suggest_below)).",
+    )
+    bulk_threshold: int = Field(
+        DEFAULT_BULK_THRESHOLD,
+        ge=1,
+        description="A quantity at or above this marks a bulk / B2B buyer.",
+    )
+
+    @model_validator(mode="after")
+    def _clarify_not_above_suggest(self) -> Nlu:
+        if "clarify_below" not in self.model_fields_set:
+            # Derived, not chosen: kept out of model_fields_set so to_json does not store it.
+            self.__dict__["clarify_below"] = min(DEFAULT_CLARIFY_BELOW, self.suggest_below)
+        elif self.clarify_below > self.suggest_below:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "clarify_above_suggest",
+                            "clarify_below ({clarify}) must not be above suggest_below ({suggest})",
+                            {"clarify": self.clarify_below, "suggest": self.suggest_below},
+                        ),
+                        loc=("clarify_below",),
+                        input=self.clarify_below,
+                    )
+                ],
+            )
+        return self
+
+
+class Policies(_Block):
+    """The shop's policies, quoted in the policy answers."""
+
+    cancellation: Literal["confirm", "review"] = Field(
+        "review",
+        description="confirm: a not-yet-shipped order is cancelled on request; "
+        "review: the team decides first.",
+    )
+    return_days: int = Field(15, ge=0, le=365, description="Days a customer has to return.")
+    dispatch_days: str = Field(
+        "1-2", description='Working days until an order is handed to the carrier ("1-2").'
+    )
+    free_shipping_over: int | float | None = Field(
+        None, ge=0, description="Orders above this amount (TL) ship free; unset: not stated."
+    )
+    carriers: list[str] = Field(default_factory=list, description="The carriers the shop uses.")
+    payment_methods: list[str] = Field(
+        default_factory=list, description="The payment methods the shop accepts."
+    )
+
+    @field_validator("dispatch_days", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class Discounts(_Block):
+    """Coupons offered instead of a return, and the limit no reply may exceed."""
+
+    max_percent: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="The highest discount a coupon or a reply may give; unset or 0: no coupons "
+        "(unset: the output guard checks no percentages either).",
+    )
+    retention_percent: int = Field(
+        10,
+        ge=0,
+        le=100,
+        description="The coupon offered instead of a return (changed mind), capped at max_percent.",
+    )
+    coupon_valid_days: int = Field(30, ge=1, le=365, description="Days a coupon stays valid.")
+
+
+class OfferTemplates(_Block):
+    """The B2B offer text per language (``{company}``, ``{summary}``, ``{shop}``,
+    ``{response_time}``, ``{min_quantity}``); unset: the ``b2b_offer`` template."""
+
+    tr: Text | None = Field(None, description="Turkish offer text.")
+    en: Text | None = Field(None, description="English offer text.")
+    ar: Text | None = Field(None, description="Arabic offer text.")
+
+
+class B2B(_Block):
+    """What B2B (bulk) buyers are told."""
+
+    min_quantity: int = Field(20, ge=1, description="The smallest quantity quoted to B2B buyers.")
+    response_time: str | None = Field(
+        None,
+        description='When the sales team answers ("1 iş günü"); '
+        'unset: "1 iş günü" / "1 business day" by language.',
+    )
+    offer_template: OfferTemplates = Field(
+        default_factory=OfferTemplates, description="The offer text per language."
+    )
+
+
+class Sales(_Block):
+    """Where lead alerts go (a signed webhook and/or an e-mail); blank values are unset."""
+
+    name: str | None = Field(None, description="The sales contact's name, shown in the alert.")
+    email: str | None = Field(
+        None, description="One address, or several separated by commas, for e-mail alerts."
+    )
+    webhook_url: str | None = Field(
+        None,
+        description="The URL lead alerts are POSTed to (http/https; a relative one means this "
+        "app's sandbox sales inbox, while the sandbox is on).",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signs webhook alerts (HMAC-SHA256). Never shown by the API "
+        "(webhook_secret_set instead).",
+    )
+
+    @field_validator("name", "email", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_serializer("webhook_secret")
+    def _secret(self, value: SecretStr | None, info: SerializationInfo) -> str | None:
+        if value is None:
+            return None
+        context = info.context if isinstance(info.context, Mapping) else {}
+        return value.get_secret_value() if context.get(_REVEAL) else str(value)
+
+    def secret(self) -> str | None:
+        """The webhook secret in clear, or None."""
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
+
+
+class Templates(_Block):
+    """Per-language overrides of ``invekto/prompts/defaults/replies.yaml`` (key → text)."""
+
+    tr: dict[str, TemplateText] = Field(default_factory=dict, description="Turkish texts.")
+    en: dict[str, TemplateText] = Field(default_factory=dict, description="English texts.")
+    ar: dict[str, TemplateText] = Field(default_factory=dict, description="Arabic texts.")
+
+    def texts(self, language: str) -> dict[str, TemplateText]:
+        """The overrides of ``language`` ({} for a language with none, or one not offered)."""
+        return getattr(self, language) if language in type(self).model_fields else {}
+
+
+class Guardrails(_Block):
+    """What the output guard keeps back as a suggestion, beyond its built-in checks."""
+
+    banned_phrases: list[str] = Field(
+        default_factory=list, description="Phrases no reply may contain."
+    )
+    competitors: list[str] = Field(
+        default_factory=list, description="Competitor names no reply may mention."
+    )
+    forbidden_promises: list[str] = Field(
+        default_factory=list,
+        description='Promises no reply may make, besides the built-in ones ("kesin yarın"...).',
+    )
+
+
+# --- the whole ---------------------------------------------------------------------------------
+
+
+class TenantSettings(_Block):
+    """Everything a tenant can set in ``tenants.settings``. Every field has a default."""
+
+    automation: Automation = Field(
+        default_factory=Automation, description="Which replies go out automatically."
+    )
+    nlu: Nlu = Field(default_factory=Nlu, description="Confidence thresholds and bulk orders.")
+    policies: Policies = Field(default_factory=Policies, description="The shop's policies.")
+    discounts: Discounts = Field(default_factory=Discounts, description="Coupons and their limit.")
+    b2b: B2B = Field(default_factory=B2B, description="What B2B buyers are told.")
+    sales: Sales = Field(default_factory=Sales, description="Where lead alerts go.")
+    templates: Templates = Field(
+        default_factory=Templates, description="Per-language overrides of the reply texts."
+    )
+    guardrails: Guardrails = Field(
+        default_factory=Guardrails, description="The tenant's own output-guard rules."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_names(cls, data: Any) -> Any:
+        """Rows written by old code: ``confidence_threshold`` is ``nlu.suggest_below``."""
+        return _legacy_moved(data) if isinstance(data, Mapping) else data
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def automation_on(self, area: str) -> bool:
+        """Whether replies of ``area`` go out on their own: ``automation.enabled`` and the
+        area's switch (an area never set is on)."""
+        return self.automation.on(area)
+
+    @classmethod
+    def parse(
+        cls,
+        raw: TenantSettings | Mapping[str, Any] | None,
+        *,
+        blocks: Iterable[str] | None = None,
+    ) -> TenantSettings:
+        """A stored row (or None) as settings, leniently: a value that does not validate is
+        logged (with its key path) and dropped, so it takes its default; the rest is kept.
+
+        ``blocks``: read only these top-level blocks (the others take their defaults), for a
+        caller that needs one block of a dict that may hold other things."""
+        if isinstance(raw, TenantSettings):
+            return raw
+        if raw is not None and not isinstance(raw, Mapping):
+            log.warning("tenant settings: not an object (%s); using the defaults", type(raw))
+            raw = None
+        if not raw:
+            return cls.defaults()
+        moved = _legacy_moved(raw)
+        if blocks is not None:
+            moved = {key: moved[key] for key in blocks if key in moved}
+        data: dict[str, Any] = _copy(moved)  # a stored null is an unset key
+        if not data:
+            return cls.defaults()
+        for _ in range(8):
+            try:
+                return cls.model_validate(data)
+            except ValidationError as error:
+                problems = error.errors(include_url=False)
+                data, dropped = _without(data, [problem["loc"] for problem in problems])
+                if not dropped:
+                    break
+                log.warning(
+                    "tenant settings: ignoring invalid stored values at %s (%s)",
+                    ", ".join(dict.fromkeys(dropped)),
+                    "; ".join(
+                        dict.fromkeys(
+                            f"{path}: {problem['msg']}"
+                            for path, problem in zip(dropped, problems, strict=True)
+                        )
+                    ),
+                )
+        log.warning("tenant settings: unreadable; using the defaults")
+        return cls.defaults()
+
+    @classmethod
+    def defaults(cls) -> TenantSettings:
+        """The settings of a tenant that set nothing (one shared instance: blocks are frozen)."""
+        if cls not in _DEFAULTS:
+            _DEFAULTS[cls] = cls()
+        return _DEFAULTS[cls]
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def merged(self, patch: Mapping[str, Any]) -> TenantSettings:
+        """These settings with ``patch`` (a ``PATCH /api/tenant`` body) deep-merged in, strictly
+        validated: an unknown key or a bad value raises ``ValidationError`` naming its path.
+
+        Objects merge key by key; any other value (a list too) replaces; ``null`` removes the
+        key, so it takes its default again (JSON Merge Patch, RFC 7396). The old
+        ``confidence_threshold`` is refused with a pointer to ``nlu.suggest_below``."""
+        if not isinstance(patch, Mapping):
+            raise _error("model_type", "settings must be an object", (), patch)
+        for old, (block, field) in LEGACY_KEYS.items():
+            if old in patch:
+                raise _error(
+                    "renamed_setting",
+                    f"{old} is now {block}.{field}: send "
+                    f'{{"{block}": {{"{field}": {json.dumps(patch[old])}}}}}',
+                    (old,),
+                    patch[old],
+                    {"use": f"{block}.{field}"},
+                )
+        removed: list[tuple[str, ...]] = []
+        result = type(self).model_validate(_merge_patch(self.to_json(), patch, (), removed))
+        unknown = [path for path in removed if not _known_path(result, path)]
+        if unknown:
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(type="extra_forbidden", loc=path, input=None)
+                    for path in unknown
+                ],
+            )
+        return result
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """What is stored in ``tenants.settings``: only the values set (defaults stay out, so a
+        new default reaches every tenant that did not choose its own), secrets in clear."""
+        return self.model_dump(
+            mode="json", exclude_unset=True, exclude_none=True, context={_REVEAL: True}
+        )
+
+    def public_dump(self, *, defaults: bool = True) -> dict[str, Any]:
+        """What the API shows: every value (``defaults=False``: only those set), secrets left
+        out (``sales.webhook_secret_set`` says whether one is set)."""
+        data = self.model_dump(
+            mode="json",
+            exclude_unset=not defaults,
+            exclude_none=not defaults,
+            exclude={"sales": {"webhook_secret"}},
+        )
+        secret_set = self.sales.webhook_secret is not None
+        if defaults or secret_set:
+            data.setdefault("sales", {})["webhook_secret_set"] = secret_set
+        return data
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+_DEFAULTS: dict[type[TenantSettings], TenantSettings] = {}
+
+
+def _legacy_moved(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with every old top-level key moved to its new place, unless that is set."""
+    out = dict(data)
+    for old, (block, field) in LEGACY_KEYS.items():
+        if old not in out:
+            continue
+        value = out.pop(old)
+        current = out.get(block)
+        if current is None:
+            current = {}
+        if isinstance(current, Mapping) and current.get(field) is None and value is not None:
+            out[block] = {**current, field: value}
+    return out
+
+
+def _merge_patch(
+    base: Any, patch: Any, path: tuple[str, ...], removed: list[tuple[str, ...]]
+) -> Any:
+    if not isinstance(patch, Mapping):
+        return patch
+    out = dict(base) if isinstance(base, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+            removed.append((*path, key))
+        else:
+            out[key] = _merge_patch(out.get(key), value, (*path, key), removed)
+    return out
+
+
+def _known_path(settings: TenantSettings, path: tuple[str, ...]) -> bool:
+    """Whether ``path`` names a field of the settings (or a key of a free-form table)."""
+    node: Any = settings
+    for key in path:
+        if isinstance(node, Automation) and key in automation_areas():
+            node = None
+        elif isinstance(node, BaseModel):
+            if key not in type(node).model_fields:
+                return False
+            node = getattr(node, key)
+        elif isinstance(node, Mapping):
+            node = node.get(key)
+        else:
+            return False
+    return True
+
+
+def _without(
+    data: dict[str, Any], locations: list[tuple[int | str, ...]]
+) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the deepest existing key of each error location (a list goes whole, as
+    does a value that matches no member of a union); the dotted path dropped for each location
+    ("" where nothing could be), or [] when nothing was."""
+    paths: list[list[str]] = []
+    for loc in locations:
+        path: list[str] = []
+        node: Any = data
+        for part in loc:
+            if not isinstance(node, Mapping) or part not in node:
+                break
+            node = node[part]
+            path.append(str(part))
+        paths.append(path)
+    out = _copy(data)
+    for path in paths:
+        parent: Any = out
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if path and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    dropped = [".".join(path) for path in paths]
+    return out, dropped if any(dropped) else []
+
+
+def _copy(value: Any) -> Any:
+    """A copy of the nested objects of ``value``, without their null values."""
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items() if item is not None}
+    return value
+
+
+def _error(
+    kind: str,
+    message: str,
+    loc: tuple[str, ...],
+    value: Any,
+    context: dict[str, Any] | None = None,
+) -> ValidationError:
+    return ValidationError.from_exception_data(
+        TenantSettings.__name__,
+        [InitErrorDetails(type=PydanticCustomError(kind, message, context), loc=loc, input=value)],
+    )

@@ -1,0 +1,19 @@
+"""Mount the stand-ins (Graph API, Trendyol, simulator, sales inbox) on the app's own port."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from invekto.config import Settings
+
+
+def mount_sandbox(app: FastAPI, settings: Settings) -> None:
+    from invekto.sandbox import graph, sales_inbox, simulator, trendyol
+
+    graph.SANDBOX_GRAPH.webhook_url = f"{settings.base_url}/webhooks/whatsapp"
+    graph.SANDBOX_GRAPH.app_secret = settings.whatsapp_app_secret
+    graph.SANDBOX_GRAPH.callback_delay_s = settings.sandbox_status_callback_delay_s
+    app.include_router(graph.router, prefix="/sandbox/graph")
+    app.include_router(trendyol.router, prefix="/sandbox/trendyol")
+    app.include_router(simulator.router)
+    app.include_router(sales_inbox.router, prefix="/sandbox/sales-inbox")
