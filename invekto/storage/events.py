@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from sqlalchemy import func, select, text
@@ -75,26 +75,59 @@ async def publish(
     scalars; ``uuid.UUID`` values are written as strings). Never a message text or PII.
     Raises ``ValueError`` for an unknown ``kind`` or a payload that breaks these rules.
     """
-    if kind not in EVENT_KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
-    body = _clean_payload(payload or {})
-    event = ConversationEvent(
-        tenant_id=tenant_id, conversation_id=conversation_id, kind=kind, payload=body
-    )
-    session.add(event)
-    await session.flush()
-    message = json.dumps(
-        {
-            "tenant_id": str(tenant_id),
-            "id": event.id,
-            "kind": kind,
-            "conversation_id": str(conversation_id) if conversation_id else None,
-        },
-        separators=(",", ":"),
-    )
+    await publish_all(session, tenant_id=tenant_id, events=[(conversation_id, kind, payload)])
+
+
+async def publish_all(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    events: Sequence[tuple[uuid.UUID | None, EventKind, Mapping[str, Any] | None]],
+) -> None:
+    """:func:`publish` for several events of one tenant: one statement (the rows and their
+    notifications), whatever their number. Each event is ``(conversation_id, kind, payload)``."""
+    rows = []
+    for conversation_id, kind, payload in events:
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        rows.append(
+            {
+                "conversation_id": str(conversation_id) if conversation_id else None,
+                "kind": kind,
+                "payload": _clean_payload(payload or {}),
+            }
+        )
+    if not rows:
+        return
     await session.execute(
-        text("SELECT pg_notify(:channel, :message)"), {"channel": CHANNEL, "message": message}
+        _PUBLISH,
+        {"channel": CHANNEL, "tenant_id": str(tenant_id), "rows": json.dumps(rows)},
     )
+
+
+_PUBLISH = text(
+    """
+    WITH added AS (
+        INSERT INTO conversation_events (tenant_id, conversation_id, kind, payload)
+        SELECT CAST(:tenant_id AS uuid), item.conversation_id, item.kind, item.payload
+        FROM ROWS FROM (
+                 jsonb_to_recordset(CAST(:rows AS jsonb))
+                 AS (conversation_id uuid, kind text, payload jsonb)
+             ) WITH ORDINALITY AS item(conversation_id, kind, payload, n)
+        ORDER BY item.n
+        RETURNING id, tenant_id, kind, conversation_id
+    )
+    SELECT pg_notify(
+        :channel,
+        json_build_object(
+            'tenant_id', tenant_id, 'id', id, 'kind', kind, 'conversation_id', conversation_id
+        )::text
+    )
+    FROM added
+    """
+)
+"""One round trip: the rows (ids in the given order) and a ``NOTIFY`` per row, which PostgreSQL
+delivers only when the caller's transaction commits."""
 
 
 def _clean_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,4 +229,5 @@ __all__ = [
     "events_since",
     "last_event_id",
     "publish",
+    "publish_all",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import select, update
 
 from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP, MEHMET_PHONE
@@ -416,3 +417,82 @@ async def test_a_persons_own_reply_reaches_the_graph_state(stack, session):
         return text in [m.content for m in state.values.get("messages", [])]
 
     await wait_for(learned, timeout_s=20)
+
+
+# --- every write action, both ways, and behind the guard ----------------------------------------
+
+WRITES = {
+    "cancel": (MEHMET_PHONE, ["siparişimi iptal etmek istiyorum"], "talebinizi"),
+    "coupon": (ELIF_PHONE, ["elbiseyi iade edicem vazgeçtim"], "indirim kuponu"),
+    "bulk": (
+        NEW_PHONE,
+        ["şirketimize 150 adet tişört lazım faturalı", "Yıldız Tekstil Ltd. Şti."],
+        "satış ekibimize",
+    ),
+}
+COMMITTED = {
+    "cancel": {"ServiceRequest": 1},
+    "coupon": {"Coupon": 1, "ReturnAttempt": 1},
+    "bulk": {"Lead": 1, "LeadAlert": 2},
+}
+
+
+async def _last_suggestion(stack, session, write: str, mode: str) -> Reply:
+    phone, texts, banned = WRITES[write]
+    if mode == "automation_off":
+        await _automation_off(session)
+    else:
+        await _settings(session, DEMO_SHOP.slug, guardrails={"banned_phrases": [banned]})
+    for text in texts:
+        turn = await say(stack, text, phone=phone)
+    assert turn["outcome"] == "suggestion", turn
+    return await _reply_of(session, turn)
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+@pytest.mark.parametrize("mode", ["automation_off", "guard"])
+async def test_a_write_commits_once_on_accept_and_never_on_reject(stack, session, write, mode):
+    reply = await _last_suggestion(stack, session, write, mode)
+    before = await _casework(session)
+    if mode == "automation_off":
+        assert before == dict.fromkeys(_casework_names(), 0)
+    else:  # the sent question before the held-back offer recorded the lead (still collecting)
+        assert before["LeadAlert"] == before["ServiceRequest"] == before["Coupon"] == 0
+    token = await owner_token(stack)
+
+    if write == "coupon":  # one decided each way: reject here, accept in the other modes
+        rejected = await api(
+            stack, "POST", f"/api/suggestions/{reply.id}/reject", token, json={"reason": "no"}
+        )
+        assert rejected.status_code == 200
+        assert await _casework(session) == before
+        return
+    accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
+    assert accepted.status_code == 200, accepted.text
+    again = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
+    assert again.status_code == 409
+    after = await _casework(session)
+    for name, count in COMMITTED[write].items():
+        assert after[name] == count, (name, after)
+
+
+async def test_an_accepted_coupon_is_created_once_within_the_limit(stack, session):
+    reply = await _last_suggestion(stack, session, "coupon", "automation_off")
+    token = await owner_token(stack)
+    accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
+    assert accepted.status_code == 200
+    [coupon] = await _rows(session, Coupon)
+    assert int(coupon.percent) == 10
+    [attempt] = await _rows(session, ReturnAttempt)
+    assert (attempt.action, attempt.reason) == ("coupon_offered", "changed_mind")
+
+
+async def test_a_coupon_above_a_lowered_limit_is_refused_at_commit(stack, session):
+    reply = await _last_suggestion(stack, session, "coupon", "automation_off")
+    await _settings(session, DEMO_SHOP.slug, discounts={"max_percent": 5})
+    token = await owner_token(stack)
+    accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
+    assert accepted.status_code == 200
+    coupon = next(a for a in accepted.json()["actions"] if a["kind"] == "coupon")
+    assert coupon["result"] == {"refused": "above_max_percent", "max_percent": 5}
+    assert await _rows(session, Coupon) == []

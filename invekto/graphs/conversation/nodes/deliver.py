@@ -100,16 +100,11 @@ async def deliver(
                 # Nothing for a person to accept them with: they do not happen.
                 log.info("dropping %d proposed actions without a suggestion", len(proposed))
                 discard_rows(proposed)
+        announced: list[tuple[Any, events.EventKind, dict[str, Any]]] = []
         if decision.get("handoff") and conversation.status != "waiting_human":
             conversation.status = "waiting_human"
             conversation.handoff_reason = decision["reason"]
-            await events.publish(
-                session,
-                tenant_id=tenant_id,
-                conversation_id=conversation.id,
-                kind=events.HANDOFF,
-                payload={"reason": decision["reason"]},
-            )
+            announced.append((conversation.id, events.HANDOFF, {"reason": decision["reason"]}))
         conversation.language = state.get("language")
         conversation.last_message_at = utcnow()
         session.add(
@@ -132,24 +127,25 @@ async def deliver(
         )
         inbound.status = "processed"
         if reply_message is not None:
-            await events.publish(
-                session,
-                tenant_id=tenant_id,
-                conversation_id=conversation.id,
-                kind=events.MESSAGE_STORED if sending else events.SUGGESTION_CREATED,
-                payload={
-                    "message_id": reply_message.id,
-                    "outcome": decision["outcome"],
-                    "actions": len(proposed),
-                },
+            announced.append(
+                (
+                    conversation.id,
+                    events.MESSAGE_STORED if sending else events.SUGGESTION_CREATED,
+                    {
+                        "message_id": reply_message.id,
+                        "outcome": decision["outcome"],
+                        "actions": len(proposed),
+                    },
+                )
             )
-        await events.publish(
-            session,
-            tenant_id=tenant_id,
-            conversation_id=conversation.id,
-            kind=events.CONVERSATION_UPDATED,
-            payload={"status": conversation.status, "inbound_message_id": inbound.id},
+        announced.append(
+            (
+                conversation.id,
+                events.CONVERSATION_UPDATED,
+                {"status": conversation.status, "inbound_message_id": inbound.id},
+            )
         )
+        await events.publish_all(session, tenant_id=tenant_id, events=announced)
         await session.commit()
     if reply_message is not None and reply_message.status == "queued":
         return {"messages": [AIMessage(content=reply_message.text, id=str(reply_message.id))]}
