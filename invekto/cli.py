@@ -6,14 +6,17 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from invekto.config import get_settings
+from invekto.config import Settings, get_settings
 
 app = typer.Typer(
     help="Invekto: WhatsApp customer-service AI.",
@@ -47,14 +50,22 @@ def seed() -> None:
     """Create or reset the demo tenants (demo-shop, demo-clinic), users and channels."""
     from invekto.sandbox.seed import seed as run_seed
     from invekto.security import CredentialBox
-    from invekto.storage.db import Database
+    from invekto.storage.db import Database, schema_ready
 
     _logging()
     settings = get_settings()
+    if settings.env == "production":
+        typer.echo("the demo seed (public logins) is refused in production", err=True)
+        raise typer.Exit(2)
 
     async def main() -> None:
         db = Database.connect(settings)
         try:
+            if not await schema_ready(db):
+                typer.echo(
+                    "the database is not migrated yet: run `invekto migrate` first", err=True
+                )
+                raise typer.Exit(1)
             await run_seed(db, CredentialBox(settings.resolved_secret_key()))
         finally:
             await db.dispose()
@@ -76,7 +87,7 @@ def serve(
 
     _logging()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = get_settings().model_copy(update=overrides)
+    settings = _checked(get_settings().model_copy(update=overrides))
     if settings.embedded_db:  # the embedded default needs no separate `invekto migrate`
         from invekto.schema import migrate_all
         from invekto.storage.db import database_url
@@ -86,26 +97,82 @@ def serve(
     lines = [
         "",
         "Invekto is running:",
-        f"  API docs            {base}/docs",
+        f"  Inbox               {base}/inbox",
+        f"  Dashboard           {base}/dashboard",
+        f"  API docs            {base}/docs" if settings.env != "production" else None,
         f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox_on else None,
         f"  WhatsApp webhook    {base}/webhooks/whatsapp",
         f"  Sales inbox         {base}/sandbox/sales-inbox  (B2B lead alerts)"
         if settings.sandbox_on
         else None,
         f"  In-process worker   {'on' if settings.worker_in_process else 'off'}",
-        "  Demo logins (POST /api/auth/login):",
-        *[f"    {t.slug:12} {t.owner_email} / {t.owner_password}" for t in DEMO_TENANTS],
+        *(
+            [
+                "  Demo logins (POST /api/auth/login):",
+                *[f"    {t.slug:12} {t.owner_email} / {t.owner_password}" for t in DEMO_TENANTS],
+            ]
+            if settings.env != "production"
+            else []
+        ),
         "",
     ]
-    typer.echo("\n".join(line for line in lines if line is not None))
-    uvicorn.run(
-        web_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        # Open event streams must not hold a shutdown forever.
-        timeout_graceful_shutdown=5,
-    )
+    typer.echo(f"Starting Invekto on {base} …")
+    banner = "\n".join(line for line in lines if line is not None)
+    threading.Thread(target=_announce_when_up, args=(settings, banner), daemon=True).start()
+    _stop_on_sigterm()
+    try:
+        uvicorn.run(
+            web_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            # Open event streams must not hold a shutdown forever.
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        from invekto.storage.db import stop_embedded
+
+        stop_embedded()
+
+
+def _checked(settings: Settings) -> Settings:
+    """The settings, or one line on why production refuses them (exit 2)."""
+    from invekto.config import ProductionConfigError
+
+    try:
+        settings.check_production()
+    except ProductionConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    return settings
+
+
+def _announce_when_up(settings: Settings, banner: str, timeout_s: float = 600) -> None:
+    """Print the banner once the server answers ``/healthz`` (not before: its URLs must work)."""
+    import httpx
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://{host}:{settings.port}/healthz"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                typer.echo(banner)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the process through ``SystemExit`` so that ``finally`` and ``atexit`` run
+    (uvicorn re-raises the signal it caught after its own shutdown; the default action would
+    kill the process and leave the embedded PostgreSQL running)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @app.command()
@@ -132,7 +199,7 @@ def worker(
     from invekto.services import Services
 
     _logging()
-    settings = get_settings()
+    settings = _checked(get_settings())
 
     async def main() -> None:
         services = await Services.start(settings)
@@ -283,6 +350,12 @@ def understand(
     heldout: Annotated[
         bool, typer.Option("--heldout", help="Accuracy of the local model on held-out texts")
     ] = False,
+    ship: Annotated[
+        bool,
+        typer.Option(
+            "--ship", help="Train on the shipped examples and write the packaged intent model"
+        ),
+    ] = False,
 ) -> None:
     """What the understanding layer makes of a text: one JSON object per message.
 
@@ -291,6 +364,11 @@ def understand(
     from invekto.services import load_understander
 
     settings = get_settings()
+    if ship:
+        from invekto.nlu.classifier import ship_model
+
+        typer.echo(f"wrote {ship_model(settings.nlu_dir)}")
+        return
     if heldout:
         from invekto.nlu.classifier import heldout_report
         from invekto.nlu.local import shared_local

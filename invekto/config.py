@@ -10,6 +10,13 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+PUBLIC_DEFAULTS = frozenset({"sandbox-app-secret", "sandbox-verify-token", ""})
+"""Secrets anyone can read in this repository."""
+
+
+class ProductionConfigError(RuntimeError):
+    """Production settings that would let anyone in (a public default secret, the sandbox)."""
+
 
 class Settings(BaseSettings):
     """Runtime configuration. Defaults give the embedded, offline, single-machine setup."""
@@ -144,6 +151,15 @@ class Settings(BaseSettings):
         return (self.trendyol_base_url or f"{self.base_url}/sandbox/trendyol").rstrip("/")
 
     @property
+    def trendyol_bases(self) -> frozenset[str]:
+        """The only Trendyol base URLs a seller's key may be sent to: the configured API, and the
+        sandbox stand-in while the sandbox is on. Anything else would make the app a proxy."""
+        bases = {self.trendyol_base}
+        if self.sandbox_on:
+            bases.add(f"{self.base_url}/sandbox/trendyol")
+        return frozenset(bases)
+
+    @property
     def nlu_dir(self) -> Path:
         return self.nlu_cache_dir or self.data_dir / "nlu"
 
@@ -158,6 +174,29 @@ class Settings(BaseSettings):
     @property
     def worker_in_process(self) -> bool:
         return self.embedded_db if self.run_worker is None else self.run_worker
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not serve real traffic (empty outside production)."""
+        if self.env != "production":
+            return []
+        problems = []
+        if not self.secret_key:
+            problems.append("INVEKTO_SECRET_KEY is not set")
+        if self.whatsapp_app_secret in PUBLIC_DEFAULTS:
+            problems.append("INVEKTO_WHATSAPP_APP_SECRET is the public sandbox default")
+        if self.whatsapp_verify_token in PUBLIC_DEFAULTS:
+            problems.append("INVEKTO_WHATSAPP_VERIFY_TOKEN is the public sandbox default")
+        if self.sandbox_on:
+            problems.append("INVEKTO_SANDBOX is on")
+        return problems
+
+    def check_production(self) -> None:
+        """Refuse to run in production with a default secret or the sandbox on."""
+        problems = self.production_problems()
+        if problems:
+            raise ProductionConfigError(
+                "refusing to start in production: " + "; ".join(problems)
+            )
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept in the data directory."""

@@ -27,7 +27,10 @@ async def migrate_all(url: str) -> None:
 
 
 async def grant_job_tables(url: str) -> None:
-    """Tenant-scoped sessions (role ``invekto_app``) enqueue jobs: let them use the queue."""
+    """Tenant-scoped sessions (role ``invekto_app``) enqueue jobs, and do nothing else with the
+    queue: they may insert a job (and the event its trigger writes) and read back its id. They
+    cannot read other tenants' job arguments, nor change or delete any job; the workers and the
+    API's system sessions use the owner's login."""
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
@@ -35,12 +38,16 @@ async def grant_job_tables(url: str) -> None:
             DO $$ DECLARE item record; BEGIN
               FOR item IN SELECT tablename FROM pg_tables
                           WHERE schemaname = 'public' AND tablename LIKE 'procrastinate%' LOOP
-                EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO {APP_ROLE}',
-                               item.tablename);
+                EXECUTE format('REVOKE ALL ON %I FROM {APP_ROLE}', item.tablename);
               END LOOP;
               FOR item IN SELECT sequencename FROM pg_sequences
                           WHERE schemaname = 'public' AND sequencename LIKE 'procrastinate%' LOOP
-                EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I TO {APP_ROLE}',
-                               item.sequencename);
+                EXECUTE format('REVOKE ALL ON SEQUENCE %I FROM {APP_ROLE}', item.sequencename);
               END LOOP;
             END $$""")
+        await conn.execute(f"GRANT INSERT, SELECT (id) ON procrastinate_jobs TO {APP_ROLE}")
+        await conn.execute(f"GRANT INSERT ON procrastinate_events TO {APP_ROLE}")
+        await conn.execute(
+            f"GRANT USAGE ON SEQUENCE procrastinate_jobs_id_seq, procrastinate_events_id_seq "
+            f"TO {APP_ROLE}"
+        )

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -36,13 +37,22 @@ class TokenClaims:
     tenant_id: uuid.UUID
     role: str
     expires_at: dt.datetime
+    issued_at: dt.datetime | None = None
+    """``iat``: tokens issued before a user's password change no longer count."""
 
 
 def issue_token(
     *, secret: str, user_id: uuid.UUID, tenant_id: uuid.UUID, role: str, ttl_hours: int
 ) -> tuple[str, dt.datetime]:
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=ttl_hours)
-    payload = {"sub": str(user_id), "tenant": str(tenant_id), "role": role, "exp": expires_at}
+    now = dt.datetime.now(dt.UTC)
+    expires_at = now + dt.timedelta(hours=ttl_hours)
+    payload = {
+        "sub": str(user_id),
+        "tenant": str(tenant_id),
+        "role": role,
+        "iat": now.timestamp(),  # fractional: a password change a moment later still counts
+        "exp": expires_at,
+    }
     return jwt.encode(payload, _jwt_key(secret), algorithm=JWT_ALGORITHM), expires_at
 
 
@@ -60,6 +70,9 @@ def read_token(*, secret: str, token: str) -> TokenClaims:
             tenant_id=uuid.UUID(payload["tenant"]),
             role=str(payload.get("role", "agent")),
             expires_at=dt.datetime.fromtimestamp(payload["exp"], dt.UTC),
+            issued_at=(
+                dt.datetime.fromtimestamp(payload["iat"], dt.UTC) if "iat" in payload else None
+            ),
         )
     except ValueError as exc:
         raise jwt.InvalidTokenError("malformed claims") from exc
@@ -85,3 +98,55 @@ class CredentialBox:
 
 def _jwt_key(secret: str) -> str:
     return hashlib.sha256(("invekto-jwt:" + secret).encode()).hexdigest()
+
+
+# --- roles and what each may do -----------------------------------------------------------------
+
+ROLES: tuple[str, ...] = ("owner", "admin", "supervisor", "agent", "prompt_owner")
+"""Every role a user may have, most powerful first."""
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # Work the inbox: read conversations, answer, decide suggestions, take over.
+    "inbox.work": frozenset({"owner", "admin", "supervisor", "agent"}),
+    # Reveal PII, export unredacted, assign anyone.
+    "inbox.supervise": frozenset({"owner", "admin", "supervisor"}),
+    # Change the tenant's settings and integrations; connect WhatsApp in onboarding.
+    "settings.edit": frozenset({"owner", "admin", "supervisor"}),
+    "onboarding.manage": frozenset({"owner", "admin", "supervisor"}),
+    # See the onboarding steps.
+    "onboarding.view": frozenset(ROLES),
+    # Edit the tenant's reply texts and prompts.
+    "prompts.edit": frozenset({"owner", "admin", "prompt_owner"}),
+    # See the team; invite, change roles, deactivate.
+    "team.view": frozenset(ROLES),
+    "team.manage": frozenset({"owner", "admin"}),
+    # Only an owner may make, demote or deactivate an owner.
+    "team.manage_owners": frozenset({"owner"}),
+}
+"""The one map of who may do what; ``invekto.api.deps.require`` checks against it."""
+
+
+def allowed(role: str, permission: str) -> bool:
+    """Whether ``role`` may do ``permission`` (an unknown permission is allowed to nobody)."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def roles_with(*roles: str) -> frozenset[str]:
+    """The roles a legacy ``require_role(...)`` list means: a supervisor-level list admits admin."""
+    wanted = set(roles)
+    if "supervisor" in wanted:
+        wanted.add("admin")
+    return frozenset(wanted)
+
+
+# --- single-use tokens (invites, password resets) -----------------------------------------------
+
+
+def new_link_token() -> str:
+    """A random URL-safe token for an invite or reset link (only its hash is stored)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a link token: its SHA-256 hex digest."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -67,6 +67,7 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, *, url: str | None = None) -> Services:
         """Connect everything; the schema must already be migrated (``invekto migrate``)."""
+        settings.check_production()
         from invekto.graphs.conversation.graph import GraphDeps, build_graph
 
         url = url or database_url(settings)
@@ -123,7 +124,11 @@ class Services:
     def trendyol_client(self, account: IntegrationAccount) -> TrendyolClient:
         secrets: dict[str, Any] = self.credentials.open(account.credentials)
         return TrendyolClient(
-            base_url=account.base_url or self.settings.trendyol_base,
+            # A stored base URL is used only when it is one we allow (never an address a user
+            # typed: the periodic sync would send the seller's key there).
+            base_url=account.base_url
+            if (account.base_url or "").rstrip("/") in self.settings.trendyol_bases
+            else self.settings.trendyol_base,
             seller_id=account.external_id,
             api_key=secrets["api_key"],
             api_secret=secrets["api_secret"],

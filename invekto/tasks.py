@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -119,6 +120,23 @@ async def _sync(account_id: str | None) -> None:
             await sync_account(services, one, days=services.settings.order_sync_days)
         except TrendyolError:
             continue  # recorded on the account; the next run tries again
+
+
+EARLY_STATUS_KEPT = dt.timedelta(hours=24)
+
+
+@queue.periodic(cron="17 * * * *", periodic_id="expire_early_statuses")
+@queue.task(name="invekto.tasks.expire_early_statuses", queueing_lock="expire_early_statuses")
+async def expire_early_statuses(timestamp: int) -> None:
+    """Status callbacks for message ids that never became ours are kept a day, not forever."""
+    from invekto.channels.whatsapp.ingest import expire_early_statuses as expire
+    from invekto.services import current
+
+    async with current().db.session() as session:
+        dropped = await expire(session, older_than=EARLY_STATUS_KEPT)
+        await session.commit()
+    if dropped:
+        log.info("dropped %d status callbacks of unknown messages", dropped)
 
 
 @queue.task(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.sandbox.mailbox import MAILBOX
 from invekto.sandbox.sales_inbox import SALES_INBOX
 from invekto.sandbox.seed import seed
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
@@ -26,10 +27,11 @@ from invekto.storage.db import Database
 TEST_SECRET = "test-secret-key-not-for-production"
 NLU_CACHE = Path(
     os.environ.setdefault(
-        "INVEKTO_NLU_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "nlu")
+        "INVEKTO_NLU_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".invekto" / "nlu")
     )
 )
-"""One trained intent model for every test and run (retrained only when the examples change)."""
+"""The CLI's own cache (``Settings.nlu_dir``): used only when the examples differ from the
+packaged model's (``invekto/nlu/model/``)."""
 TEMPLATE = "invekto_template"
 _counter = itertools.count()
 
@@ -111,13 +113,11 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 @pytest.fixture(autouse=True)
 def reset_sandboxes() -> Iterator[None]:
-    SANDBOX_GRAPH.reset()
-    SANDBOX_TRENDYOL.reset()
-    SALES_INBOX.reset()
+    for stand_in in (SANDBOX_GRAPH, SANDBOX_TRENDYOL, SALES_INBOX, MAILBOX):
+        stand_in.reset()
     yield
-    SANDBOX_GRAPH.reset()
-    SANDBOX_TRENDYOL.reset()
-    SALES_INBOX.reset()
+    for stand_in in (SANDBOX_GRAPH, SANDBOX_TRENDYOL, SALES_INBOX, MAILBOX):
+        stand_in.reset()
 
 
 @pytest.fixture

@@ -13,17 +13,22 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from invekto.api.routes import (
     auth,
     conversations,
     events,
+    inbox,
     integrations,
     metrics,
+    onboarding,
     suggestions,
+    team,
     tenant,
     webhooks,
 )
+from invekto.api.webapp import mount_webapp
 from invekto.config import Settings, get_settings
 from invekto.services import Services
 
@@ -57,12 +62,18 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if owned:
                 await app.state.services.close()
 
-    app = FastAPI(
-        title="Invekto",
-        version="0.1.0",
-        lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
-    )
+    # The docs pages load their scripts from this app, not a CDN: they work offline. In
+    # production the API describes itself to nobody.
+    described: dict = {
+        "title": "Invekto",
+        "version": "0.1.0",
+        "lifespan": lifespan,
+        "generate_unique_id_function": _operation_id,
+    }
+    if settings.env == "production":
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **described)
+    else:
+        app = FastAPIOffline(**described)
     for module in (
         webhooks,
         auth,
@@ -70,8 +81,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         integrations,
         tenant,
         conversations,
+        inbox,
         suggestions,
         events,
+        team,
+        onboarding,
     ):
         app.include_router(module.router)
 
@@ -81,6 +95,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/sandbox/simulator" if settings.sandbox_on else "/docs")
+        return RedirectResponse("/inbox")
+
+    mount_webapp(app)
 
     return app

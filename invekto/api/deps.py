@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,8 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
-from invekto.security import read_token
+from invekto.security import allowed, read_token, roles_with
 from invekto.services import Services
+from invekto.storage.models import User
 
 
 def get_services(request: Request) -> Services:
@@ -46,6 +49,7 @@ class TenantContext:
     tenant_id: uuid.UUID
     user_id: uuid.UUID
     role: str
+    issued_at: dt.datetime | None = None
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -68,20 +72,50 @@ def tenant_from_token(services: Services, token: str | None) -> TenantContext:
             f"invalid token: {exc}",
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
-    return TenantContext(tenant_id=claims.tenant_id, user_id=claims.user_id, role=claims.role)
+    return TenantContext(
+        tenant_id=claims.tenant_id,
+        user_id=claims.user_id,
+        role=claims.role,
+        issued_at=claims.issued_at,
+    )
 
 
-def get_tenant_context(
+async def current_user(services: Services, caller: TenantContext) -> TenantContext:
+    """The caller as the database says now: a deactivated or deleted user is refused (401), so
+    is a token issued before the user's last password change, and a changed role counts at once,
+    whatever the token says."""
+    async with services.db.session() as session:
+        user = await session.get(User, caller.user_id)
+    if user is None or not user.active or user.tenant_id != caller.tenant_id:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "user is deactivated or no longer exists",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    changed = user.password_changed_at
+    if changed is not None and (caller.issued_at is None or caller.issued_at < changed):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the password was changed since this token was issued: log in again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if user.role == caller.role:
+        return caller
+    return dataclasses.replace(caller, role=user.role)
+
+
+async def get_tenant_context(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TenantContext:
-    return tenant_from_token(services, credentials.credentials if credentials else None)
+    caller = tenant_from_token(services, credentials.credentials if credentials else None)
+    return await current_user(services, caller)
 
 
 TenantDep = Annotated[TenantContext, Depends(get_tenant_context)]
 
 
-def get_stream_tenant_context(
+async def get_stream_tenant_context(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token: Annotated[
@@ -90,7 +124,8 @@ def get_stream_tenant_context(
     ] = None,
 ) -> TenantContext:
     """Like :data:`TenantDep`, but a ``?token=`` query parameter may stand in for the header."""
-    return tenant_from_token(services, credentials.credentials if credentials else token)
+    caller = tenant_from_token(services, credentials.credentials if credentials else token)
+    return await current_user(services, caller)
 
 
 StreamTenantDep = Annotated[TenantContext, Depends(get_stream_tenant_context)]
@@ -109,9 +144,26 @@ TenantSessionDep = Annotated[AsyncSession, Depends(get_tenant_session)]
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency admitting only ``roles`` (403 otherwise). A list naming ``supervisor`` also
+    admits ``admin`` (see :func:`invekto.security.roles_with`). New routes use :func:`require`."""
+    admitted = roles_with(*roles)
+    names = " or ".join(sorted(admitted))
+
     def check(tenant: TenantDep) -> TenantContext:
-        if tenant.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {' or '.join(roles)}")
+        if tenant.role not in admitted:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {names}")
+        return tenant
+
+    return Depends(check)
+
+
+def require(permission: str):  # type: ignore[no-untyped-def]
+    """A dependency admitting the roles that :data:`invekto.security.PERMISSIONS` gives
+    ``permission`` (403 otherwise); it resolves to the caller's :class:`TenantContext`."""
+
+    def check(tenant: TenantDep) -> TenantContext:
+        if not allowed(tenant.role, permission):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"your role may not {permission}")
         return tenant
 
     return Depends(check)

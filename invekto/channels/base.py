@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints
 
 MessageKind = Literal[
     "text",
@@ -26,6 +26,25 @@ MessageKind = Literal[
 ]
 
 
+MAX_TEXT_CHARS = 4096
+"""WhatsApp's own limit for a text body: a longer one is cut here (and flagged ``truncated``)."""
+MAX_ID_CHARS = 200
+MAX_NAME_CHARS = 200
+
+
+def _cut(limit: int):  # type: ignore[no-untyped-def]
+    def cut(value: Any) -> Any:
+        return value[:limit] if isinstance(value, str) else value
+
+    return BeforeValidator(cut)
+
+
+MessageId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS)]
+"""A channel's message id: longer ones are not WhatsApp's (the message is refused on its own)."""
+WaId = Annotated[str, StringConstraints(pattern=r"^\d{5,20}$")]
+"""A WhatsApp user id: digits only (E.164 without ``+``)."""
+
+
 class InboundMessage(BaseModel):
     """One message a customer sent us, independent of the channel's wire format."""
 
@@ -33,14 +52,14 @@ class InboundMessage(BaseModel):
     phone_number_id: str
     """Our business number's id: resolves the tenant and channel."""
     display_phone_number: str
-    external_id: str
+    external_id: MessageId
     """The channel's message id (WhatsApp: the wamid); unique, used for idempotency."""
-    sender: str
+    sender: WaId
     """The customer's id on the channel (WhatsApp: wa_id digits, no ``+``)."""
-    sender_name: str | None = None
+    sender_name: Annotated[str | None, _cut(MAX_NAME_CHARS)] = None
     timestamp: AwareDatetime
     kind: MessageKind
-    text: str = ""
+    text: Annotated[str, _cut(MAX_TEXT_CHARS)] = ""
     """Text body; reply title for buttons and lists; caption for media; "name, address" for a
     location; the note of an order; "" otherwise."""
     reply_id: str | None = None
@@ -57,7 +76,7 @@ class StatusUpdate(BaseModel):
     """A delivery status of one of OUR outbound messages."""
 
     phone_number_id: str
-    external_id: str
+    external_id: MessageId
     """The id of our outbound message, as returned by the send call."""
     status: str
     """sent | delivered | read | failed | played, or whatever else the channel reports."""

@@ -101,3 +101,33 @@ NUMBER_WORDS = {
     "thousand": 1000,
 }
 """Number words (folded Turkish and English) for quantities and counts: "yüz elli tane"."""
+
+
+MAX_UNDERSTOOD_CHARS = 1000
+"""Understanding reads at most this much of a message (the rest is kept, not read)."""
+MAX_TOKEN_CHARS = 64
+"""No word anyone types is longer; a longer run (a pasted blob, an attack) is cut for reading."""
+_PIECE = re.compile(r"\S+|\s+")
+
+
+def bounded(
+    text: str, *, max_chars: int = MAX_UNDERSTOOD_CHARS, max_token: int = MAX_TOKEN_CHARS
+) -> str:
+    """What understanding and the agents read of ``text``: runs of blanks folded to one space
+    (or one line break), words cut at ``max_token`` characters, at most ``max_chars`` in all.
+
+    Linear in the input, and it bounds what every later pattern sees, so no extractor can be
+    made to backtrack for long by a hostile message (a 100,000-character single word)."""
+    pieces: list[str] = []
+    size = 0
+    for match in _PIECE.finditer(text):
+        piece = match.group()
+        if piece[0].isspace():
+            piece = "\n" if "\n" in piece else " "
+        elif len(piece) > max_token:
+            piece = piece[:max_token]
+        pieces.append(piece)
+        size += len(piece)
+        if size >= max_chars:
+            break
+    return "".join(pieces)[:max_chars].strip()

@@ -291,26 +291,84 @@ def train(
     )
 
 
+SHIPPED_DIR = Path(__file__).resolve().parent / "model"
+"""The model trained on the shipped examples, part of the package: a first start loads it
+instead of training (``invekto understand --ship`` writes it after the examples change; a test
+checks it is what training produces)."""
+
+
+def read_model(path: Path) -> IntentModel:
+    with np.load(path, allow_pickle=False) as data:
+        return IntentModel(
+            labels=[str(x) for x in data["labels"]],
+            weights=data["weights"],
+            bias=data["bias"],
+            temperature=float(data["temperature"]),
+            centre=data["centre"],
+            e5_weights=data["e5_weights"],
+            e5_bias=data["e5_bias"],
+            e5_temperature=float(data["e5_temperature"]),
+        )
+
+
+def write_model(model: IntentModel, path: Path) -> None:
+    """Write atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    np.savez(
+        temporary,
+        labels=np.array(model.labels),
+        weights=model.weights,
+        bias=model.bias,
+        temperature=np.array(model.temperature),
+        centre=model.centre,
+        e5_weights=model.e5_weights,
+        e5_bias=model.e5_bias,
+        e5_temperature=np.array(model.e5_temperature),
+    )
+    temporary.replace(path)
+
+
+def model_name(examples: dict[str, IntentExamples]) -> str:
+    return f"intents-{fingerprint(examples)}.npz"
+
+
 def load_or_train(cache_dir: Path, embeddings: Encoder | None = None) -> IntentModel:
+    """The intent model of the shipped examples: the packaged one, else the cached one, else
+    trained now (and cached)."""
     examples = load_examples()
     if not examples:
         raise RuntimeError("no intent examples are shipped (invekto/nlu/examples/*.yaml)")
-    path = cache_dir / f"intents-{fingerprint(examples)}.npz"
-    if path.exists():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                return IntentModel(
-                    labels=[str(x) for x in data["labels"]],
-                    weights=data["weights"],
-                    bias=data["bias"],
-                    temperature=float(data["temperature"]),
-                    centre=data["centre"],
-                    e5_weights=data["e5_weights"],
-                    e5_bias=data["e5_bias"],
-                    e5_temperature=float(data["e5_temperature"]),
-                )
-        except (OSError, KeyError, ValueError):
-            log.warning("the cached intent model %s is unreadable: retraining", path.name)
+    name = model_name(examples)
+    for path in (SHIPPED_DIR / name, cache_dir / name):
+        if path.exists():
+            try:
+                return read_model(path)
+            except (OSError, KeyError, ValueError):
+                log.warning("the intent model %s is unreadable: retraining", path)
+    return train_and_cache(cache_dir, examples, embeddings)
+
+
+def ship_model(cache_dir: Path) -> Path:
+    """Train on the shipped examples and write the model into the package (old ones removed)."""
+    examples = load_examples()
+    model = train_and_cache(cache_dir, examples)
+    path = SHIPPED_DIR / model_name(examples)
+    write_model(model, path)
+    for stale in SHIPPED_DIR.glob("intents-*.npz"):
+        if stale != path:
+            stale.unlink()
+    return path
+
+
+def train_and_cache(
+    cache_dir: Path,
+    examples: dict[str, IntentExamples] | None = None,
+    embeddings: Encoder | None = None,
+) -> IntentModel:
+    """Train on the shipped examples (their vectors cached in ``cache_dir``); cache the model."""
+    examples = examples or load_examples()
+    path = cache_dir / model_name(examples)
     if embeddings is None:
         from invekto.nlu.embeddings import E5Embeddings
 
@@ -325,19 +383,7 @@ def load_or_train(cache_dir: Path, embeddings: Encoder | None = None) -> IntentM
     if encoder is not None:
         encoder.save()
     log.info("trained the intent model in %.1f s", time.perf_counter() - started)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(
-        temporary,
-        labels=np.array(model.labels),
-        weights=model.weights,
-        bias=model.bias,
-        temperature=np.array(model.temperature),
-        centre=model.centre,
-        e5_weights=model.e5_weights,
-        e5_bias=model.e5_bias,
-        e5_temperature=np.array(model.e5_temperature),
-    )
-    temporary.replace(path)
+    write_model(model, path)
     for stale in cache_dir.glob("intents-*.npz"):
         if stale != path and not stale.name.endswith(".tmp.npz"):
             stale.unlink(missing_ok=True)

@@ -19,12 +19,14 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import select
 
 from invekto.channels.base import render_template_text
 from invekto.channels.whatsapp.parse import build_status_webhook, new_message_id
 from invekto.channels.whatsapp.signature import SIGNATURE_HEADER, sign
 from invekto.config import get_settings
 from invekto.sandbox.demo import DEMO_TENANTS
+from invekto.storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +156,10 @@ class GraphSandbox:
         with self._lock:
             self._numbers[phone_number_id] = number
 
+    def knows(self, phone_number_id: str) -> bool:
+        with self._lock:
+            return phone_number_id in self._numbers
+
     def note_inbound(self, phone_number_id: str, wa_id: str, at: datetime | None = None) -> None:
         """Record that ``wa_id`` wrote to ``phone_number_id`` (opens the 24 h window)."""
         moment = at or datetime.now(UTC)
@@ -195,6 +201,21 @@ class GraphSandbox:
             "status_callbacks": self.status_callbacks,
             "window_error_mode": self.window_error_mode,
             "strict_window": self.strict_window,
+        }
+
+    def describe(
+        self, *, version: str, phone_number_id: str, authorization: str | None
+    ) -> dict[str, Any]:
+        """Graph's ``GET /v{N}/{phone-number-id}``: the number's profile, or ``GraphApiError``."""
+        number = self._authorize(version, phone_number_id, authorization)
+        return {
+            "verified_name": "Sandbox Business",
+            "code_verification_status": "VERIFIED",
+            "display_phone_number": number.display_phone_number,
+            "quality_rating": "GREEN",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "id": phone_number_id,
         }
 
     async def accept(
@@ -456,15 +477,55 @@ class ConfigRequest(BaseModel):
     strict_window: bool | None = None
 
 
+async def _learn_connected_number(request: Request, phone_number_id: str) -> None:
+    """A number connected in this app (onboarding) is a number of the stand-in too, also after
+    a restart: an unknown one is looked up among the app's active channels."""
+    services = getattr(request.app.state, "services", None)
+    if services is None or SANDBOX_GRAPH.knows(phone_number_id):
+        return
+    async with services.db.session() as session:
+        channel = await session.scalar(
+            select(Channel).where(
+                Channel.phone_number_id == phone_number_id, Channel.active.is_(True)
+            )
+        )
+    if channel is None:
+        return
+    try:
+        token = services.credentials.open(channel.credentials).get("access_token")
+    except ValueError:
+        return
+    if token:
+        SANDBOX_GRAPH.register(
+            phone_number_id, token, display_phone_number=channel.display_phone_number or None
+        )
+
+
 @router.post("/{version}/{phone_number_id}/messages")
 async def send_message(version: str, phone_number_id: str, request: Request) -> JSONResponse:
     """Graph's ``POST /v{N}/{phone-number-id}/messages``."""
+    await _learn_connected_number(request, phone_number_id)
     try:
         answer = await SANDBOX_GRAPH.accept(
             version=version,
             phone_number_id=phone_number_id,
             authorization=request.headers.get("Authorization"),
             body=await request.body(),
+        )
+    except GraphApiError as error:
+        return JSONResponse(error.envelope(), status_code=error.status)
+    return JSONResponse(answer)
+
+
+@router.get("/{version}/{phone_number_id}")
+async def read_phone_number(version: str, phone_number_id: str, request: Request) -> JSONResponse:
+    """Graph's ``GET /v{N}/{phone-number-id}`` (what onboarding's check calls)."""
+    await _learn_connected_number(request, phone_number_id)
+    try:
+        answer = SANDBOX_GRAPH.describe(
+            version=version,
+            phone_number_id=phone_number_id,
+            authorization=request.headers.get("Authorization"),
         )
     except GraphApiError as error:
         return JSONResponse(error.envelope(), status_code=error.status)

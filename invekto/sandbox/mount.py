@@ -8,7 +8,7 @@ from invekto.config import Settings
 
 
 def mount_sandbox(app: FastAPI, settings: Settings) -> None:
-    from invekto.sandbox import graph, sales_inbox, simulator, trendyol
+    from invekto.sandbox import graph, mailbox, sales_inbox, simulator, trendyol
 
     graph.SANDBOX_GRAPH.webhook_url = f"{settings.base_url}/webhooks/whatsapp"
     graph.SANDBOX_GRAPH.app_secret = settings.whatsapp_app_secret
@@ -17,3 +17,9 @@ def mount_sandbox(app: FastAPI, settings: Settings) -> None:
     app.include_router(trendyol.router, prefix="/sandbox/trendyol")
     app.include_router(simulator.router)
     app.include_router(sales_inbox.router, prefix="/sandbox/sales-inbox")
+    app.include_router(mailbox.router, prefix="/sandbox/mailbox")
+    app.state.mail_sink = mailbox.MAILBOX.deliver  # e-mails go here when SMTP is not set
+    # A number connected in onboarding exists at once in the stand-in Graph API.
+    app.state.channel_hook = lambda phone_number_id, token, display: graph.SANDBOX_GRAPH.register(
+        phone_number_id, token, display_phone_number=display
+    )

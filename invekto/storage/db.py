@@ -46,6 +46,24 @@ def embedded_url(settings: Settings) -> str:
     return _embedded_servers[key].get_uri()  # type: ignore[attr-defined]
 
 
+async def schema_ready(db: Database) -> bool:
+    """Whether our tables exist (``invekto migrate`` has run)."""
+    async with db.session() as session:
+        found = await session.scalar(text("SELECT to_regclass('public.tenants') IS NOT NULL"))
+    return bool(found)
+
+
+def stop_embedded() -> None:
+    """Stop the embedded PostgreSQL servers this process started (the last handle stops it).
+
+    Also registered with ``atexit`` by pgserver, but a process ended by SIGTERM skips
+    ``atexit``: the CLI calls this when it stops.
+    """
+    while _embedded_servers:
+        _, server = _embedded_servers.popitem()
+        server.cleanup()  # type: ignore[attr-defined]
+
+
 def database_url(settings: Settings) -> str:
     """The plain ``postgresql://`` URL of the configured or embedded database."""
     return settings.database_url or embedded_url(settings)

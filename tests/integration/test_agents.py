@@ -144,12 +144,12 @@ async def test_size_return_becomes_an_exchange(stack, session):
 
 
 async def test_changed_mind_gets_a_coupon_within_the_tenant_limit(stack, session):
-    first = await say(stack, "elbiseyi iade edicem vazgeçtim", phone=ELIF_PHONE)
+    first = await say(stack, "ayakkabıyı iade edicem vazgeçtim")
     assert first["agent"] == "returns"
     assert "create_coupon" in first["tools"]
     assert "%10" in first["reply"]
 
-    second = await say(stack, "tamam olur", phone=ELIF_PHONE)
+    second = await say(stack, "tamam olur")
     [coupon] = await _rows(session, Coupon)
     assert coupon.code in second["reply"]
     assert int(coupon.percent) == 10  # retention offer 10 %, tenant maximum 15 %
@@ -284,3 +284,18 @@ async def test_below_the_tenant_threshold_the_reply_is_only_a_suggestion(stack, 
 
     assert (turn["outcome"], turn["reason"]) == ("suggestion", "low_confidence")
     assert turn["reply_status"] == "suggested"
+
+
+async def test_outside_the_return_window_nothing_is_offered_and_a_person_may_still_help(
+    stack, session
+):
+    """Elif's dress was delivered 21 days ago; the shop's window is 15 days."""
+    first = await say(stack, "elbiseyi iade edicem vazgeçtim", phone=ELIF_PHONE)
+    assert (first["agent"], first["outcome"]) == ("returns", "auto_reply")
+    assert "15 gün" in first["reply"] and "create_coupon" not in first["tools"]
+    assert await _rows(session, Coupon) == []
+    [attempt] = await _rows(session, ReturnAttempt)
+    assert (attempt.action, attempt.deflected) == ("window_passed", False)
+
+    second = await say(stack, "evet", phone=ELIF_PHONE)
+    assert (second["outcome"], second["reason"]) == ("handoff", "return_needs_human")

@@ -26,7 +26,7 @@ phase-1 model had 0.808, 0.871, 0.753)."""
 @pytest.fixture(scope="session")
 def nlu_cache() -> Path:
     """The test session's cache (tests/conftest.py: one model for every test and run)."""
-    default = Path(__file__).resolve().parents[2] / ".cache" / "nlu"
+    default = Path(__file__).resolve().parents[2] / ".invekto" / "nlu"
     return Path(os.environ.get("INVEKTO_NLU_CACHE_DIR", default))
 
 

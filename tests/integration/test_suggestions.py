@@ -4,11 +4,12 @@ with a suggestion until a person accepts (all commit), edits (the kept ones comm
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP, MEHMET_PHONE
 from invekto.sandbox.graph import SANDBOX_GRAPH
@@ -29,7 +30,7 @@ from tests.integration.test_inbox_api import api, owner_token
 from tests.support.chat import say
 from tests.support.waiting import wait_for
 
-ELIF_PHONE = "905061112244"  # one delivered order (dress + belt)
+AYSE_PHONE = "905321112233"  # shoes delivered 5 days ago (inside the 15-day return window)
 NEW_PHONE = "905449990011"  # no orders
 CASEWORK = (ServiceRequest, Coupon, ReturnAttempt, Lead, LeadAlert)
 
@@ -146,7 +147,7 @@ def _casework_names() -> list[str]:
 
 async def test_a_rejected_coupon_offer_leaves_no_coupon_and_no_return_record(stack, session):
     await _automation_off(session)
-    turn = await say(stack, "elbiseyi iade edicem vazgeçtim", phone=ELIF_PHONE)
+    turn = await say(stack, "ayakkabıyı iade edicem vazgeçtim", phone=AYSE_PHONE)
     assert (turn["agent"], turn["outcome"]) == ("returns", "suggestion")
     assert "create_coupon" in turn["tools"] and "%10" in turn["reply"]
     reply = await _reply_of(session, turn)
@@ -167,7 +168,7 @@ async def test_a_rejected_coupon_offer_leaves_no_coupon_and_no_return_record(sta
     assert {a["status"] for a in rejected.json()["actions"]} == {"discarded"}
 
     assert await _casework(session) == dict.fromkeys(_casework_names(), 0)
-    assert await _sent_texts(ELIF_PHONE) == []
+    assert await _sent_texts(AYSE_PHONE) == []
     [decision] = await _rows(session, SuggestionDecision)
     assert (decision.decision, decision.reason, decision.sent_text) == (
         "rejected",
@@ -423,7 +424,7 @@ async def test_a_persons_own_reply_reaches_the_graph_state(stack, session):
 
 WRITES = {
     "cancel": (MEHMET_PHONE, ["siparişimi iptal etmek istiyorum"], "talebinizi"),
-    "coupon": (ELIF_PHONE, ["elbiseyi iade edicem vazgeçtim"], "indirim kuponu"),
+    "coupon": (AYSE_PHONE, ["ayakkabıyı iade edicem vazgeçtim"], "indirim kuponu"),
     "bulk": (
         NEW_PHONE,
         ["şirketimize 150 adet tişört lazım faturalı", "Yıldız Tekstil Ltd. Şti."],
@@ -496,3 +497,24 @@ async def test_a_coupon_above_a_lowered_limit_is_refused_at_commit(stack, sessio
     coupon = next(a for a in accepted.json()["actions"] if a["kind"] == "coupon")
     assert coupon["result"] == {"refused": "above_max_percent", "max_percent": 5}
     assert await _rows(session, Coupon) == []
+
+
+async def test_a_suggestion_cannot_go_out_after_the_24_hour_window(stack, session):
+    await _automation_off(session)
+    turn = await say(stack, "siparişimi iptal etmek istiyorum", phone=MEHMET_PHONE)
+    reply = await _reply_of(session, turn)
+    await session.execute(
+        update(Customer)
+        .where(Customer.phone == MEHMET_PHONE)
+        .values(last_inbound_at=func.now() - dt.timedelta(hours=25))
+    )
+    await session.commit()
+    token = await owner_token(stack)
+    for path, body in (("accept", {}), ("send", {"text": "Merhaba"})):
+        response = await api(stack, "POST", f"/api/suggestions/{reply.id}/{path}", token, json=body)
+        assert response.status_code == 409 and response.json()["code"] == "window_closed"
+    assert await _rows(session, ServiceRequest) == []
+    rejected = await api(
+        stack, "POST", f"/api/suggestions/{reply.id}/reject", token, json={"reason": "late"}
+    )
+    assert rejected.status_code == 200

@@ -59,3 +59,31 @@ def test_traces_carry_masked_text_when_tracing_is_on(monkeypatch):
         assert client._hide_inputs is redact_tree and client._hide_outputs is redact_tree
     finally:
         run_trees._CLIENT = previous
+
+
+def test_a_database_error_traceback_in_a_third_party_logger_is_masked(pg_url):
+    """SQLAlchemy prints a failed statement's parameters; uvicorn logs it with its own handler
+    (not propagated to the root): the IBAN must not reach the log."""
+    import io
+
+    import psycopg
+
+    install()
+    iban = "TR330006100519786457841326"
+    stream = io.StringIO()
+    logger = logging.getLogger("uvicorn.error.test-redaction")
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    try:
+        with psycopg.connect(pg_url) as conn:
+            try:
+                conn.execute("SELECT %s::int", (iban,))
+            except psycopg.Error:
+                logger.exception("failed while storing %s", iban)
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "Traceback" in output and "InvalidTextRepresentation" in output
+    assert iban not in output and "<IBAN_CODE>" in output

@@ -11,7 +11,8 @@ from invekto.tools.stock import exchange_options
 AGENT = AgentSpec(
     name="returns",
     description="Returns and exchanges: asks which order and why, offers an exchange or a "
-    "coupon within the tenant's limit, else explains the marketplace's return path.",
+    "coupon within the tenant's limit and return window, else explains the marketplace's "
+    "return path.",
     node=returns_agent,
     verticals=frozenset({"ecommerce"}),
     intents=frozenset({"return_request", "exchange_request"}),
@@ -28,6 +29,7 @@ AGENT = AgentSpec(
         "return_coupon_accepted",
         "return_marketplace",
         "return_path_reminder",
+        "return_window_passed",
         "order_not_yours",
         "marketplace_down",
         "handoff",

@@ -17,12 +17,19 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
+from invekto.agents.formatting import day_text, local_date
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold
 from invekto.nlu.answers import yes_or_no
 from invekto.tools.context import TurnContext
 from invekto.tools.coupons import CouponResult, create_coupon
-from invekto.tools.orders import CustomerOrders, OrderResult, find_customer_orders, get_order
+from invekto.tools.orders import (
+    CustomerOrders,
+    OrderResult,
+    OrderView,
+    find_customer_orders,
+    get_order,
+)
 from invekto.tools.returns import ReturnRecord, record_return
 from invekto.tools.stock import exchange_options
 
@@ -31,36 +38,51 @@ MAX_REASON_TRIES = 2
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
+class ReturnTurn(AgentTurn):
+    delivered: str | None = None
+    """When the order being returned was delivered (ISO), once known: the return window."""
+
+
 async def returns_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    turn = AgentTurn(NAME, state, runtime)
+    turn = ReturnTurn(NAME, state, runtime)
+    turn.delivered = turn.flow.get("delivered")
     step = turn.flow.get("name")
     if step == "exchange_offer":
-        return await _exchange_answer(turn)
-    if step == "coupon_offer":
-        return await _coupon_answer(turn)
-    if step == "return_path":
-        return await _path_answer(turn)
-    if step == "return_reason":
-        return await _reason_answer(turn)
-    if step == "return_order":
-        return await _order_answer(turn)
-    return await _start(turn)
+        result = await _exchange_answer(turn)
+    elif step == "coupon_offer":
+        result = await _coupon_answer(turn)
+    elif step == "return_path":
+        result = await _path_answer(turn)
+    elif step == "return_reason":
+        result = await _reason_answer(turn)
+    elif step == "return_order":
+        result = await _order_answer(turn)
+    else:
+        result = await _start(turn)
+    flow, delivered = result.get("flow"), turn.delivered
+    if isinstance(flow, dict) and delivered and "delivered" not in flow:
+        # Every later step of this return knows when the order arrived (the return window).
+        result["flow"] = {**flow, "delivered": delivered}
+    return result
 
 
-async def _start(turn: AgentTurn) -> dict[str, Any]:
-    order_number, refusal = await _find_order(turn)
+async def _start(turn: ReturnTurn) -> dict[str, Any]:
+    order, refusal = await _find_order(turn)
     if refusal is not None:
         return refusal
-    if order_number is None:
+    if order is None:
         return turn.done(turn.text("return_ask_order"), flow={"name": "return_order", "tries": 0})
-    return await _with_order(turn, order_number)
+    return await _with_order(turn, order)
 
 
-async def _with_order(turn: AgentTurn, order_number: str) -> dict[str, Any]:
+async def _with_order(turn: ReturnTurn, order: OrderView) -> dict[str, Any]:
     reason = _reason(turn)
+    order_number = order.order_number
     record: ReturnRecord = await turn.call(
         record_return, action="asked_reason", order_number=order_number, reason=reason
     )
+    delivered = order.delivered_at.isoformat() if order.delivered_at else None
+    turn.delivered = delivered
     if reason is None:
         return turn.done(
             turn.text("return_ask_reason", order_number=order_number),
@@ -68,20 +90,21 @@ async def _with_order(turn: AgentTurn, order_number: str) -> dict[str, Any]:
                 "name": "return_reason",
                 "attempt": record.attempt_id,
                 "order": order_number,
+                "delivered": delivered,
                 "tries": 0,
             },
         )
-    return await _offer(turn, record.attempt_id, order_number, reason)
+    return await _offer(turn, record.attempt_id, order_number, reason, delivered)
 
 
-async def _find_order(turn: AgentTurn) -> tuple[str | None, dict[str, Any] | None]:
+async def _find_order(turn: ReturnTurn) -> tuple[OrderView | None, dict[str, Any] | None]:
     """The order to return: the number in the message, else the customer's latest delivered
     (or latest) order. ``(None, reply)`` when the reply must stop here."""
     numbers = turn.entities.get("order_numbers") or []
     if numbers:
         found: OrderResult = await turn.call(get_order, order_number=numbers[0])
         if found.reason == "ok":
-            return found.orders[0].order_number, None
+            return found.orders[0], None
         if found.reason == "not_yours":
             return None, turn.done(turn.text("order_not_yours"))
         if found.reason == "unavailable":
@@ -99,23 +122,22 @@ async def _find_order(turn: AgentTurn) -> tuple[str | None, dict[str, Any] | Non
     if not candidates:
         return None, None
     latest = max(candidates, key=lambda o: o.delivered_at or o.order_date or _EPOCH)
-    return latest.order_number, None
+    return latest, None
 
 
-async def _order_answer(turn: AgentTurn) -> dict[str, Any]:
-    order_number, refusal = await _find_order(turn)
+async def _order_answer(turn: ReturnTurn) -> dict[str, Any]:
+    order, refusal = await _find_order(turn)
     if refusal is not None:
         return refusal
-    if order_number is not None:
-        result = await _with_order(turn, order_number)
-        return result
+    if order is not None:
+        return await _with_order(turn, order)
     tries = int(turn.flow.get("tries", 0)) + 1
     if tries >= MAX_REASON_TRIES:
         return turn.done(turn.text("handoff"), handoff_reason="no_order_number")
     return turn.done(turn.text("return_ask_order"), flow={**turn.flow, "tries": tries})
 
 
-async def _reason_answer(turn: AgentTurn) -> dict[str, Any]:
+async def _reason_answer(turn: ReturnTurn) -> dict[str, Any]:
     flow = turn.flow
     reason = _reason(turn)
     if reason is None:
@@ -126,11 +148,36 @@ async def _reason_answer(turn: AgentTurn) -> dict[str, Any]:
             turn.text("return_ask_reason", order_number=flow["order"]),
             flow={**flow, "tries": tries},
         )
-    result = await _offer(turn, flow["attempt"], flow["order"], reason)
-    return result
+    return await _offer(turn, flow["attempt"], flow["order"], reason, flow.get("delivered"))
 
 
-async def _offer(turn: AgentTurn, attempt: str, order_number: str, reason: str) -> dict[str, Any]:
+DEFLECTABLE = ("size", "colour", "changed_mind")
+"""Reasons the shop takes back only within its return window (a defect is the marketplace's
+and the law's matter, whenever it shows)."""
+
+
+def within_return_window(
+    delivered_at: dt.datetime, now: dt.datetime, *, days: int, timezone: str
+) -> bool:
+    """Delivered at most ``days`` calendar days ago in the shop's zone (the day of delivery is
+    day 0, so with 15 days a delivery 15 days ago is still in, 16 days ago is out)."""
+    return (local_date(now, timezone) - local_date(delivered_at, timezone)).days <= days
+
+
+async def _offer(
+    turn: ReturnTurn,
+    attempt: str,
+    order_number: str,
+    reason: str,
+    delivered: str | None = None,
+) -> dict[str, Any]:
+    if reason in DEFLECTABLE and delivered is not None:
+        delivered_at = dt.datetime.fromisoformat(delivered)
+        tenant = turn.context.tenant
+        days = turn.settings.policies.return_days
+        now = turn.context.received_at
+        if not within_return_window(delivered_at, now, days=days, timezone=tenant.timezone):
+            return await _window_passed(turn, attempt, order_number, reason, delivered_at)
     if reason in ("size", "colour"):
         return await _offer_exchange(turn, attempt, order_number, reason)
     if reason == "changed_mind":
@@ -139,7 +186,7 @@ async def _offer(turn: AgentTurn, attempt: str, order_number: str, reason: str) 
 
 
 async def _offer_exchange(
-    turn: AgentTurn, attempt: str, order_number: str, reason: str
+    turn: ReturnTurn, attempt: str, order_number: str, reason: str
 ) -> dict[str, Any]:
     args: dict[str, Any] = {"order_number": order_number}
     sizes, colors = turn.entities.get("sizes") or [], turn.entities.get("colors") or []
@@ -184,7 +231,7 @@ async def _offer_exchange(
     )
 
 
-async def _exchange_answer(turn: AgentTurn) -> dict[str, Any]:
+async def _exchange_answer(turn: ReturnTurn) -> dict[str, Any]:
     flow = turn.flow
     options: list[dict[str, str]] = flow.get("options", [])
     chosen = _pick_option(turn, options)
@@ -207,7 +254,7 @@ async def _exchange_answer(turn: AgentTurn) -> dict[str, Any]:
     return turn.done(turn.text("return_exchange_which", options=lines), flow=flow)
 
 
-def _pick_option(turn: AgentTurn, options: list[dict[str, str]]) -> dict[str, str] | None:
+def _pick_option(turn: ReturnTurn, options: list[dict[str, str]]) -> dict[str, str] | None:
     ordinal = turn.entities.get("ordinal")
     if ordinal is not None and options:
         index = len(options) - 1 if ordinal == -1 else ordinal - 1
@@ -220,7 +267,7 @@ def _pick_option(turn: AgentTurn, options: list[dict[str, str]]) -> dict[str, st
     return matches[0] if len(matches) == 1 else None
 
 
-async def _offer_coupon(turn: AgentTurn, attempt: str, order_number: str) -> dict[str, Any]:
+async def _offer_coupon(turn: ReturnTurn, attempt: str, order_number: str) -> dict[str, Any]:
     coupon: CouponResult = await turn.call(create_coupon, reason="changed_mind")
     if coupon.reason != "created" or coupon.code is None:
         return await _marketplace_path(turn, attempt, order_number, "changed_mind")
@@ -244,7 +291,7 @@ async def _offer_coupon(turn: AgentTurn, attempt: str, order_number: str) -> dic
     )
 
 
-async def _coupon_answer(turn: AgentTurn) -> dict[str, Any]:
+async def _coupon_answer(turn: ReturnTurn) -> dict[str, Any]:
     flow = turn.flow
     answer = yes_or_no(turn.text_in)
     if answer is True:
@@ -264,7 +311,7 @@ async def _coupon_answer(turn: AgentTurn) -> dict[str, Any]:
 
 
 async def _marketplace_path(
-    turn: AgentTurn,
+    turn: ReturnTurn,
     attempt: str,
     order_number: str,
     reason: str | None,
@@ -288,7 +335,43 @@ async def _marketplace_path(
     )
 
 
-async def _path_answer(turn: AgentTurn) -> dict[str, Any]:
+async def _window_passed(
+    turn: ReturnTurn, attempt: str, order_number: str, reason: str, delivered_at: dt.datetime
+) -> dict[str, Any]:
+    """Outside the return window: say so, with the delivery day and the window; a person may
+    still make an exception ("evet" hands the chat over, see ``_path_answer``)."""
+    tenant = turn.context.tenant
+    await turn.call(
+        record_return,
+        attempt_id=attempt,
+        order_number=order_number,
+        action="window_passed",
+        reason=reason,
+        deflected=False,
+    )
+    delivered_day = day_text(
+        local_date(delivered_at, tenant.timezone),
+        language=turn.language,
+        today=local_date(turn.context.received_at, tenant.timezone),
+        settings=turn.settings,
+    )
+    return turn.done(
+        turn.text(
+            "return_window_passed",
+            order_number=order_number,
+            delivered_day=delivered_day,
+            return_days=turn.settings.policies.return_days,
+        ),
+        flow={
+            "name": "return_path",
+            "attempt": attempt,
+            "order": order_number,
+            "delivered": delivered_at.isoformat(),
+        },
+    )
+
+
+async def _path_answer(turn: ReturnTurn) -> dict[str, Any]:
     flow = turn.flow
     if yes_or_no(turn.text_in) is True:
         await turn.call(
@@ -298,12 +381,14 @@ async def _path_answer(turn: AgentTurn) -> dict[str, Any]:
             action="handed_over",
         )
         return turn.done(None, handoff_reason="return_needs_human")
-    if _reason(turn) in ("size", "colour", "changed_mind"):
-        return await _offer(turn, flow["attempt"], flow["order"], _reason(turn) or "")
+    if _reason(turn) in DEFLECTABLE:
+        return await _offer(
+            turn, flow["attempt"], flow["order"], _reason(turn) or "", turn.delivered
+        )
     return turn.done(turn.text("return_path_reminder", order_number=flow["order"]), flow=flow)
 
 
-def _reason(turn: AgentTurn) -> str | None:
+def _reason(turn: ReturnTurn) -> str | None:
     reason = turn.entities.get("return_reason")
     if (
         reason is None

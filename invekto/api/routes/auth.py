@@ -1,17 +1,39 @@
-"""Login with e-mail and password; the token carries the user's tenant and role."""
+"""Sign-up, login, password change and reset; the token carries the user's tenant and role."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
+import secrets
 import uuid
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from invekto.api.deps import ServicesDep, SystemSessionDep, TenantDep, TenantSessionDep
-from invekto.security import issue_token, verify_password
-from invekto.storage.models import Tenant, User
+from invekto.api.routes.team import (
+    EMAIL_PATTERN,
+    MailDelivery,
+    app_link,
+    email_taken,
+    hash_in_thread,
+    send_mail,
+)
+from invekto.core.tenant_settings import TenantSettings
+from invekto.core.text import fold
+from invekto.security import (
+    PERMISSIONS,
+    issue_token,
+    new_link_token,
+    token_digest,
+    verify_password,
+)
+from invekto.storage.models import Tenant, User, utcnow
+from invekto.storage.models.tenancy import UserToken
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -36,17 +58,11 @@ class MePublic(BaseModel):
     tenant_id: uuid.UUID
     tenant_slug: str
     tenant_name: str
+    permissions: list[str]
+    """What my role may do (``GET /api/team/roles`` lists every role's)."""
 
 
-@router.post("/login")
-async def login(
-    body: LoginRequest, services: ServicesDep, session: SystemSessionDep
-) -> TokenPublic:
-    user = await session.scalar(select(User).where(func.lower(User.email) == body.email.lower()))
-    if user is None or not user.active or not verify_password(user.password_hash, body.password):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
-    tenant = await session.get(Tenant, user.tenant_id)
-    assert tenant is not None
+def _token(services: ServicesDep, user: User, tenant: Tenant) -> TokenPublic:
     token, expires_at = issue_token(
         secret=services.settings.resolved_secret_key(),
         user_id=user.id,
@@ -55,6 +71,78 @@ async def login(
         ttl_hours=services.settings.jwt_ttl_hours,
     )
     return TokenPublic(access_token=token, expires_at=expires_at, tenant=tenant.slug)
+
+
+class Attempts:
+    """At most ``limit`` events per key within ``window`` (in memory, per app process)."""
+
+    def __init__(self, limit: int, window: dt.timedelta) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, list[dt.datetime]] = {}
+
+    def _recent(self, key: str) -> list[dt.datetime]:
+        cutoff = utcnow() - self.window
+        recent = [t for t in self._seen.get(key, []) if t > cutoff]
+        if recent:
+            self._seen[key] = recent
+        else:
+            self._seen.pop(key, None)
+        return recent
+
+    def retry_after_s(self, key: str) -> int | None:
+        """Seconds until ``key`` may try again, or None when it may now."""
+        recent = self._recent(key)
+        if len(recent) < self.limit:
+            return None
+        return max(1, int((recent[0] + self.window - utcnow()).total_seconds()) + 1)
+
+    def note(self, key: str) -> None:
+        self._recent(key)
+        self._seen.setdefault(key, []).append(utcnow())
+
+    def clear(self, key: str) -> None:
+        self._seen.pop(key, None)
+
+
+LOGIN_FAILURES = (10, dt.timedelta(minutes=15))
+"""Wrong passwords per e-mail before logins for it answer 429 for the rest of the window."""
+RESET_MAILS = (5, dt.timedelta(hours=1))
+"""Reset e-mails per address and window; more requests get the usual answer and no e-mail."""
+
+
+def _limits(request: Request, name: str, rule: tuple[int, dt.timedelta]) -> Attempts:
+    state = request.app.state
+    if not hasattr(state, "auth_attempts"):
+        state.auth_attempts = {}
+    return state.auth_attempts.setdefault(name, Attempts(*rule))
+
+
+@router.post("/login")
+async def login(
+    body: LoginRequest, request: Request, services: ServicesDep, session: SystemSessionDep
+) -> TokenPublic:
+    """401 for a wrong e-mail or password and for a deactivated user."""
+    address = body.email.strip().lower()
+    failures = _limits(request, "login", LOGIN_FAILURES)
+    wait = failures.retry_after_s(address)
+    if wait is not None:  # password guessing: 429 (Retry-After) until the window moves on
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many wrong passwords for this e-mail; try again later",
+            headers={"Retry-After": str(wait)},
+        )
+    user = await session.scalar(select(User).where(func.lower(User.email) == address))
+    if (
+        user is None
+        or not user.active
+        or not await asyncio.to_thread(verify_password, user.password_hash, body.password)
+    ):
+        failures.note(address)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
+    failures.clear(address)
+    tenant = await session.get(Tenant, user.tenant_id)
+    assert tenant is not None
+    return _token(services, user, tenant)
 
 
 @router.get("/me")
@@ -71,4 +159,217 @@ async def me(tenant: TenantDep, session: TenantSessionDep) -> MePublic:
         tenant_id=owner.id,
         tenant_slug=owner.slug,
         tenant_name=owner.name,
+        permissions=sorted(p for p, roles in PERMISSIONS.items() if user.role in roles),
     )
+
+
+# --- sign-up ------------------------------------------------------------------------------------
+
+DEFAULT_BUSINESS_HOURS = {"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+"""Monday to Saturday, 09:00-18:00 (as the demo tenants)."""
+
+
+class SignupRequest(BaseModel):
+    business_name: str = Field(min_length=2, max_length=200)
+    vertical: Literal["ecommerce", "clinic"]
+    owner_name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=8, max_length=256)
+
+
+def new_tenant_settings(vertical: str = "ecommerce") -> dict:
+    """A new shop's settings: the defaults with every automation area off, so nothing is sent
+    on its own until the owner switches an area on (onboarding: "Kargo soruları otomasyonu").
+    A clinic keeps the defaults (its agent hands every real question to a person for now)."""
+    defaults = TenantSettings.defaults()
+    if vertical == "clinic":
+        return defaults.to_json()
+    areas = {k: False for k in defaults.automation.model_dump() if k != "enabled"}
+    return defaults.merged({"automation": {"enabled": True, **areas}}).to_json()
+
+
+def slug_base(name: str) -> str:
+    """'Ayşe'nin Butiği' → 'aysenin-butigi' (ASCII, at most 48 characters)."""
+    folded = re.sub(r"['’`´]", "", fold(name))  # Ayşe'nin → aysenin
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:48].strip("-")
+    return slug or "isletme"
+
+
+async def _unique_slug(session: SystemSessionDep, name: str) -> str:
+    base = slug_base(name)
+    taken = set(
+        await session.scalars(
+            select(Tenant.slug).where((Tenant.slug == base) | Tenant.slug.like(f"{base}-%"))
+        )
+    )
+    if base not in taken:
+        return base
+    for n in range(2, 100):
+        if f"{base}-{n}" not in taken:
+            return f"{base}-{n}"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED)
+async def signup(
+    body: SignupRequest, services: ServicesDep, session: SystemSessionDep
+) -> TokenPublic:
+    """Public: a new tenant (slug from the business name, default settings with automation
+    areas off, Europe/Istanbul, Mon-Sat 09-18) and its owner; logs the owner in.
+    409: the e-mail already has an account."""
+    address = body.email.strip().lower()
+    password_hash = await hash_in_thread(body.password)
+    for _ in range(3):
+        if await email_taken(session, address):
+            raise HTTPException(status.HTTP_409_CONFLICT, "this e-mail already has an account")
+        tenant = Tenant(
+            slug=await _unique_slug(session, body.business_name),
+            name=body.business_name.strip(),
+            vertical=body.vertical,
+            timezone="Europe/Istanbul",
+            default_language="tr",
+            business_hours=dict(DEFAULT_BUSINESS_HOURS),
+            settings=new_tenant_settings(body.vertical),
+        )
+        session.add(tenant)
+        try:
+            await session.flush()
+            user = User(
+                tenant_id=tenant.id,
+                email=address,
+                name=body.owner_name.strip(),
+                role="owner",
+                active=True,
+                password_hash=password_hash,
+            )
+            session.add(user)
+            await session.commit()
+        except IntegrityError:  # a slug or e-mail taken at the same moment: look again
+            await session.rollback()
+            continue
+        return _token(services, user, tenant)
+    raise HTTPException(status.HTTP_409_CONFLICT, "could not create the account, try again")
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+RESET_TTL = dt.timedelta(hours=2)
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+
+
+class ResetRequested(BaseModel):
+    """The same answer whether or not the e-mail has an account."""
+
+    ok: bool = True
+    link: str | None = None
+    """Only outside production (sandbox on) and only for a known e-mail: the reset link."""
+    mail: MailDelivery | None = None
+    """Only outside production: how the link was e-mailed."""
+
+
+class ResetConfirm(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+@router.post("/password")
+async def change_password(
+    body: PasswordChange, services: ServicesDep, tenant: TenantDep, session: TenantSessionDep
+) -> TokenPublic:
+    """Change my own password; 403 when the current password is wrong. Every token issued
+    before stops working (other sessions are logged out); the answer is a fresh token."""
+    user = await session.get(User, tenant.user_id)
+    owner = await session.get(Tenant, tenant.tenant_id)
+    if user is None or owner is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "user no longer exists")
+    if not await asyncio.to_thread(verify_password, user.password_hash, body.current_password):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
+    user.password_hash = await hash_in_thread(body.new_password)
+    user.password_changed_at = utcnow()
+    await session.commit()
+    return _token(services, user, owner)
+
+
+@router.post("/password-reset")
+async def request_password_reset(
+    body: ResetRequest, request: Request, services: ServicesDep, session: SystemSessionDep
+) -> ResetRequested:
+    """Public: e-mail a reset link (2 hours, single use) to an active user with this e-mail.
+    Answers the same whether or not the e-mail exists (outside production the link is returned
+    too, for the sandbox)."""
+    address = body.email.strip().lower()
+    user = await session.scalar(select(User).where(func.lower(User.email) == address))
+    if user is None or not user.active:
+        return ResetRequested()
+    mails = _limits(request, "reset", RESET_MAILS)
+    if mails.retry_after_s(address) is not None:  # no mail bombing; the answer stays the same
+        return ResetRequested()
+    mails.note(address)
+    token = new_link_token()
+    session.add(
+        UserToken(
+            tenant_id=user.tenant_id,
+            kind="password_reset",
+            token_hash=token_digest(token),
+            email=user.email,
+            user_id=user.id,
+            expires_at=utcnow() + RESET_TTL,
+        )
+    )
+    await session.commit()
+    link = app_link(services.settings, "/reset-password", token)
+    mail = await send_mail(
+        request,
+        services.settings,
+        to=user.email,
+        subject="Invekto şifre sıfırlama",
+        text=(
+            f"Merhaba {user.name},\n\nŞifrenizi sıfırlamak için: {link}\n"
+            "Bağlantı 2 saat geçerlidir ve bir kez kullanılabilir. Bu isteği siz yapmadıysanız "
+            f"bu e-postayı yok sayın.\n\n---\nReset your Invekto password: {link}\n"
+        ),
+    )
+    if not services.settings.sandbox_on:
+        return ResetRequested()
+    return ResetRequested(link=link, mail=mail)
+
+
+@router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT)
+async def confirm_password_reset(body: ResetConfirm, session: SystemSessionDep) -> None:
+    """Public: set a new password with a reset token; 410 when it is unknown, used or expired.
+    Other open reset links of the user and every access token issued before stop working."""
+    row = await session.scalar(
+        select(UserToken)
+        .where(
+            UserToken.token_hash == token_digest(body.token),
+            UserToken.kind == "password_reset",
+        )
+        .with_for_update()
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise HTTPException(status.HTTP_410_GONE, "this link is not valid, used or expired")
+    user = await session.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.active:
+        raise HTTPException(status.HTTP_410_GONE, "this link is not valid, used or expired")
+    user.password_hash = await hash_in_thread(body.new_password)
+    now = utcnow()
+    user.password_changed_at = now  # every token issued before stops working
+    others = await session.scalars(
+        select(UserToken).where(
+            UserToken.user_id == user.id,
+            UserToken.kind == "password_reset",
+            UserToken.used_at.is_(None),
+        )
+    )
+    for other in others:
+        other.used_at = now
+    row.used_at = now
+    await session.commit()

@@ -33,21 +33,30 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select, true, tuple_
+from sqlalchemy import func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
 from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STORED, publish
-from invekto.storage.models import Conversation, Customer, Message, PiiReveal, User, utcnow
+from invekto.storage.models import (
+    Conversation,
+    ConversationRead,
+    Customer,
+    Message,
+    PiiReveal,
+    User,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
-SUPERVISORS = ("owner", "supervisor")
+SUPERVISORS = ("owner", "admin", "supervisor")
 ConversationStatus = Literal["open", "waiting_human", "closed"]
 PREVIEW_CHARS = 140
 MAX_AGENT_TEXT = 4096  # WhatsApp's limit for a text message body
@@ -73,6 +82,46 @@ class LastMessage(BaseModel):
     created_at: dt.datetime
 
 
+class EscalationTool(BaseModel):
+    name: str
+    outcome: str
+    """``ok``, ``error``, ``not_found``, ``<n> results`` or the tool's own status."""
+
+
+class EscalationNote(BaseModel):
+    """The note the AI leaves when it hands a chat to a person (deterministic, PII masked).
+
+    ``note`` is the one-paragraph Turkish text to show; the other fields are its parts, for a
+    structured view. Keys are English, texts Turkish (the tenant's UI language)."""
+
+    created_at: dt.datetime
+    inbound_message_id: uuid.UUID | None
+    intent: str
+    wants: str
+    """What the customer wants, in words, with the key entities: "Siparişini iptal etmek
+    istiyor (sipariş no: 10654400001)"."""
+    entities: dict[str, Any]
+    """Only the kinds found: ``order_numbers``, ``tracking_numbers``, ``products``,
+    ``quantities``, ``sizes``, ``colors`` (lists), ``company`` (text, masked)."""
+    agent: str
+    tools: list[EscalationTool]
+    tried: str
+    reason: str | None
+    """The machine reason (``order_not_found``, ``customer_asked_for_human``, ``guard:…``)."""
+    why: str
+    """The reason in words."""
+    note: str
+
+
+class ReplyWindow(BaseModel):
+    """WhatsApp's 24-hour customer-service window: a free-form reply (a person's too) may go
+    only while it is open; after it closes only an approved template may be sent."""
+
+    window_open: bool
+    window_closes_at: dt.datetime | None
+    """``customers.last_inbound_at`` + 24 h; None when the customer never wrote."""
+
+
 class ConversationSummary(BaseModel):
     id: uuid.UUID
     status: str
@@ -84,12 +133,25 @@ class ConversationSummary(BaseModel):
     awaiting_reply: bool
     """The last message is the customer's."""
     handoff_reason: str | None
+    unread: int
+    """The customer's messages after the caller last read the conversation
+    (``POST /api/conversations/{id}/read``); all of them if the caller never read it."""
+    pending_suggestions: int
+    """Replies waiting in the inbox as suggestions (message status ``suggested``)."""
+    assigned_user_id: uuid.UUID | None
+    assignee_name: str | None
+    """The assigned person's name (their e-mail when they have no name)."""
+    escalation: EscalationNote | None
+    """The AI's note from its last hand-over (None if it never handed over)."""
+    window_open: bool
+    """Inside WhatsApp's 24-hour window (see :class:`ReplyWindow`)."""
+    window_closes_at: dt.datetime | None
 
 
 class ConversationPage(BaseModel):
     conversations: list[ConversationSummary]
     next_before: str | None
-    """Pass as ``before`` for the next (older) page; None on the last page."""
+    """Pass as ``before`` for the next (older) page, with the same filters; None on the last."""
 
 
 class MaskedEntity(BaseModel):
@@ -273,23 +335,91 @@ def _cursor(at: dt.datetime, conversation_id: uuid.UUID) -> str:
     return f"{stamp}~{conversation_id}"
 
 
-# ---------------------------------------------------------------------------------- routes
+ListFilter = Literal["needs_human", "ai", "suggestion", "mine", "closed", "all"]
+MAX_QUERY = 100
+WINDOW = dt.timedelta(hours=24)
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
-@router.get("")
-async def list_conversations(
-    tenant: TenantDep,
-    session: TenantSessionDep,
-    status_: Annotated[ConversationStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before: Annotated[str | None, Query(max_length=100)] = None,
-) -> ConversationPage:
-    """The tenant's conversations, newest activity first, one page at a time.
+def like_pattern(q: str) -> str:
+    """``q`` as a literal ILIKE substring pattern (``\\``, ``%`` and ``_`` escaped with ``\\``)."""
+    return "%" + _LIKE_SPECIALS.sub(r"\\\1", q) + "%"
 
-    ``before``: the ``next_before`` of the previous page (or any ISO datetime: conversations
-    whose last activity is older). ``last_message`` is the last message the customer saw or
-    wrote (suggestions for the team are left out), masked.
-    """
+
+def reply_window(
+    last_inbound_at: dt.datetime | None, now: dt.datetime | None = None
+) -> ReplyWindow:
+    if last_inbound_at is None:
+        return ReplyWindow(window_open=False, window_closes_at=None)
+    closes = last_inbound_at + WINDOW
+    return ReplyWindow(window_open=closes > (now or utcnow()), window_closes_at=closes)
+
+
+def escalation_public(value: dict[str, Any] | None) -> EscalationNote | None:
+    if not value:
+        return None
+    try:
+        return EscalationNote.model_validate(value)
+    except ValueError:  # an older or damaged note: show nothing rather than fail the inbox
+        log.warning("unreadable escalation note skipped")
+        return None
+
+
+def _suggested(tenant_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    return (
+        select(Message.id)
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.tenant_id == tenant_id,
+            Message.status == "suggested",
+        )
+        .exists()
+    )
+
+
+def _filtered(query, tenant: TenantContext, filter_: ListFilter, q: str | None):  # type: ignore[no-untyped-def]
+    """``query`` narrowed to the list filter and the search text."""
+    if filter_ == "needs_human":
+        query = query.where(Conversation.status == "waiting_human")
+    elif filter_ == "ai":
+        query = query.where(Conversation.status == "open", ~_suggested(tenant.tenant_id))
+    elif filter_ == "suggestion":
+        query = query.where(_suggested(tenant.tenant_id))
+    elif filter_ == "mine":
+        query = query.where(Conversation.assigned_user_id == tenant.user_id)
+    elif filter_ == "closed":
+        query = query.where(Conversation.status == "closed")
+    if q:
+        pattern = like_pattern(q)
+        matches = [
+            Customer.name.ilike(pattern, escape="\\"),
+            select(Message.id)
+            .where(
+                Message.conversation_id == Conversation.id,
+                Message.tenant_id == tenant.tenant_id,
+                Message.text.ilike(pattern, escape="\\"),
+            )
+            .exists(),
+        ]
+        digits = "".join(ch for ch in q if ch.isdigit())
+        if len(digits) >= 3:
+            matches.append(Customer.phone.like(like_pattern(digits), escape="\\"))
+        query = query.where(or_(*matches))
+    return query
+
+
+async def conversation_summaries(
+    session: AsyncSession,
+    tenant: TenantContext,
+    *,
+    status_: str | None = None,
+    filter_: ListFilter = "all",
+    q: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+    conversation_id: uuid.UUID | None = None,
+) -> tuple[list[ConversationSummary], str | None]:
+    """One page of summaries (newest activity first) and the cursor of the next page."""
     last = (
         select(
             Message.text.label("text"),
@@ -306,17 +436,67 @@ async def list_conversations(
         .limit(1)
         .lateral("last")
     )
+    pending = (
+        select(func.count())
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.tenant_id == tenant.tenant_id,
+            Message.status == "suggested",
+        )
+        .scalar_subquery()
+        .label("pending")
+    )
+    read_at = (
+        select(ConversationRead.read_at)
+        .where(
+            ConversationRead.conversation_id == Conversation.id,
+            ConversationRead.user_id == tenant.user_id,
+            ConversationRead.tenant_id == tenant.tenant_id,
+        )
+        # Nested in ``unread``: correlate to the listed conversation, never re-select it.
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    unread = (
+        select(func.count())
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.tenant_id == tenant.tenant_id,
+            Message.direction == "in",
+            or_(read_at.is_(None), Message.created_at > read_at),
+        )
+        .scalar_subquery()
+        .label("unread")
+    )
+    assignee = aliased(User)
     activity = _activity().label("activity")
     query = (
-        select(Conversation, Customer, activity, last)
+        select(
+            Conversation,
+            Customer,
+            activity,
+            last,
+            pending,
+            unread,
+            assignee.name.label("assignee_name"),
+            assignee.email.label("assignee_email"),
+        )
         .join(Customer, Customer.id == Conversation.customer_id)
         .outerjoin(last, true())
-        .where(Conversation.tenant_id == tenant.tenant_id)
+        .outerjoin(
+            assignee,
+            (assignee.id == Conversation.assigned_user_id)
+            & (assignee.tenant_id == tenant.tenant_id),
+        )
+        .where(Conversation.tenant_id == tenant.tenant_id, Customer.tenant_id == tenant.tenant_id)
         .order_by(_activity().desc(), Conversation.id.desc())
         .limit(limit + 1)
     )
+    if conversation_id is not None:
+        query = query.where(Conversation.id == conversation_id)
     if status_ is not None:
         query = query.where(Conversation.status == status_)
+    query = _filtered(query, tenant, filter_, q)
     if before is not None:
         at, after_id = _parse_before(before)
         if after_id is None:
@@ -333,6 +513,7 @@ async def list_conversations(
         ]
     )
     previews = iter(masked)
+    now = utcnow()
     conversations = []
     for row in page:
         conversation, customer = row.Conversation, row.Customer
@@ -347,6 +528,7 @@ async def list_conversations(
                 author=row.author,
                 created_at=row.created_at,
             )
+        window = reply_window(customer.last_inbound_at, now)
         conversations.append(
             ConversationSummary(
                 id=conversation.id,
@@ -359,9 +541,68 @@ async def list_conversations(
                 needs_human=conversation.status == "waiting_human",
                 awaiting_reply=row.direction == "in",
                 handoff_reason=conversation.handoff_reason,
+                unread=row.unread,
+                pending_suggestions=row.pending,
+                assigned_user_id=conversation.assigned_user_id,
+                assignee_name=(row.assignee_name or row.assignee_email)
+                if conversation.assigned_user_id
+                else None,
+                escalation=escalation_public(conversation.escalation),
+                window_open=window.window_open,
+                window_closes_at=window.window_closes_at,
             )
         )
     next_before = _cursor(page[-1].activity, page[-1].Conversation.id) if more else None
+    return conversations, next_before
+
+
+# ---------------------------------------------------------------------------------- routes
+
+
+@router.get("")
+async def list_conversations(
+    tenant: TenantDep,
+    session: TenantSessionDep,
+    status_: Annotated[ConversationStatus | None, Query(alias="status")] = None,
+    filter_: Annotated[
+        ListFilter,
+        Query(
+            alias="filter",
+            description="needs_human: waiting for a person; ai: open with no suggestion "
+            "waiting; suggestion: a suggested reply waits; mine: assigned to the caller; "
+            "closed; all (default)",
+        ),
+    ] = "all",
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY,
+            description="search: the customer's name, digits of their phone (3 or more), or "
+            "a message's text (a literal substring, case-insensitive)",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    before: Annotated[str | None, Query(max_length=100)] = None,
+) -> ConversationPage:
+    """The tenant's conversations, newest activity first, one page at a time.
+
+    ``before``: the ``next_before`` of the previous page (or any ISO datetime: conversations
+    whose last activity is older); pass the same ``filter``/``status``/``q`` with it.
+    ``last_message`` is the last message the customer saw or wrote (suggestions for the team are
+    left out), masked. ``unread`` is per caller; ``pending_suggestions``, the assignee, the AI's
+    ``escalation`` note and the 24-hour ``window_open`` / ``window_closes_at`` come with each.
+    """
+    # Control characters (a NUL would make PostgreSQL fail the query) are not searchable.
+    query_text = "".join(ch for ch in (q or "") if ch.isprintable()).strip() or None
+    conversations, next_before = await conversation_summaries(
+        session,
+        tenant,
+        status_=status_,
+        filter_=filter_,
+        q=query_text,
+        before=before,
+        limit=limit,
+    )
     return ConversationPage(conversations=conversations, next_before=next_before)
 
 
@@ -524,7 +765,7 @@ async def export_conversation(
     spreadsheet would read as a formula get a leading ``'``.
     """
     if not redact and tenant.role not in SUPERVISORS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "needs role owner or supervisor")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "needs role owner, admin or supervisor")
     conversation, customer = await _conversation(session, tenant, conversation_id)
     messages = list(
         (
@@ -609,7 +850,10 @@ async def export_conversation(
     status_code=status.HTTP_201_CREATED,
     response_model=MessagePublic,
     responses={
-        409: {"description": "a national id, IBAN or card number needs confirm_pii, or closed"}
+        409: {
+            "description": "``code`` pii_confirm: a national id, IBAN or card number needs "
+            "confirm_pii; ``code`` window_closed: outside the 24-hour window; or closed"
+        }
     },
 )
 async def send_agent_message(
@@ -622,11 +866,14 @@ async def send_agent_message(
     the customer's WhatsApp by the send job, like the AI's replies.
 
     A TC kimlik no, IBAN or card number in ``text`` answers 409
-    ``{"detail", "entities": [{"entity_type", "start", "end"}]}`` (offsets in ``text``) and
-    sends nothing; send again with ``confirm_pii: true`` to send it anyway (recorded in
-    ``pii_reveals`` as ``send_confirmed``). An open conversation goes to ``waiting_human``: a
-    human is in charge, and the AI only drafts suggestions from then on. A closed conversation
-    answers 409. Answers the stored message, masked like ``/messages``.
+    ``{"code": "pii_confirm", "detail", "entities": [{"entity_type", "start", "end"}]}``
+    (offsets in ``text``) and sends nothing; send again with ``confirm_pii: true`` to send it
+    anyway (recorded in ``pii_reveals`` as ``send_confirmed``). Outside the customer's 24-hour
+    window (see ``window_open`` in the list) it answers 409 ``{"code": "window_closed",
+    "detail", "window_closes_at"}`` and stores nothing: WhatsApp would refuse a free-form text.
+    An open conversation goes to ``waiting_human``: a human is in charge, and the AI only drafts
+    suggestions from then on. A closed conversation answers 409. Answers the stored message,
+    masked like ``/messages``.
     """
     text = body.text.strip()
     if not text:
@@ -639,12 +886,26 @@ async def send_agent_message(
     conversation, customer = await _conversation(session, tenant, conversation_id)
     if conversation.status == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "conversation is closed")
+    window = reply_window(customer.last_inbound_at)
+    if not window.window_open:
+        return JSONResponse(
+            {
+                "detail": "the customer's 24-hour window is closed: WhatsApp accepts only an "
+                "approved template now",
+                "code": "window_closed",
+                "window_closes_at": (
+                    window.window_closes_at.isoformat() if window.window_closes_at else None
+                ),
+            },
+            status_code=status.HTTP_409_CONFLICT,
+        )
     language = _language(conversation, customer)
     flagged: list[PiiEntity] = await asyncio.to_thread(check_agent_message, text, language)
     kinds = sorted({e.entity_type for e in flagged})
     if flagged and not body.confirm_pii:
         return JSONResponse(
             {
+                "code": "pii_confirm",
                 "detail": f"the message contains {', '.join(kinds)}: check it is meant for this "
                 "customer and send again with confirm_pii=true",
                 "entities": [

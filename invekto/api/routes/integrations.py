@@ -21,7 +21,12 @@ class TrendyolCredentials(BaseModel):
     seller_id: str = Field(min_length=1, max_length=32, pattern=r"^\d+$")
     api_key: str = Field(min_length=1, max_length=200)
     api_secret: str = Field(min_length=1, max_length=200)
-    base_url: str | None = Field(None, description="Default: the configured Trendyol base URL")
+    base_url: str | None = Field(
+        None,
+        max_length=300,
+        description="Default: the configured Trendyol base URL; only it (or the sandbox "
+        "stand-in while the sandbox is on) is accepted.",
+    )
 
 
 class IntegrationPublic(BaseModel):
@@ -44,9 +49,23 @@ def _public(account: IntegrationAccount) -> IntegrationPublic:
     )
 
 
+def _base_url(services: ServicesDep, body: TrendyolCredentials) -> str:
+    """The base URL to use: the configured one, or an allowed one the caller named (422 for
+    any other: the key is never sent to an address a user typed)."""
+    if body.base_url is None:
+        return services.settings.trendyol_base
+    wanted = body.base_url.strip().rstrip("/")
+    if wanted not in services.settings.trendyol_bases:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "base_url must be the configured Trendyol API: leave it out",
+        )
+    return wanted
+
+
 async def _check(services: ServicesDep, body: TrendyolCredentials) -> ConnectionCheck:
     async with TrendyolClient(
-        base_url=body.base_url or services.settings.trendyol_base,
+        base_url=_base_url(services, body),
         seller_id=body.seller_id,
         api_key=body.api_key,
         api_secret=body.api_secret,
@@ -105,7 +124,8 @@ async def connect_trendyol(
             credentials=sealed,
         )
         session.add(account)
-    account.credentials, account.base_url = sealed, body.base_url
+    account.credentials = sealed
+    account.base_url = _base_url(services, body) if body.base_url else None
     account.status, account.last_error = "connected", None
     await session.flush()
     await defer_in(session, SYNC_ORDERS, {"account_id": str(account.id)})

@@ -16,6 +16,10 @@ from invekto.storage.models import AutoReplyLog, Message, SuggestionDecision, Te
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+"""The range a dashboard may ask for (the day after ``to`` must still be a date)."""
+
 
 class DayFigures(BaseModel):
     date: dt.date
@@ -72,6 +76,11 @@ async def summary(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' is after 'to'")
     if (to - from_).days > 366:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "at most 366 days at once")
+    if from_ < EARLIEST or to > LATEST:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"dates must lie between {EARLIEST.isoformat()} and {LATEST.isoformat()}",
+        )
     start = dt.datetime.combine(from_, dt.time(), zone)
     end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), zone)
 

@@ -12,8 +12,9 @@ status ``suggested`` and the actions its agent proposed, ``pending``. A person:
 Each decision is stored once (who, when, what, the edit distance) in ``suggestion_decisions``;
 deciding twice answers 409. When the customer has written again since the suggestion was made,
 accepting or sending it answers 409 ``newer_messages`` until ``confirm_newer: true`` says the
-person has seen them. The conversation's graph state is told what was sent (or that a question
-was never asked) by a job that runs between the conversation's turns.
+person has seen them; once the customer's 24-hour window has closed they answer 409
+``window_closed`` (only a template may go). The conversation's graph state is told what was
+sent (or that a question was never asked) by a job that runs between the conversation's turns.
 
 **Take over** puts a person in charge (the AI only suggests from then on); **hand back** returns
 the chat to the AI. Every change publishes inbox events in its own transaction.
@@ -36,7 +37,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import ServicesDep, TenantContext, TenantDep, TenantSessionDep
-from invekto.api.routes.conversations import MAX_AGENT_TEXT, MaskedEntity, mask_text
+from invekto.api.routes.conversations import (
+    MAX_AGENT_TEXT,
+    MaskedEntity,
+    mask_text,
+    reply_window,
+)
 from invekto.core.tenant_settings import TenantSettings
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import find_pii
@@ -44,6 +50,7 @@ from invekto.jobs import enqueue_note_human_reply, enqueue_send
 from invekto.storage import events
 from invekto.storage.models import (
     Conversation,
+    Customer,
     Message,
     PiiReveal,
     ProposedAction,
@@ -197,6 +204,28 @@ async def _suggestion(
     if conversation.status == "closed":
         raise HTTPException(status.HTTP_409_CONFLICT, "conversation is closed")
     return message, conversation
+
+
+async def _window_conflict(
+    session: AsyncSession, conversation: Conversation
+) -> JSONResponse | None:
+    """A suggestion cannot go out once the customer's 24-hour window has closed (WhatsApp takes
+    only an approved template then): 409 ``window_closed`` before anything changes."""
+    customer = await session.get(Customer, conversation.customer_id)
+    window = reply_window(customer.last_inbound_at if customer else None)
+    if window.window_open:
+        return None
+    return JSONResponse(
+        {
+            "code": "window_closed",
+            "detail": "the customer's 24-hour window is closed: WhatsApp accepts only an "
+            "approved template now; reject the suggestion or send a template",
+            "window_closes_at": (
+                window.window_closes_at.isoformat() if window.window_closes_at else None
+            ),
+        },
+        status_code=status.HTTP_409_CONFLICT,
+    )
 
 
 def _newer_conflict(newer: int) -> JSONResponse:
@@ -389,6 +418,9 @@ async def accept_suggestion(
 ) -> JSONResponse | DecisionPublic:
     """Send the suggested reply as it is; its pending actions commit with it."""
     message, conversation = await _suggestion(session, tenant, message_id)
+    closed = await _window_conflict(session, conversation)
+    if closed is not None:
+        return closed
     newer = await _newer_inbound(session, message)
     if newer and not body.confirm_newer:
         return _newer_conflict(newer)
@@ -425,6 +457,9 @@ async def send_edited_suggestion(
     listed in ``keep_actions``. A national id, IBAN or card number the person typed needs
     ``confirm_pii`` (recorded), as for ``POST /api/conversations/{id}/messages``."""
     message, conversation = await _suggestion(session, tenant, message_id)
+    closed = await _window_conflict(session, conversation)
+    if closed is not None:
+        return closed
     language = conversation.language or "tr"
     text = _restore_placeholders(body.text.strip(), message.text, language)
     if not text:

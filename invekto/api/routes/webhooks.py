@@ -10,13 +10,15 @@ from fastapi.responses import PlainTextResponse
 
 from invekto.api.deps import ServicesDep
 from invekto.channels.whatsapp.ingest import ingest, store_problem
-from invekto.channels.whatsapp.parse import WebhookPayloadError, parse_webhook
+from invekto.channels.whatsapp.parse import WebhookPayloadError, clean_text, parse_webhook
 from invekto.channels.whatsapp.signature import verify_signature
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_KEPT_BYTES = 200_000
+"""What of a signed body we could not use is kept for inspection."""
 KEPT_HEADERS = ("content-type", "content-length", "user-agent", SIGNATURE_HEADER.lower())
 
 
@@ -41,14 +43,9 @@ async def verify(
 async def receive(request: Request, services: ServicesDep) -> Response:
     """Check the signature, store every message once, enqueue its processing, answer 200."""
     settings = services.settings
-    body = await request.body()
+    body = await _capped_body(request, settings.max_webhook_body_bytes)
     headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
-    if len(body) > settings.max_webhook_body_bytes:
-        await _keep(services, "oversized", f"{len(body)} bytes", body[:20_000], headers)
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"body over {settings.max_webhook_body_bytes} bytes",
-        )
+    # Nothing is stored before the signature is checked: an unsigned body is only refused.
     if not verify_signature(
         settings.whatsapp_app_secret, body, request.headers.get(SIGNATURE_HEADER)
     ):
@@ -57,10 +54,15 @@ async def receive(request: Request, services: ServicesDep) -> Response:
     try:
         payload = json.loads(body)
         parsed = parse_webhook(payload)
+    except RecursionError as exc:
+        await _keep(services, "malformed", "nested too deeply", body, headers)
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, "malformed webhook body: nested too deeply"
+        ) from exc
     except (ValueError, WebhookPayloadError) as exc:
         await _keep(services, "malformed", str(exc), body, headers)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"malformed webhook body: {exc}") from exc
-    raw = body.decode("utf-8", errors="replace")
+    raw = clean_text(body.decode("utf-8", errors="replace"))
     async with services.db.session() as session:
         report = await ingest(session, parsed, raw_body=raw)
         await session.commit()
@@ -79,6 +81,21 @@ async def receive(request: Request, services: ServicesDep) -> Response:
     )
 
 
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The body, read as it streams in; over ``limit`` bytes → 413 without reading the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            log.warning("webhook body over %s bytes refused", limit)
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _keep(
     services: ServicesDep, problem: str, detail: str, body: bytes, headers: dict[str, str]
 ) -> None:
@@ -87,7 +104,7 @@ async def _keep(
             session,
             problem=problem,
             detail=detail,
-            body=body.decode("utf-8", errors="replace"),
+            body=clean_text(body[:MAX_KEPT_BYTES].decode("utf-8", errors="replace")),
             headers=headers,
         )
         await session.commit()

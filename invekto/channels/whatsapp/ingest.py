@@ -6,12 +6,13 @@ transaction (``invekto.storage.events``): ids, kinds and statuses only, never th
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, select, text, update
+from sqlalchemy import case, delete, exists, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -237,6 +238,7 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
                 update(Message)
                 .where(
                     Message.wa_message_id == status.external_id,
+                    _sent_from(status.phone_number_id),
                     Message.status != "failed",
                     current < rank,
                 )
@@ -255,16 +257,45 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
             return True
     # Out of order (e.g. "delivered" after "read"), or a status we do not track: no change.
     known = await session.scalar(
-        select(Message.id).where(Message.wa_message_id == status.external_id)
+        select(Message.id).where(
+            Message.wa_message_id == status.external_id, _sent_from(status.phone_number_id)
+        )
     )
     if known is None:
         log.info("status %s for unknown message %s", status.status, status.external_id)
     return known is not None
 
 
+def _sent_from(phone_number_id: str):  # type: ignore[no-untyped-def]
+    """The message belongs to a conversation of the number the callback came through: a status
+    arriving through another tenant's number never touches this tenant's message."""
+    return exists(
+        select(1)
+        .select_from(Conversation)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(
+            Conversation.id == Message.conversation_id,
+            Channel.phone_number_id == phone_number_id,
+        )
+    )
+
+
+async def expire_early_statuses(session: AsyncSession, *, older_than: dt.timedelta) -> int:
+    """Drop kept status callbacks for ids that never became ours (the caller commits)."""
+    result = await session.execute(
+        delete(WebhookEvent).where(
+            WebhookEvent.problem == EARLY_STATUS,
+            WebhookEvent.created_at < utcnow() - older_than,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
     message = await session.scalar(
-        select(Message).where(Message.wa_message_id == status.external_id).with_for_update()
+        select(Message)
+        .where(Message.wa_message_id == status.external_id, _sent_from(status.phone_number_id))
+        .with_for_update()
     )
     if message is None:
         return False

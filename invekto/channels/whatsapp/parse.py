@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ def parse_webhook(payload: Any) -> ParsedWebhook:
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise WebhookPayloadError("expected a JSON object with an 'entry' list")
+    payload = clean_json(payload)
     parsed = ParsedWebhook()
     if payload.get("object") != WABA_OBJECT:
         parsed.unknown.append(_unknown(f"object is {payload.get('object')!r}", payload))
@@ -49,6 +51,33 @@ def parse_webhook(payload: Any) -> ParsedWebhook:
         for change in changes:
             _parse_change(change, parsed)
     return parsed
+
+
+MAX_DEPTH = 32
+"""WhatsApp's bodies nest about 8 levels; deeper is not a webhook."""
+
+
+def clean_json(value: Any, depth: int = 0) -> Any:
+    """``value`` with every string storable as PostgreSQL text and JSONB: NUL characters and
+    lone surrogates replaced by U+FFFD. Refuses nesting deeper than ``MAX_DEPTH``."""
+    if depth > MAX_DEPTH:
+        raise WebhookPayloadError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_json(item, depth + 1) for item in value]
+    return value
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    if text.isascii() and "\x00" not in text:
+        return text
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _parse_change(change: Any, parsed: ParsedWebhook) -> None:

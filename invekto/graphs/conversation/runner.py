@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -12,6 +13,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from invekto.agents.state import TurnInput
 from invekto.core.tenant_settings import TenantSettings
+from invekto.graphs.conversation.escalation import build_escalation
 from invekto.integrations.access import MarketplaceAccess
 from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
@@ -137,6 +139,15 @@ async def hand_over_unprocessable(services: TurnServices, message_id: uuid.UUID)
         await session.flush()
         await enqueue_send(session, message_id=notice.id, conversation_id=conversation.id)
         conversation.status, conversation.handoff_reason = "waiting_human", "processing_failed"
+        conversation.escalation = await asyncio.to_thread(
+            build_escalation,
+            understanding=None,
+            agent="none",
+            tools=[],
+            reason="processing_failed",
+            language=language,
+            inbound_message_id=message.id,
+        )
         await events.publish(
             session,
             tenant_id=tenant.id,

@@ -9,6 +9,7 @@ from invekto.storage.models.casework import (
     ServiceRequest,
 )
 from invekto.storage.models.commerce import OrderCache, ProductCache
+from invekto.storage.models.inbox import ConversationRead
 from invekto.storage.models.messaging import Conversation, Customer, Message
 from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
 from invekto.storage.models.privacy import PiiReveal
@@ -22,6 +23,7 @@ __all__ = [
     "Channel",
     "Conversation",
     "ConversationEvent",
+    "ConversationRead",
     "Coupon",
     "Customer",
     "IntegrationAccount",

@@ -51,6 +51,9 @@ class Conversation(IdMixin, TimestampMixin, TenantMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     """The person who took the chat over (None: the AI, or the team's queue)."""
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    """The note the AI left at its last hand-over (``invekto.inbox.escalation``): what the
+    customer wants, what was tried, why a person is needed. None when never handed over."""
 
 
 @tenant_table
@@ -60,6 +63,11 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        Index(
+            "ix_messages_suggested",
+            "conversation_id",
+            postgresql_where=text("status = 'suggested'"),
+        ),
         Index(
             "uq_messages_reply_to",
             "reply_to_id",

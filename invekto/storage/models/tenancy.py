@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from invekto.storage.models.base import Base, IdMixin, TenantMixin, TimestampMixin, tenant_table
@@ -31,8 +31,34 @@ class User(IdMixin, TimestampMixin, TenantMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(Text)
-    role: Mapped[str] = mapped_column(String(32), default="agent")  # owner | supervisor | agent
+    role: Mapped[str] = mapped_column(String(32), default="agent")
+    """owner | admin | supervisor | agent | prompt_owner (``invekto.security.ROLES``)."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    """Access tokens issued before this are refused."""
+
+
+@tenant_table
+class UserToken(IdMixin, TimestampMixin, TenantMixin, Base):
+    """A single-use link token: an invite (``kind='invite'``: e-mail and role of the person
+    invited) or a password reset (``kind='password_reset'``: ``user_id``). Only the SHA-256 of
+    the token is stored; ``used_at`` is set when it is consumed."""
+
+    __tablename__ = "user_tokens"
+    kind: Mapped[str] = mapped_column(String(16))  # invite | password_reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @tenant_table
@@ -66,4 +92,4 @@ class IntegrationAccount(IdMixin, TimestampMixin, TenantMixin, Base):
     sync_cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-__all__ = ["Channel", "IntegrationAccount", "Tenant", "User", "uuid"]
+__all__ = ["Channel", "IntegrationAccount", "Tenant", "User", "UserToken", "uuid"]

@@ -2,12 +2,14 @@
 proposed actions (committed with a sent reply, pending with a suggestion), the metrics row, the
 send job and the inbox events (announced by PostgreSQL when the transaction commits).
 
-Idempotent: a re-run for an inbound message that is already processed changes nothing, and the
-unique ``reply_to_id`` guarantees one reply per inbound message.
+Idempotent: a re-run for an inbound message that is already processed, or whose decision is
+already logged, changes nothing; the unique ``reply_to_id`` (and ``auto_reply_log``'s unique
+inbound id) guarantee one reply per inbound message in the database itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -18,6 +20,7 @@ from sqlalchemy import select
 
 from invekto.agents.state import ConversationState
 from invekto.config import Settings
+from invekto.graphs.conversation.escalation import build_escalation
 from invekto.jobs import enqueue_send
 from invekto.storage import events
 from invekto.storage.db import Database
@@ -48,11 +51,32 @@ async def deliver(
     decision = state["decision"]
     understanding = state.get("understanding", {})
     tenant_id = context.tenant.id
+    escalation = None
+    if decision.get("handoff"):
+        # The note for the person who takes over (PII masked: Presidio is CPU work).
+        escalation = await asyncio.to_thread(
+            build_escalation,
+            understanding=understanding,
+            agent=decision["agent"],
+            tools=[dict(t) for t in state.get("tools", [])],
+            reason=state.get("handoff_reason") or decision["reason"],
+            decision_reason=decision["reason"],
+            language=state.get("language", "tr"),
+            inbound_message_id=context.inbound_message_id,
+        )
     async with db.tenant_session(tenant_id) as session:
         inbound = await session.scalar(
             select(Message).where(Message.id == context.inbound_message_id).with_for_update()
         )
         if inbound is None or inbound.status == "processed":
+            return {}
+        if await session.scalar(
+            select(AutoReplyLog.id).where(AutoReplyLog.inbound_message_id == inbound.id)
+        ):
+            # Delivered before, by a run whose end was lost (the worker died after the
+            # commit): the first delivery stands.
+            inbound.status = "processed"
+            await session.commit()
             return {}
         conversation = await session.get(Conversation, context.conversation_id)
         assert conversation is not None
@@ -104,6 +128,7 @@ async def deliver(
         if decision.get("handoff") and conversation.status != "waiting_human":
             conversation.status = "waiting_human"
             conversation.handoff_reason = decision["reason"]
+            conversation.escalation = escalation
             announced.append((conversation.id, events.HANDOFF, {"reason": decision["reason"]}))
         conversation.language = state.get("language")
         conversation.last_message_at = utcnow()

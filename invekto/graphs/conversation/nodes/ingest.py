@@ -7,12 +7,15 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 
 from invekto.agents.state import ConversationState
+from invekto.core.text import bounded
 
 
 async def ingest(state: ConversationState) -> dict[str, Any]:
     turn = state["turn"]
-    text = turn["text"].strip()
+    # Everything after this node reads a bounded text (the stored message keeps it whole).
+    text = bounded(turn["text"])
     return {
+        "turn": {**turn, "text": text},
         "messages": [HumanMessage(content=text, id=turn["message_id"])],
         "tools": [],
         "actions": [],

@@ -1,0 +1,97 @@
+import { lazy, Suspense } from 'react'
+import { Navigate, NavLink, Outlet, Route, Routes, useLocation } from 'react-router'
+import { AcceptInvitePage, ResetPasswordPage, SignupPage } from './AccountPages'
+import { useAuth } from './auth'
+import { LANGS, useI18n } from './i18n'
+import { InboxPage } from './inbox/InboxPage'
+import { LoginPage } from './LoginPage'
+
+// The dashboard brings the charts library: loaded when first opened.
+const OnboardingPage = lazy(() =>
+  import('./onboarding/OnboardingPage').then((m) => ({ default: m.OnboardingPage })),
+)
+const TeamPage = lazy(() => import('./team/TeamPage').then((m) => ({ default: m.TeamPage })))
+const DashboardPage = lazy(() =>
+  import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
+)
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/signup" element={<SignupPage />} />
+      <Route path="/invite" element={<AcceptInvitePage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route element={<RequireAuth />}>
+        <Route element={<Shell />}>
+          <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/inbox/:conversationId" element={<InboxPage />} />
+          <Route path="/dashboard" element={<DashboardPage />} />
+          <Route path="/team" element={<TeamPage />} />
+          <Route path="/onboarding" element={<OnboardingPage />} />
+        </Route>
+      </Route>
+      <Route path="*" element={<Navigate to="/inbox" replace />} />
+    </Routes>
+  )
+}
+
+function RequireAuth() {
+  const { token } = useAuth()
+  const location = useLocation()
+  if (!token) return <Navigate to="/login" replace state={{ from: location.pathname }} />
+  return <Outlet />
+}
+
+export function LangSwitch() {
+  const { lang, setLang } = useI18n()
+  return (
+    <div className="lang-switch" role="group" aria-label="Language">
+      {LANGS.map((code) => (
+        <button
+          key={code}
+          type="button"
+          className={code === lang ? 'active' : ''}
+          aria-pressed={code === lang}
+          onClick={() => setLang(code)}
+        >
+          {code.toUpperCase()}
+        </button>
+      ))}
+    </div>
+  )
+}
+
+function Shell() {
+  const { t } = useI18n()
+  const { me, logout } = useAuth()
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">{t('app.name')}</span>
+        <nav>
+          <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
+          <NavLink to="/dashboard">{t('nav.dashboard')}</NavLink>
+          <NavLink to="/team">{t('nav.team')}</NavLink>
+          <NavLink to="/onboarding">{t('nav.onboarding')}</NavLink>
+        </nav>
+        <div className="topbar-right">
+          {me && (
+            <span className="who" data-testid="who">
+              {me.tenant_name} · {me.name || me.email} <span className="role">{me.role}</span>
+            </span>
+          )}
+          <LangSwitch />
+          <button type="button" className="link" onClick={logout}>
+            {t('nav.logout')}
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        <Suspense fallback={<p className="muted pad">{t('common.loading')}</p>}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  )
+}
