@@ -155,18 +155,24 @@ def test_one_message_takes_milliseconds(local):
     assert (time.perf_counter() - started) / 5 < 0.1
 
 
-def test_the_trained_model_is_cached(local, nlu_cache):
+def test_the_model_loads_without_training(local, tmp_path, monkeypatch):
+    """The shipped model loads as it is; without it (examples edited), the cached one does."""
+    from invekto.nlu import classifier
+
     class NoEncoding:
         def encode(self, texts):
-            raise AssertionError("the cached model should load, not retrain")
+            raise AssertionError("the model should load, not retrain")
 
-    again = load_or_train(nlu_cache, NoEncoding())
+    shipped = load_or_train(tmp_path / "empty-cache", NoEncoding())
+    assert shipped.labels == local.model.labels
+    assert np.array_equal(shipped.weights, local.model.weights)
 
-    assert list(nlu_cache.glob("intents-*.npz")) == [
-        nlu_cache / f"intents-{fingerprint(load_examples())}.npz"
-    ]
-    assert again.labels == local.model.labels
-    assert np.array_equal(again.weights, local.model.weights)
+    cache = tmp_path / "cache"
+    name = f"intents-{fingerprint(load_examples())}.npz"
+    classifier.write_model(shipped, cache / name)
+    monkeypatch.setattr(classifier, "SHIPPED_DIR", tmp_path / "no-shipped-model")
+    cached = load_or_train(cache, NoEncoding())
+    assert np.array_equal(cached.weights, shipped.weights)
 
 
 @pytest.mark.parametrize(
