@@ -194,9 +194,7 @@ class Settings(BaseSettings):
         """Refuse to run in production with a default secret or the sandbox on."""
         problems = self.production_problems()
         if problems:
-            raise ProductionConfigError(
-                "refusing to start in production: " + "; ".join(problems)
-            )
+            raise ProductionConfigError("refusing to start in production: " + "; ".join(problems))
 
     def resolved_secret_key(self) -> str:
         """The configured secret, or one generated once and kept in the data directory."""

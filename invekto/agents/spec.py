@@ -123,9 +123,6 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return name in self._agents
 
-    def __getitem__(self, name: str) -> AgentSpec:
-        return self._agents[name]
-
     def get(self, name: str | None) -> AgentSpec | None:
         return self._agents.get(name) if name else None
 
@@ -155,11 +152,6 @@ class Registry:
             return own | CONVERSATIONAL_INTENTS
         foreign = {i for spec in self._agents.values() for i in spec.intents} - own
         return set(INTENTS) - foreign
-
-    def automation_areas(self) -> set[str]:
-        return {area for spec in self._agents.values() for area in spec.areas()} | set(
-            NON_AGENT_AREAS.values()
-        )
 
 
 def vertical(name: str) -> Vertical:

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
+from invekto.channels.outbound import CUSTOMER_SERVICE_WINDOW
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
@@ -337,7 +338,6 @@ def _cursor(at: dt.datetime, conversation_id: uuid.UUID) -> str:
 
 ListFilter = Literal["needs_human", "ai", "suggestion", "mine", "closed", "all"]
 MAX_QUERY = 100
-WINDOW = dt.timedelta(hours=24)
 _LIKE_SPECIALS = re.compile(r"([\\%_])")
 
 
@@ -351,7 +351,7 @@ def reply_window(
 ) -> ReplyWindow:
     if last_inbound_at is None:
         return ReplyWindow(window_open=False, window_closes_at=None)
-    closes = last_inbound_at + WINDOW
+    closes = last_inbound_at + CUSTOMER_SERVICE_WINDOW
     return ReplyWindow(window_open=closes > (now or utcnow()), window_closes_at=closes)
 
 

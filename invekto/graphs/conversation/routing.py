@@ -25,7 +25,11 @@ from langgraph.runtime import Runtime
 from invekto.agents.registry import NON_AGENT_ROUTES, REGISTRY, Registry
 from invekto.agents.registry import vertical as vertical_profile
 from invekto.agents.state import ConversationState
-from invekto.core.tenant_settings import TenantSettings
+from invekto.core.tenant_settings import (
+    DEFAULT_CLARIFY_BELOW,
+    DEFAULT_SUGGEST_BELOW,
+    TenantSettings,
+)
 from invekto.nlu.answers import yes_or_no
 from invekto.tools.context import TurnContext
 
@@ -44,9 +48,6 @@ FLOW_ANSWERS = (
     "company",
 )
 """Entities that make a message an answer to the question a flow asked."""
-
-DEFAULT_SUGGEST_BELOW = 0.5
-DEFAULT_CLARIFY_BELOW = 0.3
 
 
 def thresholds(settings: TenantSettings | dict[str, Any]) -> tuple[float, float]:
@@ -92,8 +93,8 @@ def choose_route(
     unsure = intent == "other" or confidence < clarify_below
     if intent == "human_request":
         return "handoff"
-    vertical_name = vertical_of(vertical)
-    profile = vertical_profile(vertical_name)
+    profile = vertical_profile(vertical)
+    vertical_name = profile.name
     if profile.takes_all and profile.takes_all in registry:
         return "small_talk" if intent in SMALL_TALK and not unsure else profile.takes_all
     active = registry.get(active_agent)
@@ -121,10 +122,6 @@ def choose_route(
     if unsure:
         return "handoff" if clarified else "clarify"
     return intent_route(intent, vertical_name, registry)
-
-
-def vertical_of(name: str | None) -> str:
-    return vertical_profile(name or "ecommerce").name
 
 
 LEAVE_FLOW_FOR_SMALL_TALK = 0.8
