@@ -7,11 +7,13 @@ import json
 import warnings
 from typing import Any
 
+from langchain_core.messages import AIMessage
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolRuntime
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
+from invekto.agents.dialogue import Focus, ProductFocus
 from invekto.agents.state import ConversationState, ToolCallRecord
 from invekto.core.tenant_settings import TenantSettings
 from invekto.tools.actions import Action
@@ -33,10 +35,21 @@ class AgentTurn:
         suggestion (``tools.actions``)."""
         self.understanding: dict[str, Any] = state.get("understanding", {})
         self.entities: dict[str, Any] = self.understanding.get("entities", {})
-        self.text_in: str = state["turn"]["text"]
+        self.text_in: str = state.get("part_text") or state["turn"]["text"]
+        """The request this agent serves: the message, or its part when it makes several."""
         self.flow: dict[str, Any] = state.get("flow") or {}
-        self.last_product: dict[str, Any] | None = None
-        """Set by an agent that answered about a product: kept in the state for follow-ups."""
+        self.focus: Focus = Focus(**(state.get("focus") or {}))
+        """What the conversation is about (``agents.dialogue``): an agent that answers about an
+        order or a product sets it, for the follow-ups of any agent."""
+        self.sure = False
+        """The agent's own reading of the message settles what it asks (a catalogue attribute
+        named and found, a return reason stated): the reply does not wait on the intent
+        model's confidence."""
+        self.grounds: list[str] = []
+        """Figures the agent computed from tool results (a total for a quantity): what the
+        output guard may find in the reply besides the tool results."""
+        self.slots: dict[str, Any] = dict(state.get("slots") or {})
+        """What the customer has stated so far (a return reason, a company...)."""
 
     @property
     def intent(self) -> str:
@@ -84,13 +97,38 @@ class AgentTurn:
             "draft": reply,
             "flow": flow,
             "tools": self.tools,
-            "actions": [a.model_dump(mode="json") for a in self.actions],
+            # Earlier requests of the same message may have proposed actions too.
+            "actions": [
+                *self.state.get("actions", []),
+                *(a.model_dump(mode="json") for a in self.actions),
+            ],
             "active_agent": self.name if flow else None,
             "handoff_reason": handoff_reason,
         }
-        if self.last_product is not None:
-            update["last_product"] = self.last_product
+        update["focus"] = self.focus
+        update["slots"] = self.slots
+        if self.sure:
+            update["flow_answer"] = True
+        if self.grounds:
+            update["computed"] = [*self.state.get("computed", []), *self.grounds]
         return update
+
+    def last_reply(self) -> str:
+        """What the bot said last in this conversation (the question a flow asked)."""
+        for message in reversed(self.state.get("messages", [])):
+            if isinstance(message, AIMessage):
+                return str(message.content)
+        return ""
+
+    def focus_on_order(self, order_number: str) -> None:
+        self.focus["order"] = order_number
+
+    def focus_on_product(
+        self, title: str, product_main_id: str, *, color: str | None, size: str | None
+    ) -> None:
+        self.focus["product"] = ProductFocus(
+            title=title, product_main_id=product_main_id, color=color, size=size
+        )
 
 
 def _proposals(result: Any) -> list[Action]:

@@ -28,7 +28,7 @@ from invekto.nlu.taxonomy import INTENTS
 AgentNode = Callable[[ConversationState, Any], Awaitable[dict[str, Any]]]
 """``async def agent(state, runtime) -> dict``: a LangGraph node with the turn's runtime."""
 
-GRAPH_NODES = frozenset({"ingest", "understand", "route", "decide", "deliver"})
+GRAPH_NODES = frozenset({"ingest", "understand", "route", "collect", "decide", "deliver"})
 NON_AGENT_ROUTES = ("small_talk", "clarify", "handoff")
 """Routes the graph answers itself (agent ``none``)."""
 NON_AGENT_AREAS = {"small_talk": "small_talk", "clarify": "small_talk", "handoff": "other"}

@@ -7,6 +7,8 @@ from typing import Annotated, Any, NotRequired, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
+from invekto.agents.dialogue import Focus, Suspended
+
 
 class TurnInput(TypedDict):
     """The inbound message this run answers."""
@@ -15,6 +17,11 @@ class TurnInput(TypedDict):
     text: str
     kind: str
     reply_id: str | None
+    kind_reason: NotRequired[str | None]
+    """Set by the runner for a message kind that goes to a person (``graphs.conversation.kinds``):
+    the hand-over reason, e.g. ``message_kind:location``."""
+    kind_note: NotRequired[str | None]
+    """What came, for the escalation note ("Müşteri konum paylaştı: ...")."""
 
 
 class ToolCallRecord(TypedDict):
@@ -68,10 +75,31 @@ class ConversationState(TypedDict, total=False):
     handoff_reason: str | None
     """Set by an agent that wants a human."""
     flow_answer: bool
-    """The agent understood this turn as the answer to its own question (an ordinal, a yes):
-    its reply does not depend on the intent model's confidence."""
-    last_product: dict[str, Any] | None
-    """The product the last stock, product or price answer was about (``title``,
-    ``product_main_id`` and the ``color`` / ``size`` asked), kept across turns so a follow-up
-    that drops it ("L de var mı peki?", "siyahı kaldı mı") is answered about it."""
+    """The agent understood this turn as the answer to its own question (an ordinal, a yes), a
+    follow-up about the product in focus, or a request its own reading settles: its reply does
+    not depend on the intent model's confidence."""
+    computed: list[str]
+    """Figures agents computed from tool results this turn (a total): grounds for the guard."""
+    focus: Focus
+    """What the conversation is about: the order, the product (colour and size asked) and the
+    quantity, set by any agent and read by all (``agents.dialogue``)."""
+    slots: dict[str, Any]
+    """What the customer has stated (a return reason, a company, an e-mail): never asked again."""
+    suspended: list[Suspended]
+    """Flows interrupted by a new request, newest last: the top one resumes once the new request
+    is served (``agents.dialogue``)."""
+    parts: list[dict[str, Any]]
+    """The requests of this message still to serve after the current one, each
+    ``{"text", "understanding"}`` (several questions in one message)."""
+    part_text: str | None
+    """The text of the request being served when the message makes several, else None."""
+    replies: list[str]
+    """The replies to the requests of this message served so far (sent as one reply)."""
+    next_request: bool
+    """``collect`` moved on to the message's next request (back to ``route``)."""
+    served: list[dict[str, Any]]
+    """The understanding of each request of this message served so far (the first one is the
+    turn's, as logged)."""
+    resumed: str | None
+    """The question of the flow resumed after this turn's reply (added to the reply)."""
     decision: Decision

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 MessageKind = Literal[
     "text",
@@ -21,9 +29,16 @@ MessageKind = Literal[
     "reaction",
     "contacts",
     "order",
+    "edit",
+    "revoke",
+    "system",
+    "request_welcome",
     "unsupported",
     "unknown",
 ]
+"""Meta's ``messages[].type`` values we read (``unknown``: any other). ``edit`` and ``revoke``
+(a customer edited or deleted a message) and ``system`` (a number change) are events about the
+conversation rather than something to answer; see ``invekto.graphs.conversation.kinds``."""
 
 
 MAX_TEXT_CHARS = 4096
@@ -43,6 +58,242 @@ MessageId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHA
 """A channel's message id: longer ones are not WhatsApp's (the message is refused on its own)."""
 WaId = Annotated[str, StringConstraints(pattern=r"^\d{5,20}$")]
 """A WhatsApp user id: digits only (E.164 without ``+``)."""
+
+
+MAX_DETAIL_CHARS = 1000
+"""A free text inside a message's details (a caption, a headline, a contact's name...)."""
+MAX_CONTACTS = 20
+MAX_CONTACT_VALUES = 10
+MAX_ORDER_ITEMS = 100
+MAX_ERRORS = 10
+MAX_PROBLEMS = 10
+
+Short = Annotated[str | None, _cut(MAX_DETAIL_CHARS)]
+
+
+class _Details(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class MessageError(_Details):
+    """One error Meta attached to a message, a status or a delivery (``errors[]``)."""
+
+    code: int | None = None
+    title: Short = None
+    message: Short = None
+    details: Short = None
+    """``error_data.details``."""
+    href: Short = None
+
+
+class Referral(_Details):
+    """Click-to-WhatsApp: the ad or post the customer came from (every key optional)."""
+
+    source_url: Short = None
+    source_id: Short = None
+    source_type: Short = None
+    """``ad`` | ``post``."""
+    headline: Short = None
+    body: Short = None
+    media_type: Short = None
+    """``image`` | ``video``."""
+    image_url: Short = None
+    video_url: Short = None
+    thumbnail_url: Short = None
+    ctwa_clid: Short = None
+    """The click id (for conversion reporting)."""
+
+
+class ReferredProduct(_Details):
+    catalog_id: Short = None
+    product_retailer_id: Short = None
+
+
+class MessageContext(_Details):
+    """What the message answers or where it comes from (``context``)."""
+
+    message_id: Short = None
+    """The message replied to (ours, or the customer's own)."""
+    sender: Short = None
+    """``context.from``: who wrote the message replied to."""
+    forwarded: bool = False
+    frequently_forwarded: bool = False
+    referred_product: ReferredProduct | None = None
+    """The catalogue product the customer asks about ("Message business" on a product)."""
+
+
+class MediaInfo(_Details):
+    """An image, audio, video, document or sticker (the file stays at Meta: ``id``)."""
+
+    id: Short = None
+    mime_type: Short = None
+    sha256: Short = None
+    caption: Short = None
+    filename: Short = None
+    url: Short = None
+    voice: bool = False
+    """An audio recorded in WhatsApp (a voice note), not a file."""
+    animated: bool = False
+
+
+class LocationInfo(_Details):
+    latitude: float | None = None
+    longitude: float | None = None
+    name: Short = None
+    address: Short = None
+    url: Short = None
+
+
+class ContactPhone(_Details):
+    phone: Short = None
+    wa_id: Short = None
+    type: Short = None
+
+
+class ContactCard(_Details):
+    """One shared contact: a name, phones, e-mails, an organisation."""
+
+    name: Short = None
+    """``name.formatted_name`` (else first and last name)."""
+    phones: list[ContactPhone] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    organization: Short = None
+
+
+class OrderItem(_Details):
+    product_retailer_id: Short = None
+    quantity: int | None = None
+    item_price: Decimal | None = None
+    currency: Short = None
+
+
+class OrderInfo(_Details):
+    """A cart sent from the business's WhatsApp catalogue."""
+
+    catalog_id: Short = None
+    text: Short = None
+    items: list[OrderItem] = Field(default_factory=list)
+    items_dropped: int = 0
+    """Items beyond ``MAX_ORDER_ITEMS`` or unreadable ones (not in ``items``)."""
+    total: Decimal | None = None
+    """Σ quantity × item_price when every item has both and one currency."""
+    currency: Short = None
+
+
+class InteractiveReply(_Details):
+    """A reply button or list row the customer chose."""
+
+    id: Short = None
+    title: Short = None
+    description: Short = None
+
+
+class FlowReply(_Details):
+    """A completed WhatsApp Flow (``interactive.nfm_reply``)."""
+
+    name: Short = None
+    body: Short = None
+    response: dict[str, Any] | None = None
+    """``response_json`` parsed, bounded (depth, keys and strings cut); None when unreadable."""
+    flow_token: Short = None
+
+
+class CallPermission(_Details):
+    """The answer to a call-permission request (``interactive.call_permission_reply``)."""
+
+    response: Short = None
+    """``accept`` | ``reject``."""
+    is_permanent: bool | None = None
+    expiration_timestamp: int | None = None
+    response_source: Short = None
+
+
+class Reaction(_Details):
+    message_id: Short = None
+    """The message reacted to."""
+    emoji: Short = None
+    """None: the customer removed their reaction."""
+
+
+class EditInfo(_Details):
+    original_message_id: Short = None
+    kind: Short = None
+    """The edited message's type (``text``, ``image``...)."""
+    text: Annotated[str | None, _cut(MAX_TEXT_CHARS)] = None
+    """The new text (or caption)."""
+
+
+class RevokeInfo(_Details):
+    original_message_id: Short = None
+
+
+class SystemEvent(_Details):
+    """A change of the customer's identity (``system``)."""
+
+    type: Short = None
+    """``customer_changed_number`` / ``user_changed_number`` (a new phone number),
+    ``customer_identity_changed``, ``user_changed_user_id``..."""
+    body: Short = None
+    old_wa_id: Short = None
+    """The number the message came from."""
+    new_wa_id: Short = None
+    """The customer's new number (``new_wa_id``, else ``wa_id``), for a number change."""
+    applied: bool | None = None
+    """A number change: True when the customer now has the new number (the next messages from
+    it join the same customer and conversation), False when another customer already had it."""
+
+
+class DeliveryInfo(_Details):
+    """What the status callbacks of one of OUR messages said about its pricing and errors."""
+
+    status: Short = None
+    pricing_category: Short = None
+    """``service`` | ``utility`` | ``marketing`` | ``authentication`` | ``referral_conversion``."""
+    pricing_type: Short = None
+    """``regular`` | ``free_customer_service`` | ``free_entry_point`` (per-message pricing)."""
+    pricing_model: Short = None
+    billable: bool | None = None
+    conversation_id: Short = None
+    conversation_origin: Short = None
+    errors: list[MessageError] = Field(default_factory=list)
+
+
+class MessageDetails(_Details):
+    """Every field of a message that a person or an agent needs, per kind; only the kind's own
+    fields are set. Stored in ``messages.payload.details`` and shown by the inbox (masked)."""
+
+    interactive_type: Short = None
+    """``button_reply`` | ``list_reply`` | ``nfm_reply`` | ``call_permission_reply``..."""
+    reply: InteractiveReply | None = None
+    button_payload: Short = None
+    """A template's quick-reply button (``button.payload``)."""
+    media: MediaInfo | None = None
+    location: LocationInfo | None = None
+    contacts: list[ContactCard] = Field(default_factory=list)
+    order: OrderInfo | None = None
+    flow: FlowReply | None = None
+    call_permission: CallPermission | None = None
+    reaction: Reaction | None = None
+    edit: EditInfo | None = None
+    revoke: RevokeInfo | None = None
+    system: SystemEvent | None = None
+    context: MessageContext | None = None
+    referral: Referral | None = None
+    errors: list[MessageError] = Field(default_factory=list)
+    wire_type: Short = None
+    """The ``type`` Meta sent when we do not know it (kind ``unknown``)."""
+    problems: list[str] = Field(default_factory=list)
+    """Parts we could not read (a bad order item...): the rest of the message is kept."""
+    delivery: DeliveryInfo | None = None
+    """Outbound messages: pricing and errors from the status callbacks."""
+    deleted: bool = False
+    """The customer deleted this message (a later ``revoke``)."""
+    edited: bool = False
+    """The customer edited this message (a later ``edit``; ``text`` is the newest version)."""
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON kept in ``messages.payload.details`` (unset fields left out)."""
+        return self.model_dump(mode="json", exclude_defaults=True)
 
 
 class InboundMessage(BaseModel):
@@ -69,6 +320,8 @@ class InboundMessage(BaseModel):
     media: dict[str, Any] | None = None
     location: dict[str, Any] | None = None
     errors: list[dict[str, Any]] = Field(default_factory=list)
+    details: MessageDetails = Field(default_factory=MessageDetails)
+    """The kind's structured fields (see ``MessageDetails``)."""
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -83,6 +336,8 @@ class StatusUpdate(BaseModel):
     timestamp: AwareDatetime
     recipient: str
     errors: list[dict[str, Any]] = Field(default_factory=list)
+    delivery: DeliveryInfo | None = None
+    """``pricing``, ``conversation`` and ``errors`` of the callback, when it carries any."""
     raw: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -12,6 +12,7 @@ ENGLISH_WORDS = frozenset(
     them there they this to too track tracking two up us very want was we what when where which
     who why will with would yes yet you your black white blue red green delivery delivered arrive
     arrived wrong damaged broken item items address company wholesale bulk pieces pcs agent human
-    talk person bye goodbye receive received status available cheaper discount coupon""".split()
+    talk person bye goodbye receive received status available cheaper discount coupon then
+    sorry make instead other small medium large same also actually okay sure great""".split()
 )
 """Common English words of shop conversations (a Turkish message rarely holds several)."""

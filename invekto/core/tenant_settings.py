@@ -47,6 +47,7 @@ __all__ = [
     "Automation",
     "Discounts",
     "Guardrails",
+    "Metrics",
     "Nlu",
     "OfferTemplates",
     "Policies",
@@ -358,6 +359,18 @@ class Guardrails(_Block):
     )
 
 
+class Metrics(_Block):
+    """Assumptions behind the dashboard's figures."""
+
+    minutes_per_reply: float = Field(
+        3.0,
+        gt=0,
+        le=120,
+        description="Minutes a person would spend on one reply: the dashboard's minutes saved "
+        "are the automatic replies times this.",
+    )
+
+
 # --- the whole ---------------------------------------------------------------------------------
 
 
@@ -377,6 +390,9 @@ class TenantSettings(_Block):
     )
     guardrails: Guardrails = Field(
         default_factory=Guardrails, description="The tenant's own output-guard rules."
+    )
+    metrics: Metrics = Field(
+        default_factory=Metrics, description="Assumptions behind the dashboard's figures."
     )
 
     @model_validator(mode="before")

@@ -29,7 +29,7 @@ ACCURACIES = {
 """Each accuracy total and the check it counts."""
 REPLY_CHECKS = ("reply_contains", "reply_not_contains", "reply_language")
 LOWER_IS_BETTER = {"pii_leaks", "guard_blocks", "timeouts"}
-NEUTRAL = {"cases", "turns", "handoff_rate", "suggestion_rate"}
+NEUTRAL = {"cases", "turns", "handoff_rate", "suggestion_rate", "automatable_cases"}
 """Totals that describe the run rather than grade it."""
 
 
@@ -40,6 +40,7 @@ def totals(cases: list[CaseReport]) -> dict[str, Any]:
         case.passed and all(t.actual.get("outcome") == "auto_reply" for t in case.turns)
         for case in cases
     ]
+    automatable = [not _expects_a_person(case) for case in cases]
     return {
         "cases": len(cases),
         "cases_passed": sum(case.passed for case in cases),
@@ -48,6 +49,10 @@ def totals(cases: list[CaseReport]) -> dict[str, Any]:
         **{name: _accuracy(turns, check) for name, check in ACCURACIES.items()},
         "reply_accuracy": _accuracy(turns, *REPLY_CHECKS),
         "automated_resolution_rate": _ratio(sum(resolved), len(cases)),
+        "automatable_cases": sum(automatable),
+        "automatable_resolution_rate": _ratio(
+            sum(r for r, a in zip(resolved, automatable, strict=True) if a), sum(automatable)
+        ),
         "handoff_rate": _ratio(_outcomes(turns)["handoff"], len(turns)),
         "suggestion_rate": _ratio(_outcomes(turns)["suggestion"], len(turns)),
         "pii_leaks": sum(
@@ -56,6 +61,16 @@ def totals(cases: list[CaseReport]) -> dict[str, Any]:
         "guard_blocks": sum(str(t.actual.get("reason") or "").startswith("guard") for t in turns),
         "timeouts": sum(t.actual.get("outcome") == "timeout" for t in turns),
     }
+
+
+def _expects_a_person(case: CaseReport) -> bool:
+    """A case whose expectations send some turn to a person (a hand-over, a suggestion): a
+    complaint, a clinic, a B2B lead for sales. No bot resolves it alone, however good."""
+    return any(
+        check.name == "outcome" and check.expected in ("handoff", "suggestion")
+        for turn in case.turns
+        for check in turn.checks
+    )
 
 
 def timings(cases: list[CaseReport]) -> dict[str, Any]:

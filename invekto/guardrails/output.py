@@ -62,6 +62,13 @@ _PERCENT = re.compile(
     r"%\s?(\d{1,3})|(\d{1,3})\s?%|yüzde\s?(\d{1,3})|(\d{1,3})\s?(?:percent|per cent)|٪\s?(\d{1,3})",
     re.IGNORECASE,
 )
+_MATERIAL = re.compile(
+    r"\s*(?:pamuk|cotton|polyester|keten|linen|y[üu]n|wool|viskon|viscose|elastan|elastane|"
+    r"likra|lycra|spandex|deri|leather|ipek|silk|akrilik|acrylic|naylon|nylon|modal|kaşmir|"
+    r"cashmere|قطن|بوليستر|كتان|صوف|جلد|حرير)",
+    re.IGNORECASE,
+)
+"""What a percentage before it describes: a fabric's composition ("%100 Pamuk", "95% cotton")."""
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
@@ -272,6 +279,8 @@ def tenant_rules_broken(reply: str, settings: TenantSettings | Mapping[str, Any]
     limit = typed.discounts.max_percent
     if limit is not None:
         for match in _PERCENT.finditer(reply):
+            if _MATERIAL.match(reply, match.end()):
+                continue  # "%100 Pamuk" is what the product is made of, not a discount
             percent = int(next(g for g in match.groups() if g))
             if percent > limit:
                 broken.append(f"discount {percent}% above the tenant's {limit}%")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, with_expression
 
 from invekto.core.text import fold, words
 from invekto.integrations.glossary import arabic_stems, turkish_words
@@ -59,13 +59,20 @@ _FOLLOW_UP_WORDS = frozenset(
     peki o bu su onun bunun sunun ondan bundan olan olani olanin olanlar zaman hala ayni aynisi
     ama ya yine tekrar daha baska de da ki mi mu mı ne nedir kac kaca para tutar kadar fiyat
     fiyati fiyatlari ucret ucreti ay yas rengi renk bedeni beden bedenler numarasi kaldi
-    kalmis kaldimi var varmi mevcut stokta stok acaba lutfen simdi sadece tam ok tamam
+    kalmis kaldimi var varmi mevcut stokta stok acaba lutfen simdi sadece tam ok tamam olsa
+    olsun olur olursa olabilir digeri digerinin oburu oburunun alayim alsam bakalim
+    pardon degil yerine misiniz musunuz bakar bakabilir bakabilirmisiniz sorry meant typo mean
+    actually numara numarasi numaranin numarali numarayi lazim gerek demek istedim istiyorum
+    soracaktim soruyorum sordum ayni hayir evet yok iste bana bize ben biz sen siz same age ages
+    size sizes year years old instead then ok okay no yes stoga stogu stoktan stoklara girecek
+    gelecek tekrar yeniden again back restock restocked make made instead oops
     it its they them this that these those one ones also too and what whats about how much many
     price prices cost costs still got have has there size sizes colour color does do is are in
     the a an of for available stock true to fit fits ok okay then please pls same other another
-    with any
+    with any what about how would
     هل كم سعر سعره سعرها السعر بكم يوجد موجود موجوده متوفر متوفره يتوفر عندكم لديكم مقاس
-    بمقاس المقاس قياس لون اللون باللون ايضا منه منها هذا هذه نفس
+    بمقاس المقاس قياس لون اللون باللون ايضا منه منها هذا هذه نفس هي هو لها له متوفره متوفرين
+    وهل طيب و
     """.split()
 )
 """Words a follow-up about the product just discussed is made of ("L de var mı peki?",
@@ -405,7 +412,10 @@ class Catalog:
         async with self._services.db.tenant_session(self._tenant_id) as session:
             result = await session.scalars(
                 select(ProductCache)
-                .options(defer(ProductCache.raw))
+                .options(
+                    defer(ProductCache.raw),
+                    with_expression(ProductCache.attributes, ProductCache.raw["attributes"]),
+                )
                 .where(ProductCache.tenant_id == self._tenant_id, *conditions)
             )
             return list(result)

@@ -257,3 +257,9 @@ def turkish_words(text: str) -> list[str]:
             out.append(words[i])
             i += 1
     return out
+
+
+def glossary_product(text: str) -> bool:
+    """Whether ``text`` holds an English or Arabic word the glossary knows ("straw belt",
+    "المحفظة"): a product named in another language."""
+    return bool(set(turkish_words(text)) - set(tokens(text)))

@@ -103,10 +103,12 @@ _SIZE_CONTEXT_AFTER = re.compile(
     r"^\s*(?:/|,|\bve\b|\bveya\b|\bya da\b|\bor\b|\band\b|\byerine\b|\bile\b|\bd[ae]\b)?\s*"
     r"(?:beden\w*|size|olsun|var\b|varmi|yok|lazim|istiyorum|isterim|alabilir\w*|alsam|"
     r"kaldi\w*|mi\b|mu\b|yoksa|gelir|geldi|aldim|almistim|siparis\w*|yerine|ile\b|olur\b|"
-    r"(?:" + _LETTER_SIZES + r")\b|$|[?!.,])"
+    r"degil\b|bak\w*|olmaz\b|"
+    r"(?:" + _LETTER_SIZES + r")\b|$|[?!.,؟،])"
 )
 _SIZE_CONTEXT_BEFORE = re.compile(
-    r"(?:beden\w*|size|olarak|yerine|or|veya|ya da|/|,)\s*$|(?:^|\s)(?:" + _LETTER_SIZES + r")\s*"
+    r"(?:beden\w*|size|olarak|yerine|or|veya|ya da|degil|/|,|(?:ب|ال|بال)?مقاس\w*|قياس)\s*$"
+    r"|(?:^|\s)(?:" + _LETTER_SIZES + r")\s*"
     r"(?:/|,|ve|veya|ya da|or|yerine)\s*$"
 )
 _SIZE_NUMBER = re.compile(
@@ -132,6 +134,7 @@ _AGE_SIZE = re.compile(
 _SIZE_WORDS = re.compile(
     r"\bsize\s+(?P<a>small|medium|large|x-?large|extra large)\b"
     r"|\b(?P<b>small|medium|large|x-?large|extra large)\s+size\b"
+    r"|\b(?:in|a|the)\s+(?P<c>small|medium|large|x-?large|extra large)\b(?!\s+(?:box|bag|order))"
 )
 _SIZE_WORD_VALUES = {
     "small": "S",
@@ -241,14 +244,14 @@ COLOR_WORDS = {**_COLORS, **_MORE_COLORS}
 # "beyazının".
 _TR_COLOR_SUFFIX = (
     r"(?:'?(?:l[ae]r)?(?:s?[iu](?:n(?:[iu]n|i|u|e|a|de|da|den|dan)?)?|y?[iu]|y?[ae]|n?d[ae]n?|"
-    r"n?t[ae]n?|n?[iu]n|y?l[ae]|l[iu]|imsi|umsu|msi|msu)?)"
+    r"n?t[ae]n?|n?[iu]n|y?l[ae]|[iu]yl[ae]|l[iu]|imsi|umsu|msi|msu)?)"
 )
 _COLOR = re.compile(
-    r"(?<![\w\u0600-\u06ff])(?:ال)?("
+    r"(?<![\w\u0621-\u065f\u0670-\u06d3])(?:[وبف]?ال|[وبف])?("
     + "|".join(sorted((re.escape(c) for c in COLOR_WORDS), key=len, reverse=True))
     + r")"
     + _TR_COLOR_SUFFIX
-    + r"(?![\w\u0600-\u06ff])"
+    + r"(?![\w\u0621-\u065f\u0670-\u06d3])"
 )
 _NOT_COLORS = re.compile(r"^(?:tabana|tabanda|tabandan)$|^red\s*(?:edil|oldu|etti|yedi|ver|cevab)")
 """'tabanda' is 'in the sole', 'red edildi' a rejection."""
@@ -416,7 +419,7 @@ _RETURN_REASONS: list[tuple[ReturnReason, re.Pattern[str]]] = [
     (
         "colour",
         re.compile(
-            r"\b(ren[kg]\w*\s+(\w+\s+)?(farkli|yanlis|ayni degil|soluk|tutmadi|uymadi|"
+            r"\b(ren[kg]\w*\s+(\w+\s+){0,3}(farkli|yanlis|ayni degil|soluk|tutmadi|uymadi|"
             r"fotograftaki gibi degil|resimdeki gibi degil|cok acik|cok koyu|degisik|baska)|"
             r"(farkli|yanlis|baska)\s+ren[kg]\w*|rengini begenmedim|rengi (soldu|atti|akti)|"
             r"wrong colou?r|colou?r (is|was) (different|wrong|off)|different colou?r|faded)"
@@ -645,7 +648,7 @@ def _sizes(folded: str) -> list[str]:
         else:
             found.setdefault(match.start(), match["a"] or match["b"])
     for match in _SIZE_WORDS.finditer(folded):
-        word = match["a"] or match["b"]
+        word = match["a"] or match["b"] or match["c"]
         found.setdefault(match.start(), _SIZE_WORD_VALUES[word])
     for match in _AGE_SIZE.finditer(folded):
         if match["age"]:
@@ -653,7 +656,25 @@ def _sizes(folded: str) -> list[str]:
         else:
             unit = "Ay" if match["months"] else "Yaş"
             found.setdefault(match.start(), f"{int(match['lo'])}-{int(match['hi'])} {unit}")
+    for match in _AGE_RANGE.finditer(folded):
+        lo = int(match["lo"] or match["lo2"] or match["lo3"])
+        hi = int(match["hi"] or match["hi2"] or match["hi3"])
+        if lo < hi <= MAX_CHILD_AGE:
+            for start in [k for k in found if match.start() <= k < match.end()]:
+                del found[start]  # "بمقاس 11-12": not a size 11 as well
+            found[match.start()] = f"{lo}-{hi} Yaş"
     return _unique(found[start] for start in sorted(found))
+
+
+MAX_CHILD_AGE = 16
+_AGE_RANGE = re.compile(
+    r"\b(?:ages?|aged|for ages?|yas(?:i|in)?)\s*:?\s*"
+    r"(?P<lo>\d{1,2})\s*(?:-|–|to)\s*(?P<hi>\d{1,2})\b"
+    r"|(?:عمر|لعمر|بعمر|سن)\s*(?P<lo2>\d{1,2})\s*(?:-|–)\s*(?P<hi2>\d{1,2})"
+    r"|(?<![\d.,:/-])(?:(?:ب|ال|بال)?مقاس\s*)?(?P<lo3>\d{1,2})\s*(?:-|–)\s*(?P<hi3>\d{1,2})\s*"
+    r"(?:size|beden\w*|سنوات|سنة|سنين|عام)"
+)
+"""Kids' ages said another way: "for age 9-10", "the 11-12 size", "لعمر 5-6 سنوات" → "9-10 Yaş"."""
 
 
 # --- products and company --------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from invekto.core.locale import ENGLISH_WORDS as _EN_WORDS
 from invekto.core.text import fold, has_arabic, words
+from invekto.nlu.attributes import asked_attributes
 from invekto.nlu.entities import extract
 from invekto.nlu.signals import detect
 from invekto.nlu.types import Language, Understanding
@@ -34,7 +35,20 @@ _TR_HINTS = {
     "icin",
     "selam",
     "gelir",
+    # Words typed without Turkish letters ("iptal edin lutfen", "hayir gerek yok"): after an
+    # English message they must still read as Turkish.
+    *"""
+    iptal edin edebilir edilir lutfen hayir gerek yok tamam evet var varmi bi ile ama cok degil
+    istiyorum isterim olsun olur peki simdi hemen nasil neden kac kadar fiyat fiyati beden renk
+    urun iade degisim fatura adres gonder gonderin yapin yapabilir miyim misiniz acaba hala
+    daha gibi gelmedi geldi aldim bunu sunu onu benim bana sizin size ben siz abi abla hocam
+    kardesim ya yani sey iyi kotu bugun yarin dun hafta gun saat lazim yardim rica ederim
+    """.split(),
 }
+_TR_ENDINGS = ("imi", "ini", "umu", "unu", "imiz", "iniz", "iyor", "iyorum", "uyor", "lari",
+               "leri", "misti", "mistim", "dim", "dik", "siniz", "sunuz", "nuz", "niz", "mak",
+               "mek", "dir", "dur", "yim", "yum", "sin", "sun")  # fmt: skip
+"""Turkish endings no English word of five letters or more has (nearly)."""
 
 # (intent, confidence, patterns over folded text) — first match wins, order matters.
 _RULES: list[tuple[str, float, list[str]]] = [
@@ -46,6 +60,12 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(biriyle|gercek kisi|gercek biri)",
             r"\b(human|real person|representative|live agent)",
             r"\btalk to (an? )?(agent|person|someone)",
+            r"\b(sorumlu|mudur|satis ekib|satis temsilci|patron|sahib)\w*\s+(\w+\s+)?"
+            r"(konus|gorus)\w*",
+            r"\btelefon(da|la)? (konus|gorus)\w*",
+            r"\b(beni|bizi) ara(yin|yiniz|yabilir|r mi|sin|manizi)\w*",
+            r"\b(arayabilir (mi|mis)\w*|arayin( lutfen)?$|arar misiniz)",
+            r"\b(call me|call us|phone call|speak (to|with) (someone|a person|sales|the manager))",
             r"(موظف|انسان|شخص حقيقي|خدمة العملاء)",
         ],
     ),
@@ -133,17 +153,22 @@ def detect_language(text: str, previous: str | None = None) -> Language:
     # Turkish letters are strong evidence, but a word of them ("Yurtiçi Kargo", a product name)
     # in an English sentence is a name, not the language.
     marked = sum(bool(_TR_LETTERS.search(word)) for word in letters)
-    if len(tokens) == 1 and previous in ("tr", "en") and not marked:
+    if len(tokens) == 1 and previous in ("tr", "en", "ar") and not marked:
         return previous  # type: ignore[return-value]  # "ok", "thx": keep the conversation's
     english = sum(token in _EN_WORDS for token in tokens)
     turkish = marked + sum(
-        token in _TR_HINTS or token.endswith(("im", "um", "miz")) for token in tokens
+        token in _TR_HINTS
+        or token.endswith(("im", "um", "miz"))
+        or (len(token) >= 5 and token.endswith(_TR_ENDINGS))
+        for token in tokens
     )
     if marked and english <= marked:
         return "tr"
     if english > turkish and english >= max(1, len(tokens) // 3):
         return "en"
-    if english == turkish == 0 and previous in ("tr", "en"):
+    if english == turkish and previous in ("tr", "en", "ar"):
+        # No evidence either way ("ok then medium" has one word of each reading): the
+        # conversation's language is kept.
         return previous  # type: ignore[return-value]
     return "tr"
 
@@ -190,3 +215,63 @@ class RuleUnderstander:
             signals=signals,
             source="rules",
         )
+
+
+_PRICE_ASKED = re.compile(
+    r"\b(?:fiyat\w*|kac para|kac lira\w*|kac tl|kaca|ne kadar\b(?! surede| zamanda)|ne tutar\w*|"
+    r"toplam\w*|tutar\w*|how much|price\w*|cost\w*|total)\b|بكم|سعر|كم ثمن|كم يكلف"
+)
+_AVAILABILITY_ASKED = re.compile(
+    r"\b(?:var ?m[iı]|varmi|stok\w*|kald[iı] ?m[iı]|kaldimi|mevcut|bulunur|available|in stock|"
+    r"do you have|have you got|got any|come in|do you sell)\b|متوفر|يوجد|عندكم|موجود"
+)
+
+
+def asks_price(text: str) -> bool:
+    """ "fiyatı ne kadar", "toplam ne tutar", "how much", "بكم" (not "ne kadar sürede")."""
+    return _PRICE_ASKED.search(fold(text)) is not None
+
+
+def asks_availability(text: str) -> bool:
+    """ "var mı", "stokta", "kaldı mı", "available", "do you have", "متوفر"."""
+    return _AVAILABILITY_ASKED.search(fold(text)) is not None
+
+
+PRODUCT_INTENTS = ("stock_question", "product_question", "price_question")
+
+
+def _names_a_variant(text: str) -> bool:
+    """A colour or a size in the message: "gri XL var mı" asks for stock, whatever else."""
+    entities = extract(text)
+    return bool(entities.colors or entities.sizes)
+
+
+_SHIPPING_ASKED = re.compile(
+    r"\b(?:kargo\w*|gonderim\w*|teslimat\w*|shipping|delivery|postage)\b|شحن|توصيل"
+)
+
+
+def product_intent(intent: str, text: str, *, names_a_product: bool = True) -> str:
+    """Among the product questions, the one the words say: an attribute asked ("boyu ne kadar",
+    "kumaşı ne") is a product question, a price asked ("kaç lira", "how much", "بكم") a price
+    question, availability asked ("var mı", "in stock", "متوفر") a stock question; the model's
+    reading otherwise. A "price" of shipping that names no product ("gönderim bedeli kaç lira")
+    is a shipping question. Other intents are left as they are."""
+    if intent not in PRODUCT_INTENTS:
+        return intent
+    folded = fold(text)
+    if not names_a_product and _SHIPPING_ASKED.search(folded):
+        return "shipping_policy"
+    availability = asks_availability(text)
+    if asked_attributes(text) and not (availability and _names_a_variant(text)):
+        return "product_question"
+    if asks_price(text):
+        return "price_question"
+    if availability:
+        return "stock_question"
+    return intent
+
+
+def asks_for_a_person(text: str) -> bool:
+    """The customer's own words ask for a person ("temsilci", "insanla konuşmak", "a human")."""
+    return classify(text)[0] == "human_request"

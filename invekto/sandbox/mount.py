@@ -23,3 +23,5 @@ def mount_sandbox(app: FastAPI, settings: Settings) -> None:
     app.state.channel_hook = lambda phone_number_id, token, display: graph.SANDBOX_GRAPH.register(
         phone_number_id, token, display_phone_number=display
     )
+    # A business that signs up gets Trendyol sandbox credentials of its own (with demo orders).
+    app.state.trendyol_sandbox_seller = trendyol.SANDBOX_TRENDYOL.for_tenant

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 import copy
+import hashlib
 import math
 import re
 import secrets
@@ -67,6 +68,24 @@ class TrendyolSandbox:
             self._sellers[seller_id] = (api_key, api_secret)
             self._packages.setdefault(seller_id, [])
             self._products.setdefault(seller_id, [])
+
+    def for_tenant(self, slug: str) -> tuple[str, str, str]:
+        """Sandbox credentials of a business that signed up: a seller of its own (the same
+        for the same slug), stocked with a copy of the demo shop's orders and catalogue, so a
+        new business can connect Trendyol and ask the demo customers' cargo questions.
+        Returns ``(seller_id, api_key, api_secret)``."""
+        digest = hashlib.sha256(slug.encode()).hexdigest()
+        seller_id = str(9_000_000 + int(digest[:8], 16) % 1_000_000)
+        api_key, api_secret = f"sandbox-{digest[:12]}-key", f"sandbox-{digest[12:28]}-secret"
+        demo = DEMO_SHOP.trendyol_seller_id
+        with self._lock:
+            self._ensure_loaded()
+            assert self._sellers is not None and demo is not None
+            if seller_id not in self._sellers:
+                self._sellers[seller_id] = (api_key, api_secret)
+                self._packages[seller_id] = copy.deepcopy(self._packages.get(demo, []))
+                self._products[seller_id] = copy.deepcopy(self._products.get(demo, []))
+        return seller_id, api_key, api_secret
 
     def add_package(self, seller_id: str, package: dict[str, Any]) -> None:
         """Add (or replace, same ``id``) a package in the real JSON shape."""

@@ -42,6 +42,10 @@ class AlertResult(BaseModel):
     action: SerializeAsAny[Action] | None = None
 
 
+UNNAMED = "-"
+"""A quantity said before the product ("200 adet alacağım"): replaced once a product is named."""
+
+
 def _missing(company: str | None, products: list[LeadProduct]) -> list[str]:
     missing = []
     if not company:
@@ -96,6 +100,14 @@ async def save_lead(
         lead.past_orders = past_orders
     if products:
         known = {p.product.casefold(): p for p in lead.products}
+        placeholder = known.get(UNNAMED)
+        if placeholder is not None and any(p.product != UNNAMED for p in products):
+            # "200 adet alacağım" then "beyaz keten gömlek": the quantity was for that product.
+            del known[UNNAMED]
+            products = [
+                p.model_copy(update={"quantity": p.quantity or placeholder.quantity})
+                for p in products
+            ]
         for item in products:
             entry = known.setdefault(item.product.casefold(), LeadProduct(product=item.product))
             if item.quantity:

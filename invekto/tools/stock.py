@@ -15,6 +15,7 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, Field
 
+from invekto.core.text import fold
 from invekto.integrations.catalog import (
     canonical_color,
     color_matches,
@@ -44,6 +45,33 @@ class ProductView(BaseModel):
     quantity: int = Field(description="units that can be sold now (0 when not on sale)")
     sale_price: str | None = Field(default=None, description='e.g. "449.99" (TRY)')
     product_url: str | None = None
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="the catalogue's own attributes (Materyal, Garanti Süresi...), not colour or "
+        "size",
+    )
+
+
+VARIANT_ATTRIBUTES = frozenset({"renk", "beden", "numara", "yas", "web color"})
+"""Attribute names that are the variant's colour or size (already ``color`` / ``size``)."""
+MAX_ATTRIBUTES = 20
+
+
+def catalogue_attributes(items: Any) -> dict[str, str]:
+    """A Trendyol product's ``attributes`` list as name → value, without the colour and size."""
+    found: dict[str, str] = {}
+    if not isinstance(items, list):
+        return found
+    for item in items[:MAX_ATTRIBUTES]:
+        if not isinstance(item, dict):
+            continue
+        name, value = item.get("attributeName"), item.get("attributeValue")
+        if not isinstance(name, str) or not isinstance(value, str) or not value.strip():
+            continue
+        if fold(name) in VARIANT_ATTRIBUTES:
+            continue
+        found[name.strip()[:60]] = value.strip()[:120]
+    return found
 
 
 class StockResult(BaseModel):
@@ -81,6 +109,7 @@ def product_view(row: ProductCache) -> ProductView:
         quantity=row.quantity if row.on_sale else 0,
         sale_price=f"{row.sale_price:.2f}" if row.sale_price is not None else None,
         product_url=row.product_url,
+        attributes=catalogue_attributes(row.attributes),
     )
 
 

@@ -6,9 +6,25 @@ from playwright.async_api import expect
 
 from invekto.sandbox.demo import AYSE_PHONE, MEHMET_PHONE
 from tests.e2e.conftest import log_in, screenshot
+from tests.integration.test_message_kinds import fixture, send, wamid
+from tests.integration.test_webhook import post
 from tests.support.chat import post_text, say
 
 NEW_PHONE = "905441230099"
+
+ORDER_STATUS_TR = {
+    "Awaiting": "Ödeme bekleniyor",
+    "Created": "Hazırlanıyor",
+    "Picking": "Hazırlanıyor",
+    "Invoiced": "Faturalandı",
+    "Shipped": "Kargoda",
+    "AtCollectionPoint": "Teslimat noktasında",
+    "Delivered": "Teslim edildi",
+    "UnDelivered": "Teslim edilemedi",
+    "Returned": "İade edildi",
+    "Cancelled": "İptal edildi",
+}
+"""What the customer card shows for Trendyol's statuses (frontend/src/i18n.tsx)."""
 
 
 async def test_log_in_and_a_customer_message_appears_live(stack, page):
@@ -83,9 +99,20 @@ async def test_filters_search_the_customer_card_and_why(stack, page):
     card = page.get_by_test_id("customer-card")
     await expect(card).to_contain_text("Mehmet")
     await expect(card).to_contain_text("+90 533 *** ** 77")
+    # Order statuses in Turkish, the raw Trendyol status kept as the badge's title.
+    badge = card.locator(".order .badge").first
+    await expect(badge).to_be_visible()
+    raw = await badge.get_attribute("title")
+    assert raw in ORDER_STATUS_TR, raw
+    await expect(badge).to_have_text(ORDER_STATUS_TR[raw])
+    await screenshot(page, "conversation-card")
     await page.get_by_role("tab", name="Neden?").click()
     turns = page.get_by_test_id("turns")
-    await expect(turns).to_contain_text("support")
+    # Intent, outcome and agent read in Turkish, not as the API's codes.
+    await expect(turns).to_contain_text("Sipariş / kargo durumu")
+    await expect(turns).to_contain_text("Otomatik yanıt")
+    await expect(turns).to_contain_text("Ajan: Destek asistanı")
+    await expect(turns).not_to_contain_text("auto_reply")
     await screenshot(page, "conversation-why")
 
     # j/k move between conversations (not while typing in the search box).
@@ -120,3 +147,49 @@ async def test_masked_values_and_revealing_one(stack, page):
     await expect(chip).to_contain_text("phone number")
     await chip.get_by_role("button", name="Göster").click()
     await expect(bubble).to_contain_text("0532 765 43 21")
+
+
+async def test_a_shared_location_and_a_cart_show_as_cards(stack, page):
+    """Meta-shaped location and order webhooks (tests/data/whatsapp_webhooks.json) show as a
+    place card and a cart table, not as empty bubbles; a reaction lands on its message."""
+    await send(stack, "location")
+    await send(stack, "order")
+    await log_in(page)
+
+    await page.get_by_test_id("conversation-item").filter(has_text="Mert Çelik").click()
+    place = page.get_by_test_id("location-card")
+    await expect(place).to_contain_text("Moda Sahili")
+    await expect(place).to_contain_text("40.990742, 29.028513")
+    osm = place.get_by_role("link", name="OpenStreetMap'te aç")
+    await expect(osm).to_have_attribute(
+        "href",
+        "https://www.openstreetmap.org/?mlat=40.990742&mlon=29.028513#map=17/40.990742/29.028513",
+    )
+    await expect(osm).to_have_attribute("rel", "noopener noreferrer")
+    # A place is a hand-over: the AI's reply says a person will answer.
+    await expect(page.get_by_test_id("conv-status")).to_have_text("İnsan bekliyor")
+    await expect(page.locator(".msg.author-ai")).not_to_have_count(0)
+    await screenshot(page, "inbox-location")
+
+    await page.get_by_test_id("conversation-item").filter(has_text="Umut Sarı").click()
+    cart = page.get_by_test_id("order-card")
+    rows = cart.locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(0)).to_contain_text("KTN-GML-BYZ-M")
+    await expect(rows.nth(0)).to_contain_text("× 2")
+    await expect(rows.nth(0)).to_contain_text("499,95 TRY")
+    await expect(rows.nth(1)).to_contain_text("DRI-CZD-SYH")
+    await expect(cart.get_by_test_id("order-total")).to_have_text("1.249,80 TRY")
+    await expect(cart).to_contain_text("Hediye paketi olsun")
+    await expect(cart).to_contain_text("Katalog: 1462753324505678")
+
+    # The customer reacts to their cart: the emoji shows on it, live, not as a bubble.
+    reaction = fixture("reaction")
+    value = reaction["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = "905550000117"
+    value["messages"][0]["reaction"]["message_id"] = wamid("order")
+    assert (await post(stack, reaction)).status_code == 200
+    order = page.get_by_test_id("message").filter(has=page.get_by_test_id("order-card"))
+    await expect(order.get_by_test_id("reaction")).to_have_text("\U0001f44d")
+    await expect(page.locator('[data-testid="message"][data-kind="reaction"]')).to_have_count(0)
+    await screenshot(page, "inbox-cart")

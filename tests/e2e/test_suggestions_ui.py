@@ -33,7 +33,10 @@ async def _suggested_cancel(stack, session, page):
     card = page.get_by_test_id("suggestion")
     await expect(card).to_be_visible()
     await expect(card.get_by_role("checkbox")).to_be_checked()
-    await expect(card).to_contain_text("cancel_request")
+    # The pending action reads in Turkish (not "cancel_request ..." as the API writes it).
+    await expect(card.get_by_role("checkbox")).to_have_accessible_name(
+        "İptal 10654400003 numaralı sipariş için iptal talebi"
+    )
     return reply, action.id, card
 
 

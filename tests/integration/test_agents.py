@@ -17,19 +17,12 @@ from invekto.storage.models import (
     Tenant,
 )
 from tests.support.chat import say
+from tests.support.rows import rows as _rows
 from tests.support.waiting import wait_for
 
 ZEYNEP_PHONE = "905301234567"  # two orders in transit
 ELIF_PHONE = "905061112244"  # one delivered order (dress + belt)
 NEW_PHONE = "905449990011"  # no orders
-
-
-async def _rows(session, model, **filters):
-    session.expire_all()
-    query = select(model)
-    for key, value in filters.items():
-        query = query.where(getattr(model, key) == value)
-    return list((await session.scalars(query)).all())
 
 
 # --- support -------------------------------------------------------------------------------

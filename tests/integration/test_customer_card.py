@@ -228,6 +228,7 @@ async def test_turns_mask_tools_and_show_guard_and_actions(stack, session):
             inbound_message_id=inbound.id,
             message_id=reply.id,
             kind="cancel_request",
+            payload={"kind": "cancel_request", "order_number": "777000001"},
             summary="Cancel request for order 777000001",
             status="pending",
         )
@@ -244,6 +245,7 @@ async def test_turns_mask_tools_and_show_guard_and_actions(stack, session):
     assert tool["args"]["phone"] == "<PHONE_NUMBER>"
     assert TC not in tool["result"] and "<TR_NATIONAL_ID>" in tool["result"]
     assert [(a["kind"], a["status"]) for a in turn["actions"]] == [("cancel_request", "pending")]
+    assert turn["actions"][0]["fields"]["order_number"] == "777000001"  # its own fields
     assert "0532 111 22 33" not in response.text and TC not in response.text
 
     other = await api(stack, "GET", f"/api/conversations/{conversation_id}/turns", clinic)

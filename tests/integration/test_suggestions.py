@@ -27,20 +27,15 @@ from invekto.storage.models import (
     Tenant,
 )
 from tests.integration.test_inbox_api import api, owner_token
+from tests.integration.test_message_kinds import fixture
+from tests.integration.test_webhook import post
 from tests.support.chat import say
+from tests.support.rows import rows as _rows
 from tests.support.waiting import wait_for
 
 AYSE_PHONE = "905321112233"  # shoes delivered 5 days ago (inside the 15-day return window)
 NEW_PHONE = "905449990011"  # no orders
 CASEWORK = (ServiceRequest, Coupon, ReturnAttempt, Lead, LeadAlert)
-
-
-async def _rows(session, model, **filters):
-    session.expire_all()
-    query = select(model)
-    for key, value in filters.items():
-        query = query.where(getattr(model, key) == value)
-    return list((await session.scalars(query)).all())
 
 
 async def _casework(session) -> dict[str, int]:
@@ -92,6 +87,25 @@ async def _status(session, message_id, *wanted):
     return await wait_for(settled, timeout_s=20)
 
 
+async def _react(stack, session, phone: str, to_wa_id: str, emoji: str = "\U0001f44d") -> None:
+    """The customer reacts to a message (a kind that gets no reply); returns once processed."""
+    payload = fixture("reaction")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = phone
+    item = value["messages"][0]
+    item.update({"from": phone, "id": f"wamid.reaction.{uuid.uuid4().hex}"})
+    item["reaction"] = {"message_id": to_wa_id, "emoji": emoji}
+    assert (await post(stack, payload)).status_code == 200
+
+    async def handled():
+        session.expire_all()
+        found = await session.scalar(select(Message).where(Message.wa_message_id == item["id"]))
+        return found if found is not None and found.status == "processed" else None
+
+    reaction = await wait_for(handled, timeout_s=20)
+    assert reaction.payload["handling"] == "no_reply"
+
+
 # --- automation off: suggestions carry pending actions ---------------------------------------
 
 
@@ -120,6 +134,8 @@ async def test_cancel_is_only_filed_when_its_suggestion_is_accepted(stack, sessi
     [suggestion] = listed.json()["suggestions"]
     assert suggestion["message_id"] == str(reply.id)
     assert [a["kind"] for a in suggestion["actions"]] == ["cancel_request"]
+    # The action's own fields beside its English summary, for the UI's language.
+    assert suggestion["actions"][0]["fields"]["order_number"] == "10654400003"
     assert suggestion["reason"] == "automation_off" and suggestion["newer_inbound"] == 0
 
     accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
@@ -166,6 +182,10 @@ async def test_a_rejected_coupon_offer_leaves_no_coupon_and_no_return_record(sta
     assert rejected.status_code == 200, rejected.text
     assert rejected.json()["status"] == "rejected"
     assert {a["status"] for a in rejected.json()["actions"]} == {"discarded"}
+    fields = {a["kind"]: a["fields"] for a in rejected.json()["actions"]}
+    coupon = fields["coupon"]
+    assert (coupon["percent"], coupon["reason"]) == (10, "changed_mind") and coupon["code"]
+    assert fields["return_step"]["step"] and fields["return_step"]["code"] is None
 
     assert await _casework(session) == dict.fromkeys(_casework_names(), 0)
     assert await _sent_texts(AYSE_PHONE) == []
@@ -197,6 +217,11 @@ async def test_a_bulk_order_alerts_sales_only_when_a_person_accepts(stack, sessi
     accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
     assert accepted.status_code == 200, accepted.text
     assert [a["kind"] for a in accepted.json()["actions"]] == ["lead", "sales_alert"]
+    lead, alert = (a["fields"] for a in accepted.json()["actions"])
+    assert lead["company"] == "Yıldız Tekstil Ltd. Şti."
+    assert lead["products"] == [{"product": "tişört", "quantity": 150}]
+    assert "signal_text" not in lead and "contact_email" not in lead  # the customer's words
+    assert set(alert["channels"]) == {"webhook", "email"}
 
     [lead] = await _rows(session, Lead)
     assert lead.company == "Yıldız Tekstil Ltd. Şti."
@@ -337,6 +362,51 @@ async def test_a_customer_writing_again_is_served_and_the_older_suggestion_warns
     assert stale.status_code == 409 and stale.json()["newer_messages"] == 1
     assert await _rows(session, ServiceRequest) == []
     assert await _sent_texts(MEHMET_PHONE) == []
+
+
+async def test_a_reaction_after_a_suggestion_is_no_newer_message(stack, session):
+    """A reaction (or an edit, a delete) asks nothing: the suggestion still answers the newest
+    question, so accepting it needs no ``confirm_newer``."""
+    await _automation_off(session)
+    turn = await say(stack, "siparişimi iptal etmek istiyorum", phone=MEHMET_PHONE)
+    reply = await _reply_of(session, turn)
+    await _react(stack, session, MEHMET_PHONE, turn["wa_message_id"])
+
+    token = await owner_token(stack)
+    listed = await api(
+        stack, "GET", f"/api/conversations/{reply.conversation_id}/suggestions", token
+    )
+    [suggestion] = listed.json()["suggestions"]
+    assert suggestion["newer_inbound"] == 0
+    accepted = await api(stack, "POST", f"/api/suggestions/{reply.id}/accept", token, json={})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["newer_inbound"] == 0
+    [request] = await _rows(session, ServiceRequest, kind="cancel")
+    assert request.order_number == "10654400003"
+
+
+async def test_rejecting_the_newest_suggestion_after_a_reaction_still_closes_its_flow(
+    stack, session
+):
+    """The suggestion stays the newest answer when the customer only reacted after it."""
+    await _automation_off(session)
+    turn = await say(stack, "ayakkabıyı iade etmek istiyorum")
+    assert turn["agent"] == "returns" and turn["outcome"] == "suggestion"
+    reply = await _reply_of(session, turn)
+    config = {"configurable": {"thread_id": str(reply.conversation_id)}}
+    assert (await stack.services.graph.aget_state(config)).values["flow"]["name"] == "return_reason"
+    await _react(stack, session, AYSE_PHONE, turn["wa_message_id"])
+
+    token = await owner_token(stack)
+    rejected = await api(
+        stack, "POST", f"/api/suggestions/{reply.id}/reject", token, json={"reason": "wrong"}
+    )
+    assert rejected.status_code == 200 and rejected.json()["newer_inbound"] == 0
+
+    async def closed():
+        return (await stack.services.graph.aget_state(config)).values.get("flow") is None
+
+    await wait_for(closed, timeout_s=20)
 
 
 async def test_rejecting_the_newest_suggestion_closes_the_flow_it_would_have_opened(stack, session):

@@ -43,6 +43,20 @@ def _cases():
     ]  # fmt: skip
 
 
+def test_resolution_is_also_measured_over_the_cases_a_bot_may_resolve():
+    cases = _cases()
+    person = {"outcome": "handoff"}
+    cases.append(
+        CaseReport(
+            "sikayet-1", "demo-shop", "tr", ["complaint"], "a.yaml",
+            [_turn("rezalet", expected=person, actual={"agent": "none", **person})],
+        )
+    )  # fmt: skip
+    totals = build(cases)["totals"]
+    assert totals["automated_resolution_rate"] == round(1 / 3, 4)  # the complaint counts here
+    assert (totals["automatable_cases"], totals["automatable_resolution_rate"]) == (2, 0.5)
+
+
 def test_totals_and_breakdowns():
     report = build(_cases(), run={"dataset": "a.yaml"})
     totals = report["totals"]
@@ -51,6 +65,7 @@ def test_totals_and_breakdowns():
     assert totals["intent_accuracy"] == 0.5
     assert totals["outcome_accuracy"] == round(2 / 3, 4)
     assert totals["automated_resolution_rate"] == 0.5
+    assert (totals["automatable_cases"], totals["automatable_resolution_rate"]) == (2, 0.5)
     assert totals["handoff_rate"] == round(1 / 3, 4)
     assert totals["pii_leaks"] == 1
     assert report["by_language"]["en"]["turns"] == 2

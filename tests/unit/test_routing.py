@@ -110,6 +110,11 @@ def test_a_bulk_signal_goes_to_b2b_whatever_the_intent():
         ("return_request", SURE, ORDER_CHOICE, "support", {}, "returns"),
         ("order_status", SURE, RETURN_REASON, "returns", {}, "support"),
         ("complaint", SURE, ORDER_CHOICE, "support", {}, "handoff"),
+        # a product named in a new request is no answer to the flow's question: "bir de mont
+        # siparişimi iptal edin" during an exchange offer is served by support
+        ("cancel_order", SURE, RETURN_REASON, "returns", {"products": ["mont"]}, "support"),
+        # ...while a size or colour is ("L olsun", even when the model reads a stock question)
+        ("stock_question", SURE, RETURN_REASON, "returns", {"sizes": ["L"]}, "returns"),
     ],
 )
 def test_a_flow_keeps_its_agent_until_something_new(

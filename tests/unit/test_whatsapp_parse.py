@@ -193,7 +193,7 @@ def test_unsupported_message_carries_its_errors() -> None:
     assert (message.kind, message.text, message.errors) == ("unsupported", "", errors)
 
 
-@pytest.mark.parametrize("message_type", ["ephemeral", "request_welcome", "system"])
+@pytest.mark.parametrize("message_type", ["ephemeral", "hologram", "poll"])
 def test_unknown_types_become_kind_unknown(message_type: str) -> None:
     message = parse_one(inbound(message_type, {"body": "whatever", "new": True}))
     assert (message.kind, message.text) == ("unknown", "")

@@ -901,8 +901,44 @@ export interface components {
             token_type: string;
             user: components["schemas"]["UserPublic"];
         };
+        /**
+         * ActionFields
+         * @description An action's own fields (``invekto.tools.actions``), for showing it in the UI's language;
+         *     only the kind's fields are set. Internal ids and the customer's contact details and texts
+         *     (a lead's e-mail, its signal text) are left out.
+         */
+        ActionFields: {
+            /** Channels */
+            channels?: string[];
+            /** Code */
+            code?: string | null;
+            /** Company */
+            company?: string | null;
+            /** Deflected */
+            deflected?: boolean | null;
+            /** Order Number */
+            order_number?: string | null;
+            /** Percent */
+            percent?: number | null;
+            /** Products */
+            products?: components["schemas"]["ActionProduct"][];
+            /** Reason */
+            reason?: string | null;
+            /** Step */
+            step?: string | null;
+            /** Valid Days */
+            valid_days?: number | null;
+        };
+        /** ActionProduct */
+        ActionProduct: {
+            /** Product */
+            product: string;
+            /** Quantity */
+            quantity?: number | null;
+        };
         /** ActionPublic */
         ActionPublic: {
+            fields: components["schemas"]["ActionFields"];
             /**
              * Id
              * Format: uuid
@@ -933,6 +969,20 @@ export interface components {
         AssignRequest: {
             /** User Id */
             user_id: string | null;
+        };
+        /**
+         * CallPermission
+         * @description The answer to a call-permission request (``interactive.call_permission_reply``).
+         */
+        CallPermission: {
+            /** Expiration Timestamp */
+            expiration_timestamp?: number | null;
+            /** Is Permanent */
+            is_permanent?: boolean | null;
+            /** Response */
+            response?: string | null;
+            /** Response Source */
+            response_source?: string | null;
         };
         /** CardCoupon */
         CardCoupon: {
@@ -1096,6 +1146,29 @@ export interface components {
             /** Reason */
             reason?: ("invalid_credentials" | "blocked" | "not_found" | "rate_limited" | "unavailable" | "bad_response") | null;
         };
+        /**
+         * ContactCard
+         * @description One shared contact: a name, phones, e-mails, an organisation.
+         */
+        ContactCard: {
+            /** Emails */
+            emails?: string[];
+            /** Name */
+            name?: string | null;
+            /** Organization */
+            organization?: string | null;
+            /** Phones */
+            phones?: components["schemas"]["ContactPhone"][];
+        };
+        /** ContactPhone */
+        ContactPhone: {
+            /** Phone */
+            phone?: string | null;
+            /** Type */
+            type?: string | null;
+            /** Wa Id */
+            wa_id?: string | null;
+        };
         /** ConversationControl */
         ConversationControl: {
             /** Assigned User Id */
@@ -1225,6 +1298,37 @@ export interface components {
             status: string;
         };
         /**
+         * DeliveryInfo
+         * @description What the status callbacks of one of OUR messages said about its pricing and errors.
+         */
+        DeliveryInfo: {
+            /** Billable */
+            billable?: boolean | null;
+            /** Conversation Id */
+            conversation_id?: string | null;
+            /** Conversation Origin */
+            conversation_origin?: string | null;
+            /** Errors */
+            errors?: components["schemas"]["MessageError"][];
+            /** Pricing Category */
+            pricing_category?: string | null;
+            /** Pricing Model */
+            pricing_model?: string | null;
+            /** Pricing Type */
+            pricing_type?: string | null;
+            /** Status */
+            status?: string | null;
+        };
+        /** EditInfo */
+        EditInfo: {
+            /** Kind */
+            kind?: string | null;
+            /** Original Message Id */
+            original_message_id?: string | null;
+            /** Text */
+            text?: string | null;
+        };
+        /**
          * EscalationNote
          * @description The note the AI leaves when it hands a chat to a person (deterministic, PII masked).
          *
@@ -1295,10 +1399,55 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * FlowReply
+         * @description A completed WhatsApp Flow (``interactive.nfm_reply``).
+         */
+        FlowReply: {
+            /** Body */
+            body?: string | null;
+            /** Flow Token */
+            flow_token?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Response */
+            response?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * GroupFigures
+         * @description The processed messages of one intent (or one agent) and what became of them.
+         */
+        GroupFigures: {
+            /** Answered Automatically */
+            answered_automatically: number;
+            /** Handed Over */
+            handed_over: number;
+            /** Key */
+            key: string;
+            /** Questions */
+            questions: number;
+            /** Suggestions */
+            suggestions: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** HourFigures */
+        HourFigures: {
+            /** Answered Automatically */
+            answered_automatically: number;
+            /** Handed Over */
+            handed_over: number;
+            /** Hour */
+            hour: number;
+            /** Questions Received */
+            questions_received: number;
+            /** Suggestions */
+            suggestions: number;
         };
         /** IntegrationPublic */
         IntegrationPublic: {
@@ -1317,6 +1466,18 @@ export interface components {
             provider: string;
             /** Status */
             status: string;
+        };
+        /**
+         * InteractiveReply
+         * @description A reply button or list row the customer chose.
+         */
+        InteractiveReply: {
+            /** Description */
+            description?: string | null;
+            /** Id */
+            id?: string | null;
+            /** Title */
+            title?: string | null;
         };
         /** InviteCreated */
         InviteCreated: {
@@ -1411,8 +1572,26 @@ export interface components {
             created_at: string;
             /** Direction */
             direction: string;
+            /**
+             * Kind
+             * @default text
+             */
+            kind: string;
             /** Text */
             text: string;
+        };
+        /** LocationInfo */
+        LocationInfo: {
+            /** Address */
+            address?: string | null;
+            /** Latitude */
+            latitude?: number | null;
+            /** Longitude */
+            longitude?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Url */
+            url?: string | null;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1457,6 +1636,113 @@ export interface components {
              */
             user_id: string;
         };
+        /**
+         * MediaInfo
+         * @description An image, audio, video, document or sticker (the file stays at Meta: ``id``).
+         */
+        MediaInfo: {
+            /**
+             * Animated
+             * @default false
+             */
+            animated: boolean;
+            /** Caption */
+            caption?: string | null;
+            /** Filename */
+            filename?: string | null;
+            /** Id */
+            id?: string | null;
+            /** Mime Type */
+            mime_type?: string | null;
+            /** Sha256 */
+            sha256?: string | null;
+            /** Url */
+            url?: string | null;
+            /**
+             * Voice
+             * @default false
+             */
+            voice: boolean;
+        };
+        /**
+         * MessageContext
+         * @description What the message answers or where it comes from (``context``).
+         */
+        MessageContext: {
+            /**
+             * Forwarded
+             * @default false
+             */
+            forwarded: boolean;
+            /**
+             * Frequently Forwarded
+             * @default false
+             */
+            frequently_forwarded: boolean;
+            /** Message Id */
+            message_id?: string | null;
+            referred_product?: components["schemas"]["ReferredProduct"] | null;
+            /** Sender */
+            sender?: string | null;
+        };
+        /**
+         * MessageDetails
+         * @description Every field of a message that a person or an agent needs, per kind; only the kind's own
+         *     fields are set. Stored in ``messages.payload.details`` and shown by the inbox (masked).
+         */
+        MessageDetails: {
+            /** Button Payload */
+            button_payload?: string | null;
+            call_permission?: components["schemas"]["CallPermission"] | null;
+            /** Contacts */
+            contacts?: components["schemas"]["ContactCard"][];
+            context?: components["schemas"]["MessageContext"] | null;
+            /**
+             * Deleted
+             * @default false
+             */
+            deleted: boolean;
+            delivery?: components["schemas"]["DeliveryInfo"] | null;
+            edit?: components["schemas"]["EditInfo"] | null;
+            /**
+             * Edited
+             * @default false
+             */
+            edited: boolean;
+            /** Errors */
+            errors?: components["schemas"]["MessageError"][];
+            flow?: components["schemas"]["FlowReply"] | null;
+            /** Interactive Type */
+            interactive_type?: string | null;
+            location?: components["schemas"]["LocationInfo"] | null;
+            media?: components["schemas"]["MediaInfo"] | null;
+            order?: components["schemas"]["OrderInfo"] | null;
+            /** Problems */
+            problems?: string[];
+            reaction?: components["schemas"]["Reaction"] | null;
+            referral?: components["schemas"]["Referral"] | null;
+            reply?: components["schemas"]["InteractiveReply"] | null;
+            revoke?: components["schemas"]["RevokeInfo"] | null;
+            system?: components["schemas"]["SystemEvent"] | null;
+            /** Wire Type */
+            wire_type?: string | null;
+        };
+        /**
+         * MessageError
+         * @description One error Meta attached to a message, a status or a delivery (``errors[]``).
+         */
+        MessageError: {
+            /** Code */
+            code?: number | null;
+            /** Details */
+            details?: string | null;
+            /** Href */
+            href?: string | null;
+            /** Message */
+            message?: string | null;
+            /** Title */
+            title?: string | null;
+        };
         /** MessagePage */
         MessagePage: {
             /**
@@ -1482,10 +1768,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            details?: components["schemas"]["MessageDetails"] | null;
             /** Direction */
             direction: string;
             /** Entities */
             entities: components["schemas"]["MaskedEntity"][];
+            /** Handling */
+            handling?: ("turn" | "no_reply" | "handoff") | null;
             /**
              * Id
              * Format: uuid
@@ -1497,11 +1786,17 @@ export interface components {
             status: string;
             /** Text */
             text: string;
+            /** Wa Message Id */
+            wa_message_id?: string | null;
         };
         /** MetricsSummary */
         MetricsSummary: {
             /** Answered Automatically */
             answered_automatically: number;
+            /** By Agent */
+            by_agent: components["schemas"]["GroupFigures"][];
+            /** By Intent */
+            by_intent: components["schemas"]["GroupFigures"][];
             /** Daily */
             daily: components["schemas"]["DayFigures"][];
             /** Deflection Rate */
@@ -1513,6 +1808,9 @@ export interface components {
             from_date: string;
             /** Handed Over */
             handed_over: number;
+            /** Hourly */
+            hourly: components["schemas"]["HourFigures"][];
+            minutes_saved: components["schemas"]["MinutesSaved"];
             /** Questions Received */
             questions_received: number;
             suggestion_decisions: components["schemas"]["SuggestionFigures"];
@@ -1532,10 +1830,20 @@ export interface components {
              */
             to_date: string;
         };
+        /** MinutesSaved */
+        MinutesSaved: {
+            /** Automated Replies */
+            automated_replies: number;
+            /** Minutes */
+            minutes: number;
+            /** Minutes Per Reply */
+            minutes_per_reply: number;
+        };
         /** OnboardingStatus */
         OnboardingStatus: {
             /** Next Step */
             next_step: ("trendyol" | "whatsapp" | "cargo_automation" | "test_message" | "first_auto_reply") | null;
+            sandbox_trendyol?: components["schemas"]["SandboxTrendyol"] | null;
             /** Simulator Url */
             simulator_url: string | null;
             /** Steps */
@@ -1547,12 +1855,51 @@ export interface components {
             /** Vertical */
             vertical: string;
         };
+        /**
+         * OrderInfo
+         * @description A cart sent from the business's WhatsApp catalogue.
+         */
+        OrderInfo: {
+            /** Catalog Id */
+            catalog_id?: string | null;
+            /** Currency */
+            currency?: string | null;
+            /** Items */
+            items?: components["schemas"]["OrderItem"][];
+            /**
+             * Items Dropped
+             * @default 0
+             */
+            items_dropped: number;
+            /** Text */
+            text?: string | null;
+            /** Total */
+            total?: string | null;
+        };
+        /** OrderItem */
+        OrderItem: {
+            /** Currency */
+            currency?: string | null;
+            /** Item Price */
+            item_price?: string | null;
+            /** Product Retailer Id */
+            product_retailer_id?: string | null;
+            /** Quantity */
+            quantity?: number | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** Reaction */
+        Reaction: {
+            /** Emoji */
+            emoji?: string | null;
+            /** Message Id */
+            message_id?: string | null;
         };
         /** ReadMark */
         ReadMark: {
@@ -1568,6 +1915,39 @@ export interface components {
             read_at: string;
             /** Unread */
             unread: number;
+        };
+        /**
+         * Referral
+         * @description Click-to-WhatsApp: the ad or post the customer came from (every key optional).
+         */
+        Referral: {
+            /** Body */
+            body?: string | null;
+            /** Ctwa Clid */
+            ctwa_clid?: string | null;
+            /** Headline */
+            headline?: string | null;
+            /** Image Url */
+            image_url?: string | null;
+            /** Media Type */
+            media_type?: string | null;
+            /** Source Id */
+            source_id?: string | null;
+            /** Source Type */
+            source_type?: string | null;
+            /** Source Url */
+            source_url?: string | null;
+            /** Thumbnail Url */
+            thumbnail_url?: string | null;
+            /** Video Url */
+            video_url?: string | null;
+        };
+        /** ReferredProduct */
+        ReferredProduct: {
+            /** Catalog Id */
+            catalog_id?: string | null;
+            /** Product Retailer Id */
+            product_retailer_id?: string | null;
         };
         /** RejectRequest */
         RejectRequest: {
@@ -1668,6 +2048,11 @@ export interface components {
             /** Ref */
             ref: string;
         };
+        /** RevokeInfo */
+        RevokeInfo: {
+            /** Original Message Id */
+            original_message_id?: string | null;
+        };
         /** RolePublic */
         RolePublic: {
             /** Permissions */
@@ -1677,6 +2062,21 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "supervisor" | "agent" | "prompt_owner";
+        };
+        /**
+         * SandboxTrendyol
+         * @description Trendyol credentials of the sandbox stand-in for this business (its own seller, with the
+         *     demo shop's orders and catalogue), so the set-up can be tried end to end.
+         */
+        SandboxTrendyol: {
+            /** Api Key */
+            api_key: string;
+            /** Api Secret */
+            api_secret: string;
+            /** Customer Phone */
+            customer_phone: string;
+            /** Seller Id */
+            seller_id: string;
         };
         /** SendEditedRequest */
         SendEditedRequest: {
@@ -1779,6 +2179,22 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * SystemEvent
+         * @description A change of the customer's identity (``system``).
+         */
+        SystemEvent: {
+            /** Applied */
+            applied?: boolean | null;
+            /** Body */
+            body?: string | null;
+            /** New Wa Id */
+            new_wa_id?: string | null;
+            /** Old Wa Id */
+            old_wa_id?: string | null;
+            /** Type */
+            type?: string | null;
+        };
         /** TenantPublic */
         TenantPublic: {
             /** Business Hours */
@@ -1878,6 +2294,7 @@ export interface components {
         };
         /** TurnAction */
         TurnAction: {
+            fields: components["schemas"]["ActionFields"];
             /**
              * Id
              * Format: uuid
@@ -3470,6 +3887,18 @@ export interface operations {
                          * @description Promises no reply may make, besides the built-in ones ("kesin yarın"...).
                          */
                         forbidden_promises?: string[];
+                    };
+                    /**
+                     * Metrics
+                     * @description Assumptions behind the dashboard's figures.
+                     */
+                    metrics?: {
+                        /**
+                         * Minutes Per Reply
+                         * @description Minutes a person would spend on one reply: the dashboard's minutes saved are the automatic replies times this.
+                         * @default 3
+                         */
+                        minutes_per_reply?: number;
                     };
                     /**
                      * Nlu

@@ -11,9 +11,11 @@ import {
   YAxis,
 } from 'recharts'
 import { api, errorText, type MetricsSummary } from '../api/client'
-import { useI18n } from '../i18n'
+import { locale, useI18n } from '../i18n'
+import { agentLabel, intentLabel } from '../labels'
 import { percent, seconds } from '../lib/format'
-import { dailyCsv, downloadCsv } from './csv'
+import { BreakdownTable, duration, HourlyChart, Legend as BarLegend } from './Breakdowns'
+import { downloadCsv, summaryCsv } from './csv'
 import { weekly } from './weekly'
 
 type Range = { from: string; to: string }
@@ -46,7 +48,7 @@ function Card({ id, label, value, sub }: { id: string; label: string; value: str
 }
 
 export function DashboardPage() {
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   // The API's default period ends on the tenant's today (its time zone, not the browser's).
   const today = useQuery({ queryKey: ['metrics', 'today'], queryFn: () => summary() })
   const tenantToday = today.data?.to_date
@@ -103,7 +105,11 @@ export function DashboardPage() {
           type="button"
           disabled={!data}
           onClick={() =>
-            data && downloadCsv(`invekto-${data.from_date}-${data.to_date}.csv`, dailyCsv(data.daily))
+            data &&
+            downloadCsv(
+              `invekto-${data.from_date}-${data.to_date}.csv`,
+              summaryCsv(data, { intent: (k) => intentLabel(t, k), agent: (k) => agentLabel(t, k) }),
+            )
           }
         >
           {t('dash.export')}
@@ -113,6 +119,20 @@ export function DashboardPage() {
       <div className="cards" data-testid="cards" aria-busy={period.isFetching}>
         <Card id="questions" label={t('dash.questions')} value={data ? String(data.questions_received) : '…'} />
         <Card id="auto" label={t('dash.auto')} value={data ? String(data.answered_automatically) : '…'} />
+        <Card id="deflection" label={t('dash.deflection')} value={data ? percent(data.deflection_rate) : '…'} />
+        <Card
+          id="saved"
+          label={t('dash.saved')}
+          value={data ? duration(data.minutes_saved.minutes, lang, t) : '…'}
+          sub={
+            data
+              ? t('dash.savedSub', {
+                  n: data.minutes_saved.automated_replies,
+                  m: data.minutes_saved.minutes_per_reply.toLocaleString(locale(lang)),
+                })
+              : undefined
+          }
+        />
         <Card id="handed" label={t('dash.handed')} value={data ? String(data.handed_over) : '…'} />
         <Card
           id="suggestions"
@@ -125,12 +145,11 @@ export function DashboardPage() {
           }
         />
         <Card id="acceptance" label={t('dash.acceptance')} value={data ? percent(decisions?.acceptance_rate) : '…'} />
-        <Card id="deflection" label={t('dash.deflection')} value={data ? percent(data.deflection_rate) : '…'} />
         <Card
           id="ttfr"
           label={t('dash.ttfr')}
           value={data ? seconds(ttfr.p50) : '…'}
-          sub={data ? `p50 · p95 ${seconds(ttfr.p95)}` : undefined}
+          sub={data && ttfr.p95 != null ? t('dash.ttfrSub', { p95: seconds(ttfr.p95) }) : undefined}
         />
       </div>
       <section className="chart-box">
@@ -151,6 +170,39 @@ export function DashboardPage() {
           </ResponsiveContainer>
         </div>
       </section>
+      {data && (
+        <section className="chart-box">
+          <div className="box-head">
+            <h2>{t('dash.hourly')}</h2>
+            <span className="muted small">{t('dash.hourlyHint', { tz: data.timezone })}</span>
+            <span className="spacer" />
+            <BarLegend />
+          </div>
+          <HourlyChart hours={data.hourly} />
+        </section>
+      )}
+      {data && (
+        <div className="two-col">
+          <section className="chart-box">
+            <h2>{t('dash.byIntent')}</h2>
+            <BreakdownTable
+              id="by-intent"
+              title={t('dash.topic')}
+              rows={data.by_intent}
+              label={(key) => intentLabel(t, key)}
+            />
+          </section>
+          <section className="chart-box">
+            <h2>{t('dash.byAgent')}</h2>
+            <BreakdownTable
+              id="by-agent"
+              title={t('dash.agent')}
+              rows={data.by_agent}
+              label={(key) => agentLabel(t, key)}
+            />
+          </section>
+        </div>
+      )}
       {data && data.daily.length > 7 && (
         <section className="chart-box">
           <h2>{t('dash.weekly')}</h2>

@@ -1,18 +1,13 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useRef, useState } from 'react'
-import { api, errorText, type ConversationSummary, type MessagePublic } from '../api/client'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { api, errorText, type ConversationSummary } from '../api/client'
 import { SUPERVISOR_ROLES, useAuth } from '../auth'
-import { orRaw, useI18n } from '../i18n'
-import { shortTime } from '../lib/format'
+import { useI18n } from '../i18n'
+import { handoffLabel } from '../labels'
 import { Composer } from './Composer'
-import { MaskedText } from './MaskedText'
+import { MessageList } from './MessageRow'
 import { SidePanel } from './SidePanel'
 import { SuggestionCard } from './SuggestionCard'
-
-function authorKey(message: MessagePublic): string {
-  if (message.direction === 'in') return 'customer'
-  return ['ai', 'agent', 'system'].includes(message.author) ? message.author : 'system'
-}
 
 export function ConversationView({
   conversationId,
@@ -21,7 +16,7 @@ export function ConversationView({
   conversationId: string
   summary: ConversationSummary | undefined
 }) {
-  const { t, lang } = useI18n()
+  const { t } = useI18n()
   const { me } = useAuth()
   const queryClient = useQueryClient()
   const [controlError, setControlError] = useState<string | null>(null)
@@ -66,7 +61,10 @@ export function ConversationView({
     void queryClient.invalidateQueries({ queryKey: ['conversations'] })
   }
 
-  const shown = (messages.data?.messages ?? []).filter((m) => m.status !== 'suggested')
+  const shown = useMemo(
+    () => (messages.data?.messages ?? []).filter((m) => m.status !== 'suggested'),
+    [messages.data],
+  )
   const lastId = shown.at(-1)?.id
   useEffect(() => {
     bottom.current?.scrollIntoView({ block: 'end' })
@@ -132,7 +130,7 @@ export function ConversationView({
           </span>
           {summary?.handoff_reason && (
             <span className="muted" title={t('conv.handoff')}>
-              {orRaw(t, `handoff.${summary.handoff_reason}`, summary.handoff_reason)}
+              {handoffLabel(t, summary.handoff_reason)}
             </span>
           )}
         </div>
@@ -196,30 +194,7 @@ export function ConversationView({
             </button>
           </p>
         )}
-        {shown.map((message) => {
-          const who = authorKey(message)
-          return (
-            <div
-              key={message.id}
-              className={`msg ${message.direction} author-${who} st-${message.status}`}
-              data-testid="message"
-            >
-              <div className="bubble" dir="auto">
-                <MaskedText
-                  text={message.text}
-                  entities={message.entities}
-                  conversationId={conversationId}
-                  messageId={message.id}
-                  canReveal={canReveal}
-                />
-              </div>
-              <div className="meta">
-                {t(`author.${who}`)} · {shortTime(message.created_at, lang)}
-                {message.direction === 'out' && <> · {orRaw(t, `msg.${message.status}`, message.status)}</>}
-              </div>
-            </div>
-          )
-        })}
+        <MessageList messages={shown} conversationId={conversationId} canReveal={canReveal} />
         <div ref={bottom} />
       </div>
       {(suggestions.data ?? []).length > 0 && (

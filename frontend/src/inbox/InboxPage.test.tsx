@@ -58,6 +58,21 @@ describe('InboxPage', () => {
     await waitFor(() => expect(urls.some((u) => new URL(u).searchParams.get('filter') === 'needs_human')).toBe(true))
   })
 
+  it('previews a message without text by its kind', async () => {
+    const located = { ...conversation('c3', 'Deniz'), last_message: { text: '', kind: 'location', direction: 'in', author: 'customer', created_at: '2026-12-01T10:00:00Z' } }
+    const carted = { ...conversation('c4', 'Ece'), last_message: { text: '', kind: 'order', direction: 'in', author: 'customer', created_at: '2026-12-01T10:00:00Z' } }
+    stubFetch(() => [200, { conversations: [located, carted], next_before: null }])
+    renderWith(
+      <MemoryRouter initialEntries={['/inbox']}>
+        <Routes>
+          <Route path="/inbox" element={<InboxPage />} />
+        </Routes>
+      </MemoryRouter>,
+    )
+    expect(await screen.findByText('📍 Konum')).toBeInTheDocument()
+    expect(screen.getByText('🛒 Sepet')).toBeInTheDocument()
+  })
+
   it('searches with q after the person stops typing', async () => {
     const calls = stubFetch(() => [200, { conversations: [], next_before: null }])
     renderWith(

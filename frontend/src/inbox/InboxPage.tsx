@@ -6,6 +6,7 @@ import { useAuth } from '../auth'
 import { useI18n } from '../i18n'
 import { shortTime } from '../lib/format'
 import { ConversationView } from './ConversationView'
+import { preview } from './messageKinds'
 import { useInboxEvents } from './useEvents'
 
 export const FILTERS = ['all', 'needs_human', 'ai', 'suggestion', 'mine', 'closed'] as const
@@ -138,7 +139,7 @@ export function InboxPage() {
                 <span className="row2">
                   <span className="preview" dir="auto">
                     {c.last_message?.direction === 'out' && <span className="muted">↩ </span>}
-                    {c.last_message?.text ?? ''}
+                    {preview(t, c.last_message)}
                   </span>
                   {c.pending_suggestions > 0 && (
                     <span className="pill sugg" title={t('inbox.suggestionWaiting')}>

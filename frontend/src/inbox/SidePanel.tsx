@@ -1,7 +1,17 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, errorText, type Schemas } from '../api/client'
-import { useI18n } from '../i18n'
+import { orRaw, useI18n } from '../i18n'
+import {
+  actionKindLabel,
+  actionSummary,
+  agentLabel,
+  intentLabel,
+  orderStatusLabel,
+  outcomeLabel,
+  reasonLabel,
+  understoodByLabel,
+} from '../labels'
 import { percent, shortTime } from '../lib/format'
 
 type Card = Schemas['CustomerCard']
@@ -90,7 +100,9 @@ function CardView({ card }: { card: Card | undefined }) {
           <div key={order.order_number} className="order">
             <div className="row">
               <span className="mono">{order.order_number}</span>
-              <span className={`badge os-${order.status.toLowerCase()}`}>{order.status}</span>
+              <span className={`badge os-${order.status.toLowerCase()}`} title={order.status}>
+                {orderStatusLabel(t, order.status)}
+              </span>
             </div>
             {order.lines.map((line, i) => (
               <div key={i} className="muted small">
@@ -116,15 +128,16 @@ function CardView({ card }: { card: Card | undefined }) {
       <Section title={t('card.requests')} count={card.service_requests.length}>
         {card.service_requests.map((r) => (
           <div key={r.id} className="row small">
-            <span>{r.kind}</span> <span className="mono">{r.order_number}</span>
-            <span className="badge">{r.status}</span>
+            <span>{orRaw(t, `request.${r.kind}`, r.kind)}</span> <span className="mono">{r.order_number}</span>
+            <span className="badge">{orRaw(t, `requestStatus.${r.status}`, r.status)}</span>
           </div>
         ))}
       </Section>
       <Section title={t('card.returns')} count={card.returns.length}>
         {card.returns.map((r) => (
           <div key={r.id} className="row small">
-            <span>{r.reason ?? '—'}</span> <span>{r.action}</span>
+            <span>{r.reason ? orRaw(t, `returnReason.${r.reason}`, r.reason) : '—'}</span>{' '}
+            <span>{orRaw(t, `returnStep.${r.action}`, r.action)}</span>
             {r.deflected && <span className="badge os-delivered">✓</span>}
           </div>
         ))}
@@ -132,7 +145,7 @@ function CardView({ card }: { card: Card | undefined }) {
       <Section title={t('card.leads')} count={card.leads.length}>
         {card.leads.map((l) => (
           <div key={l.id} className="small">
-            <strong>{l.company ?? '—'}</strong> <span className="badge">{l.status}</span>
+            <strong>{l.company ?? '—'}</strong> <span className="badge">{orRaw(t, `leadStatus.${l.status}`, l.status)}</span>
             <div className="muted">
               {l.products.map((p) => `${p.quantity ?? '?'}× ${p.product ?? ''}`).join(', ')}
             </div>
@@ -143,7 +156,7 @@ function CardView({ card }: { card: Card | undefined }) {
         {card.coupons.map((coupon) => (
           <div key={coupon.id} className="row small">
             <span className="mono">{coupon.code}</span> <span>%{coupon.percent}</span>
-            <span className="badge">{coupon.status}</span>
+            <span className="badge">{orRaw(t, `couponStatus.${coupon.status}`, coupon.status)}</span>
           </div>
         ))}
       </Section>
@@ -174,15 +187,17 @@ function Turns({ conversationId }: { conversationId: string }) {
       {turns.data.map((turn: Turn) => (
         <li key={turn.id} className="turn">
           <div className="row">
-            <strong>{turn.intent}</strong>
+            <strong title={turn.intent}>{intentLabel(t, turn.intent)}</strong>
             <span className="muted">{percent(turn.confidence)}</span>
-            <span className={`badge out-${turn.outcome}`}>{turn.outcome}</span>
+            <span className={`badge out-${turn.outcome}`} title={turn.outcome}>
+              {outcomeLabel(t, turn.outcome)}
+            </span>
             <span className="muted small right">{shortTime(turn.created_at, lang)}</span>
           </div>
           <div className="small muted">
-            {t('why.agent')}: {turn.agent}
-            {turn.understood_by && <> · {t('why.understoodBy')}: {turn.understood_by}</>}
-            {turn.reason && <> · {turn.reason}</>} · {Math.round(turn.processing_ms)} ms
+            {t('why.agent')}: <span title={turn.agent}>{agentLabel(t, turn.agent)}</span>
+            {turn.understood_by && <> · {t('why.understoodBy')}: {understoodByLabel(t, turn.understood_by)}</>}
+            {turn.reason && <> · {reasonLabel(t, turn.reason)}</>} · {Math.round(turn.processing_ms)} ms
           </div>
           {turn.tools.length > 0 && (
             <ul className="tools">
@@ -197,14 +212,18 @@ function Turns({ conversationId }: { conversationId: string }) {
           )}
           {turn.guard && (
             <div className="small">
-              {t('why.guard')}: <span className="mono">{guardText(turn.guard)}</span>
+              {t('why.guard')}: <span className="mono">{guardText(turn.guard, { passed: t('why.guardPassed'), fixed: t('why.guardFixed') })}</span>
             </div>
           )}
           {turn.actions.length > 0 && (
             <div className="small">
               {turn.actions.map((a) => (
                 <div key={a.id}>
-                  <span className="tag">{a.kind}</span> {a.summary} <span className="badge">{a.status}</span>
+                  <span className="tag" title={a.kind}>
+                    {actionKindLabel(t, a.kind)}
+                  </span>{' '}
+                  {actionSummary(t, a)}{' '}
+                  <span className="badge">{orRaw(t, `actionStatus.${a.status}`, a.status)}</span>
                 </div>
               ))}
             </div>
@@ -216,15 +235,18 @@ function Turns({ conversationId }: { conversationId: string }) {
 }
 
 /** The guard's verdict in one line (``{"failures": [[validator, why]], "fixed": [...]}``). */
-export function guardText(guard: Record<string, unknown>): string {
+export function guardText(
+  guard: Record<string, unknown>,
+  words: { passed: string; fixed: string } = { passed: 'passed', fixed: 'fixed' },
+): string {
   const item = (f: unknown) =>
     Array.isArray(f) ? f.filter(Boolean).join(': ') : typeof f === 'string' ? f : JSON.stringify(f)
   const parts: string[] = []
   const failures = Array.isArray(guard.failures) ? guard.failures : []
   const fixed = Array.isArray(guard.fixed) ? guard.fixed : []
   if (failures.length) parts.push(failures.map(item).join('; '))
-  if (fixed.length) parts.push(`fixed: ${fixed.map(item).join('; ')}`)
-  return parts.join(' · ') || 'passed'
+  if (fixed.length) parts.push(`${words.fixed}: ${fixed.map(item).join('; ')}`)
+  return parts.join(' · ') || words.passed
 }
 
 /** A tool's result as the person reads it: JSON pretty-printed (no \u escapes), else as is. */

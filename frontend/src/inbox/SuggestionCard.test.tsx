@@ -17,9 +17,23 @@ const SUGGESTION: SuggestionPublic = {
   handoff: false,
   newer_inbound: 0,
   actions: [
-    { id: 'a-1', kind: 'cancel_request', summary: 'Cancel 1065', status: 'pending', result: null },
-    { id: 'a-2', kind: 'coupon', summary: 'Coupon %10', status: 'pending', result: null },
-    { id: 'a-3', kind: 'lead', summary: 'old', status: 'committed', result: null },
+    {
+      id: 'a-1',
+      kind: 'cancel_request',
+      summary: 'Cancellation request for order: 10654400003',
+      fields: { order_number: '10654400003' },
+      status: 'pending',
+      result: null,
+    },
+    {
+      id: 'a-2',
+      kind: 'coupon',
+      summary: 'Coupon GERI10 (%10, changed_mind)',
+      fields: { code: 'GERI10', percent: 10, reason: 'changed_mind' },
+      status: 'pending',
+      result: null,
+    },
+    { id: 'a-3', kind: 'lead', summary: 'old', fields: { company: 'Acme' }, status: 'committed', result: null },
   ],
 }
 
@@ -37,6 +51,11 @@ describe('SuggestionCard', () => {
     const onDecided = vi.fn()
     renderWith(<SuggestionCard suggestion={SUGGESTION} onDecided={onDecided} />)
     expect(screen.getByText('otomasyon kapalı', { exact: false })).toBeInTheDocument()
+    // The pending actions read in Turkish, not as the API's codes and English summaries.
+    expect(screen.getByRole('checkbox', { name: 'İptal 10654400003 numaralı sipariş için iptal talebi' })).toBeChecked()
+    expect(screen.getByRole('checkbox', { name: 'Kupon GERI10 kuponu (%10, vazgeçti)' })).toBeChecked()
+    expect(screen.queryByText(/cancel_request|Cancellation/)).toBeNull()
+    expect(screen.getByText('Destek asistanı')).toBeInTheDocument()
     await userEvent.click(screen.getByRole('button', { name: /Kabul et ve gönder/ }))
     await waitFor(() => expect(onDecided).toHaveBeenCalled())
     expect(calls).toEqual([
@@ -47,7 +66,7 @@ describe('SuggestionCard', () => {
   it('accepting with an unticked action sends the text with only the kept ones', async () => {
     const calls = stubFetch(() => [200, DECIDED])
     renderWith(<SuggestionCard suggestion={SUGGESTION} />)
-    await userEvent.click(screen.getByRole('checkbox', { name: /coupon/ }))
+    await userEvent.click(screen.getByRole('checkbox', { name: /GERI10 kuponu/ }))
     await userEvent.click(screen.getByRole('button', { name: /Kabul et ve gönder/ }))
     await waitFor(() => expect(calls).toHaveLength(1))
     expect(calls[0]).toEqual({
@@ -89,7 +108,7 @@ describe('SuggestionCard', () => {
     expect(editor).toHaveFocus()
     await userEvent.clear(editor)
     await userEvent.type(editor, 'IBAN TR00 gönderiyorum')
-    await userEvent.click(screen.getByRole('checkbox', { name: /cancel_request/ }))
+    await userEvent.click(screen.getByRole('checkbox', { name: /iptal talebi/ }))
     await userEvent.click(screen.getByRole('button', { name: 'Düzenlenmişi gönder' }))
     expect(await screen.findByRole('alert')).toHaveTextContent('hassas veri')
     await userEvent.click(screen.getByRole('button', { name: 'Yine de gönder' }))

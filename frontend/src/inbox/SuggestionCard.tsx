@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { api, conflictCode, errorText, type SuggestionPublic } from '../api/client'
 import { useI18n } from '../i18n'
+import { actionKindLabel, actionSummary, agentLabel, reasonLabel } from '../labels'
 
 type Mode = 'view' | 'edit' | 'reject'
 type Attempt = { kind: 'accept' | 'send'; confirmNewer: boolean; confirmPii: boolean }
@@ -129,8 +130,6 @@ export function SuggestionCard({
     if (mode === 'reject') reasonBox.current?.focus()
   }, [mode])
 
-  const reasonKey = suggestion.reason ? `reason.${suggestion.reason}` : ''
-  const reasonText = reasonKey ? t(reasonKey) : ''
   return (
     <section
       className={`suggestion${active ? ' active' : ''}`}
@@ -140,10 +139,14 @@ export function SuggestionCard({
     >
       <header>
         <strong>{t('sugg.title')}</strong>
-        {suggestion.agent && <span className="tag">{suggestion.agent}</span>}
+        {suggestion.agent && (
+          <span className="tag" title={suggestion.agent}>
+            {agentLabel(t, suggestion.agent)}
+          </span>
+        )}
         {suggestion.reason && (
           <span className="muted">
-            {t('sugg.reason')}: {reasonText === reasonKey ? suggestion.reason : reasonText}
+            {t('sugg.reason')}: {reasonLabel(t, suggestion.reason)}
           </span>
         )}
         {suggestion.newer_inbound > 0 && (
@@ -184,7 +187,10 @@ export function SuggestionCard({
                   setKept(next)
                 }}
               />
-              <span className="tag">{action.kind}</span> {action.summary}
+              <span className="tag" title={action.kind}>
+                {actionKindLabel(t, action.kind)}
+              </span>{' '}
+              {actionSummary(t, action)}
             </label>
           ))}
         </fieldset>

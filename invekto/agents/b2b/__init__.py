@@ -21,6 +21,7 @@ AGENT = AgentSpec(
         "b2b_ask_products",
         "b2b_ask_company_and_products",
         "b2b_offer",
+        "b2b_minimum",
     ),
 )
 

@@ -11,6 +11,7 @@ person accepts the suggestion.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -18,10 +19,29 @@ from langgraph.runtime import Runtime
 from invekto.agents.base import AgentTurn
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold, words
+from invekto.integrations.glossary import tokens, turkish_words
 from invekto.tools.context import TurnContext
-from invekto.tools.leads import LeadProduct, LeadView, alert_sales, save_lead
+from invekto.tools.leads import UNNAMED, LeadProduct, LeadView, alert_sales, save_lead
 from invekto.tools.orders import CustomerOrders, find_customer_orders
 
+_COMPANY_AR = re.compile(
+    r"(?:اسم الشركة|اسم شركتنا|اسم المؤسسة)\s*[:：]?\s*([^\n،,.]{2,60})"
+    r"|(?:لشركة|شركة|مؤسسة)\s+([^\s،,.]+(?:\s+[^\s،,.]+){0,3})"
+)
+"""An Arabic company: "اسم الشركة: النور للتجارة", "لشركة الريان للسياحة"."""
+_ASKS_MINIMUM = re.compile(
+    r"\b(?:en az|minimum|min\.?|asgari|kac adetten|how many at least|smallest order)\b"
+    r"|الحد الأدنى|أقل كمية|اقل كمية"
+)
+
+
+def _glossary_products(text: str) -> list[str]:
+    """Product words named in English or Arabic, as the catalogue writes them."""
+    return [w for w in turkish_words(text) if w not in set(tokens(text)) and len(w) > 2][:3]
+
+
+_COUNT = re.compile(r"(?<![\d.,/:+-])(\d{2,6})(?![\d.,/:-])(?=\s+\S)")
+"""A count said without a unit ("80 black t-shirts", "200 تيشيرت")."""
 NAME = "b2b"
 MAX_QUESTIONS = 2
 _COMPANY = re.compile(
@@ -42,7 +62,7 @@ async def b2b_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> 
     company = _company(turn, asked="company" in flow.get("missing", []))
     if company:
         args["company"] = company
-    products = _products(turn)
+    products = _products(turn, known=(flow.get("lead") or {}).get("products") or [])
     if products:
         args["products"] = products
     emails = turn.entities.get("emails") or []
@@ -52,10 +72,20 @@ async def b2b_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> 
     asked = int(flow.get("questions", 0))
     if lead.missing and asked < MAX_QUESTIONS:
         key = "b2b_ask_" + "_and_".join(lead.missing)
+        question = turn.text(key, shop=turn.context.tenant.name)
+        if _ASKS_MINIMUM.search(fold(turn.text_in)):
+            # "en az kaç adetten başlıyor": the tenant's minimum, then the question.
+            minimum = turn.text(
+                "b2b_minimum",
+                shop=turn.context.tenant.name,
+                min_quantity=turn.settings.b2b.min_quantity,
+            )
+            question = f"{minimum} {question}"
         return turn.done(
-            turn.text(key, shop=turn.context.tenant.name),
+            question,
             flow={
                 "name": "b2b_collect",
+                "free_text": True,  # a company name says nothing of the customer's language
                 "missing": lead.missing,
                 "questions": asked + 1,
                 "lead": lead.model_dump(mode="json", exclude={"action", "missing"}),
@@ -80,20 +110,33 @@ def _company(turn: AgentTurn, *, asked: bool) -> str | None:
     found = turn.entities.get("company")
     if found:
         return str(found)
-    match = _COMPANY.search(turn.text_in)
+    match = _COMPANY.search(turn.text_in) or _COMPANY_AR.search(turn.text_in)
     if match:
-        return match.group(1).strip()
+        return next(g for g in match.groups() if g).strip().rstrip(".،,")
     tokens = words(turn.text_in)
     if asked and 0 < len(tokens) <= 5 and not turn.entities.get("quantities"):
         return turn.text_in.strip().rstrip(".")  # the answer to "firma adınız?"
     return None
 
 
-def _products(turn: AgentTurn) -> list[LeadProduct]:
-    names: list[str] = list(turn.entities.get("products") or [])
+def _products(turn: AgentTurn, known: Sequence[Mapping[str, Any]] = ()) -> list[LeadProduct]:
+    """The products and quantities of this message. A product named in English or Arabic comes
+    from the glossary ("جوارب" → çorap); a quantity alone is for the one product already on the
+    lead ("pardon 250 adet olacak") or for the product the conversation is about."""
+    names: list[str] = list(turn.entities.get("products") or []) or _glossary_products(turn.text_in)
     quantities: list[int] = list(turn.entities.get("quantities") or [])
+    named = [p.get("product") for p in known if p.get("product") not in (None, UNNAMED)]
     if not names and quantities:
-        names = [_around_quantity(turn.text_in) or "-"]
+        focus = (turn.focus.get("product") or {}).get("title")
+        if len(named) == 1:
+            names = [str(named[0])]
+        elif focus and not named:
+            names = [str(focus)]
+    if not quantities and names:
+        sizes = {str(s) for s in turn.entities.get("sizes") or []}
+        quantities = [int(n) for n in _COUNT.findall(turn.text_in) if n not in sizes][:1]
+    if not names and quantities:
+        names = [_around_quantity(turn.text_in) or UNNAMED]
     items = []
     for index, name in enumerate(names):
         quantity = quantities[index] if index < len(quantities) else None
@@ -104,9 +147,18 @@ def _products(turn: AgentTurn) -> list[LeadProduct]:
 def _around_quantity(text: str) -> str | None:
     """'150 adet tişört' → 'tişört' (the word after the quantity)."""
     match = re.search(r"\d+\s*(?:adet|tane|pcs|pieces|units|koli)?\s+([^\d\s,.]{3,})", text)
-    if match and fold(match.group(1)) not in {"lazim", "istiyoruz", "gerekiyor", "need", "for"}:
+    if match and not _NOT_A_PRODUCT.fullmatch(fold(match.group(1))):
         return match.group(1)
     return None
+
+
+_NOT_A_PRODUCT = re.compile(
+    r"(?:lazim|gerek\w*|need\w*|for|fiyat\w*|icin|olursa|olsa|kadar|civari|civarinda|"
+    r"(?:al|ver|iste|siparis|yap|dusun|planl|alin|get|buy|order|want)\w*|"
+    r"\w*(?:cam|cem|cak|cek|cagim|cegim|caz|cez|icaz|iyorum|iyoruz|uyoruz|mak|mek|sak|sek|"
+    r"irim|iriz|ecegiz|acagiz))"
+)
+"""Words after a quantity that are no product: "200 adet alcam" (alacağım), "100 tane lazım"."""
 
 
 def _offer(turn: AgentTurn, lead: LeadView) -> str:

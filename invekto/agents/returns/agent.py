@@ -12,14 +12,17 @@ Every step is recorded in ``return_attempts`` (reason, action, deflected or not)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
+from invekto.agents.dialogue import named_order, received_variant
 from invekto.agents.formatting import day_text, local_date
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold
+from invekto.integrations.catalog import canonical_color, size_key, size_rank
 from invekto.nlu.answers import yes_or_no
 from invekto.tools.context import TurnContext
 from invekto.tools.coupons import CouponResult, create_coupon
@@ -78,6 +81,7 @@ async def _start(turn: ReturnTurn) -> dict[str, Any]:
 async def _with_order(turn: ReturnTurn, order: OrderView) -> dict[str, Any]:
     reason = _reason(turn)
     order_number = order.order_number
+    turn.focus_on_order(order_number)
     record: ReturnRecord = await turn.call(
         record_return, action="asked_reason", order_number=order_number, reason=reason
     )
@@ -117,8 +121,17 @@ async def _find_order(turn: ReturnTurn) -> tuple[OrderView | None, dict[str, Any
         return None, turn.done(
             turn.text("marketplace_down"), handoff_reason="marketplace_unavailable"
         )
+    open_orders = [o for o in orders.orders if o.status not in ("Cancelled",)]
+    # The order the customer names by its product ("beyaz gömleği"), else the one the
+    # conversation is about, else the latest delivered (or latest) one.
+    named = named_order(turn.text_in, open_orders, turn.entities.get("products") or [])
+    focused = turn.focus.get("order")
+    for number in (named, focused):
+        chosen = next((o for o in open_orders if o.order_number == number), None)
+        if chosen is not None:
+            return chosen, None
     delivered = [o for o in orders.orders if o.status == "Delivered"]
-    candidates = delivered or [o for o in orders.orders if o.status not in ("Cancelled",)]
+    candidates = delivered or open_orders
     if not candidates:
         return None, None
     latest = max(candidates, key=lambda o: o.delivered_at or o.order_date or _EPOCH)
@@ -188,21 +201,18 @@ async def _offer(
 async def _offer_exchange(
     turn: ReturnTurn, attempt: str, order_number: str, reason: str
 ) -> dict[str, Any]:
-    args: dict[str, Any] = {"order_number": order_number}
-    sizes, colors = turn.entities.get("sizes") or [], turn.entities.get("colors") or []
-    if sizes:
-        args["size"] = sizes[0]
-    if colors:
-        args["color"] = colors[0]
-    found = await turn.call(exchange_options, **args)
-    in_stock = [o for o in found.options if o.in_stock] if found.reason == "ok" else []
-    if not in_stock:
+    found = await turn.call(exchange_options, order_number=order_number)
+    current = found.current if found.reason == "ok" else None
+    if current is not None:
+        # "41 numaranın fiyatı aynı mı?" next is about this product.
+        turn.focus_on_product(
+            current.title, current.product_main_id, color=current.color, size=current.size
+        )
+    offered = _wanted_options(turn, found.options, current, reason) if current else []
+    if not offered:
         return await _marketplace_path(
             turn, attempt, order_number, reason, lead="return_exchange_no_stock"
         )
-    said = set(fold(turn.text_in).replace(",", " ").split())
-    mentioned = [o for o in in_stock if said & set(fold(_variant(o)).split())]
-    offered = (mentioned or in_stock)[:4]
     labels = [_variant(o) for o in offered]
     await turn.call(
         record_return,
@@ -216,7 +226,7 @@ async def _offer_exchange(
     return turn.done(
         turn.text(
             "return_exchange_offer",
-            title=found.current.title if found.current else "",
+            title=current.title if current else "",
             options=lines,
         ),
         flow={
@@ -229,6 +239,115 @@ async def _offer_exchange(
             ],
         },
     )
+
+
+MAX_OFFERED = 4
+
+
+def _wanted_options(
+    turn: ReturnTurn, options: list[Any], current: Any, reason: str = "size"
+) -> list[Any]:
+    """The variants to offer: those the customer asked for, never the one they complain about.
+
+    "M aldım L ile değiştirebilir miyim" → Beyaz L (the colour they have, the size they want);
+    "siyahın 43'ü ya da beyaz 42 de olur" → Siyah 43 and Beyaz 42; "siyah gelmiş ben
+    kahverengi istemiştim" with Kahverengi ordered → a wrong shipment: the ordered variant
+    itself; nothing said → for a colour, the other colours in their size; for a size, the
+    other sizes in their colour (else any variant in stock but the colour complained about)."""
+    said_colors = [canonical_color(c) for c in turn.entities.get("colors") or []]
+    said_sizes = [size_key(s) for s in _said_sizes(turn, current)]
+    received = received_variant(turn.text_in)
+    received_color = canonical_color(received)
+    received_size = size_key(received) if received and not received_color else None
+    ordered_color, ordered_size = canonical_color(current.color), size_key(current.size)
+    wrong_colour = ordered_color in said_colors and received_color not in (None, ordered_color)
+    wrong_size = ordered_size in said_sizes and received_size not in (None, ordered_size)
+    if (wrong_colour or wrong_size) and current.in_stock:
+        return [current]  # the wrong variant came: the one ordered is sent
+    colors = [c for c in said_colors if c not in (None, received_color)]
+    sizes = [z for z in said_sizes if z not in (None, received_size)]
+    in_stock = [o for o in options if o.in_stock]
+    if not colors and not sizes:
+        others = [o for o in in_stock if canonical_color(o.color) not in said_colors]
+        if reason == "colour":
+            same_size = [o for o in others if canonical_color(o.color) != ordered_color]
+            same_size = [o for o in same_size if size_key(o.size) == ordered_size] or same_size
+            return (same_size or others)[:MAX_OFFERED]
+        same_colour = [o for o in others if canonical_color(o.color) == ordered_color]
+        return _the_right_way((same_colour or others), ordered_size, turn.text_in)[:MAX_OFFERED]
+    # A size said without a colour keeps the colour they have (and the other way round).
+    colors = colors or ([ordered_color] if ordered_color else [])
+    sizes = sizes or ([ordered_size] if ordered_size else [])
+    matching = [
+        o
+        for o in in_stock
+        if (not colors or canonical_color(o.color) in colors)
+        and (not sizes or size_key(o.size) in sizes)
+    ]
+    if not matching and sizes and all((z or "").isdigit() for z in sizes):
+        # "44 numara varsa" and 44 is out: the nearest numbers in stock, in their colour.
+        wanted = int(sizes[0])  # type: ignore[arg-type]
+        near = [
+            o
+            for o in in_stock
+            if (not colors or canonical_color(o.color) in colors)
+            and (size_key(o.size) or "").isdigit()
+            and size_key(o.size) != ordered_size
+        ]
+        near.sort(key=lambda o: abs(int(size_key(o.size) or 0) - wanted))
+        return near[:NEAREST]
+    return matching[:MAX_OFFERED]
+
+
+NEAREST = 2
+
+
+_BIGGER = re.compile(
+    r"\b(?:(?:kucuk|dar|kisa)\s+(?:geldi|gelmis\w*|oldu|olmus\w*|kaldi|cikti)|"
+    r"(?:kucuk|dar|kisa)(?:\s+(?!olsun|olur|ister\w*|istiyor\w*)\w+)?$|"
+    r"sikti|sikiyor|vurdu|too small|too tight|too short|"
+    r"(?:bir|1|daha)\s+(?:numara|beden)?\s*buyu\w*|bigger|a size up|one size up|larger)\b"
+    r"|صغير|ضيق|أكبر|اكبر"
+)
+"""It came too small, or a bigger one is wished ("küçük geldi", "1 numara büyük olsun")."""
+_SMALLER = re.compile(
+    r"\b(?:(?:buyuk|bol|uzun|genis)\s+(?:geldi|gelmis\w*|oldu|olmus\w*|kaldi|cikti)|"
+    r"(?:buyuk|bol|genis)(?:\s+(?!olsun|olur|ister\w*|istiyor\w*)\w+)?$|"
+    r"too big|too large|too loose|"
+    r"(?:bir|1|daha)\s+(?:numara|beden)?\s*kucu\w*|smaller|a size down|one size down)\b"
+    r"|كبير|واسع|أصغر|اصغر"
+)
+
+
+def _the_right_way(options: list[Any], ordered_size: str | None, text: str) -> list[Any]:
+    """ "Küçük geldi" → only bigger sizes, nearest first; "büyük geldi" → only smaller ones (when
+    the sizes compare: numbers, or S < M < L ...). Unchanged when the message says neither."""
+    bigger, smaller = _size_wish(text)
+    if bigger == smaller or ordered_size is None:
+        return options
+    rank = size_rank(ordered_size)
+    wanted = [
+        o for o in options if size_rank(o.size) != rank and (size_rank(o.size) > rank) == bigger
+    ]
+    return sorted(wanted, key=lambda o: size_rank(o.size), reverse=not bigger) or options
+
+
+def _size_wish(text: str) -> tuple[bool, bool]:
+    """(a bigger size is wanted, a smaller one is wanted); "büyük geldi küçük değil" → smaller."""
+    folded = re.sub(r"\b\w+\s+degil\b", " ", fold(text))  # "küçük değil": not what is meant
+    return bool(_BIGGER.search(folded)), bool(_SMALLER.search(folded))
+
+
+_NUMBER_SIZE = re.compile(r"(?<![\d.,])(\d{2})(?:'\w+)?(?![\d.,])")
+
+
+def _said_sizes(turn: ReturnTurn, current: Any) -> list[str]:
+    """The sizes in the message; for a product in numbered sizes (shoes: 42) a bare two-digit
+    number counts too ("siyahın 43'ü ya da beyaz 42")."""
+    sizes = list(turn.entities.get("sizes") or [])
+    if current.size and current.size.isdigit():
+        sizes += [n for n in _NUMBER_SIZE.findall(turn.text_in) if 30 <= int(n) <= 50]
+    return list(dict.fromkeys(sizes))
 
 
 async def _exchange_answer(turn: ReturnTurn) -> dict[str, Any]:
@@ -250,6 +369,12 @@ async def _exchange_answer(turn: ReturnTurn) -> dict[str, Any]:
         return turn.done(turn.text("return_exchange_accepted", variant=chosen["label"]))
     if answer is False:
         return await _marketplace_path(turn, flow["attempt"], flow["order"], None)
+    if any(_size_wish(turn.text_in)) or turn.entities.get("sizes") or turn.entities.get("colors"):
+        # "pardon ters söyledim, büyük geldi", "41 olsun" (not offered): offer again for it.
+        reason = (
+            "colour" if turn.entities.get("colors") and not turn.entities.get("sizes") else "size"
+        )
+        return await _offer_exchange(turn, flow["attempt"], flow["order"], reason)
     lines = "\n".join(f"{i}) {o['label']}" for i, o in enumerate(options, start=1))
     return turn.done(turn.text("return_exchange_which", options=lines), flow=flow)
 
@@ -389,7 +514,19 @@ async def _path_answer(turn: ReturnTurn) -> dict[str, Any]:
 
 
 def _reason(turn: ReturnTurn) -> str | None:
+    """The return reason the customer stated, in this message or before; "siyah gelmiş" (a
+    colour or size that came) is one too."""
     reason = turn.entities.get("return_reason")
+    if reason is None:
+        received = received_variant(turn.text_in)
+        if received is not None:
+            reason = "colour" if canonical_color(received) else "size"
+        elif any(_size_wish(turn.text_in)):
+            reason = "size"  # "a bit tight", "1 numara büyük olsun"
+    if reason is not None:
+        turn.sure = True  # the message itself says what is wrong
+        return reason
+    reason = turn.slots.get("return_reason")
     if (
         reason is None
         and turn.intent == "exchange_request"

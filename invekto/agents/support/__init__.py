@@ -62,13 +62,18 @@ AGENT = AgentSpec(
         "stock_yes",
         "stock_no",
         "product_price",
+        "product_total",
+        "product_details",
+        "attribute_unknown",
         "product_not_found",
         "shipping_policy",
         "delivery_policy",
         "discount_policy",
         "payment_policy",
+        "payment_methods",
         "marketplace_down",
         "handoff",
+        "resume_flow",
     ),
 )
 

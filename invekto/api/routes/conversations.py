@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
+from invekto.channels.base import DeliveryInfo, MessageDetails
 from invekto.channels.outbound import CUSTOMER_SERVICE_WINDOW
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
@@ -78,6 +79,8 @@ class CustomerPublic(BaseModel):
 class LastMessage(BaseModel):
     text: str
     """Masked, cut to 140 characters."""
+    kind: str = "text"
+    """The message's kind (``MessagePublic.kind``): a location or a cart has no text to show."""
     direction: str
     author: str
     created_at: dt.datetime
@@ -132,7 +135,8 @@ class ConversationSummary(BaseModel):
     needs_human: bool
     """The conversation waits for a human (hand-over, failed send, an agent took it over)."""
     awaiting_reply: bool
-    """The last message is the customer's."""
+    """The last message is the customer's, and one that is answered (not a reaction, an edit, a
+    delete or a system event: ``MessagePublic.handling`` ``no_reply``)."""
     handoff_reason: str | None
     unread: int
     """The customer's messages after the caller last read the conversation
@@ -162,16 +166,34 @@ class MaskedEntity(BaseModel):
     end: int
 
 
+MessageHandling = Literal["turn", "no_reply", "handoff"]
+
+
 class MessagePublic(BaseModel):
     id: uuid.UUID
     direction: str
     author: str
     status: str
     kind: str
+    """``text``, ``image``, ``audio``, ``video``, ``document``, ``sticker``, ``location``,
+    ``contacts``, ``interactive``, ``button``, ``order``, ``reaction``, ``edit``, ``revoke``,
+    ``system``, ``request_welcome``, ``unsupported``, ``unknown`` (``docs/message-kinds.md``)."""
     created_at: dt.datetime
     text: str
     """Masked."""
     entities: list[MaskedEntity]
+    details: MessageDetails | None = None
+    """The kind's fields (a location's place, a cart's items, a contact card, the reaction's
+    emoji, the ad a customer came from, the errors; an outbound message's pricing and delivery
+    errors), masked by the same rules as ``text``: free texts masked (``<PERSON>``...), phone
+    numbers as ``+90 532 *** ** 33``. None for a plain text."""
+    handling: MessageHandling | None = None
+    """Inbound: what the message got (``turn``: answered as usual, ``no_reply``: nothing was
+    due, ``handoff``: a person was asked for); None until processed, and for outbound."""
+    wa_message_id: str | None = None
+    """WhatsApp's id of the message (a wamid; None for a reply not sent yet): what a reaction
+    (``details.reaction.message_id``), a reply (``details.context.message_id``), an edit or a
+    delete point at."""
 
 
 class MessagePage(BaseModel):
@@ -276,7 +298,29 @@ async def _mask_many(items: list[tuple[uuid.UUID, str, str]]) -> list[_Masked]:
     return await asyncio.to_thread(lambda: [mask_text(i, t, lang) for i, t, lang in items])
 
 
-def _message_public(message: Message, masked: _Masked) -> MessagePublic:
+async def public_messages(messages: list[Message], language: str) -> list[MessagePublic]:
+    """The messages as the inbox shows them: text and details masked, off the event loop."""
+
+    def build() -> list[MessagePublic]:
+        shown = []
+        for message in messages:
+            details = stored_details(message)
+            shown.append(
+                _message_public(
+                    message,
+                    mask_text(message.id, message.text, language),
+                    mask_details(details, language) if details is not None else None,
+                )
+            )
+        return shown
+
+    return await asyncio.to_thread(build) if messages else []
+
+
+def _message_public(
+    message: Message, masked: _Masked, details: MessageDetails | None = None
+) -> MessagePublic:
+    handling = (message.payload or {}).get("handling") if message.direction == "in" else None
     return MessagePublic(
         id=message.id,
         direction=message.direction,
@@ -286,7 +330,78 @@ def _message_public(message: Message, masked: _Masked) -> MessagePublic:
         created_at=message.created_at,
         text=masked.text,
         entities=masked.entities,
+        details=details,
+        handling=handling if handling in ("turn", "no_reply", "handoff") else None,
+        wa_message_id=message.wa_message_id,
     )
+
+
+def stored_details(message: Message) -> MessageDetails | None:
+    """The message's details as stored (unmasked): ``payload.details`` of an inbound message,
+    ``payload.delivery`` of an outbound one; None when there are none (or they no longer read)."""
+    payload = message.payload or {}
+    try:
+        if message.direction == "in" and payload.get("details"):
+            return MessageDetails.model_validate(payload["details"])
+        if message.direction == "out" and payload.get("delivery"):
+            return MessageDetails(delivery=DeliveryInfo.model_validate(payload["delivery"]))
+    except ValueError:
+        log.warning("message %s has details that do not read", message.id)
+    return None
+
+
+def mask_details(details: MessageDetails, language: str) -> MessageDetails:
+    """``details`` with the same masking as a text: each free text through
+    :func:`invekto.guardrails.pii.mask`, each phone number through ``mask_phone``. Ids, prices,
+    coordinates, codes and the ad's own texts are kept. CPU work: call it off the event loop."""
+
+    def text(value: str | None) -> str | None:
+        return mask(value, language) if value else value
+
+    def phone(value: str | None) -> str | None:
+        return mask_phone(value) if value else value
+
+    masked = details.model_copy(deep=True)
+    if masked.reply is not None:
+        masked.reply.title = text(masked.reply.title)
+        masked.reply.description = text(masked.reply.description)
+    if masked.media is not None:
+        masked.media.caption = text(masked.media.caption)
+        masked.media.filename = text(masked.media.filename)
+    if masked.location is not None:
+        masked.location.name = text(masked.location.name)
+        masked.location.address = text(masked.location.address)
+    for card in masked.contacts:
+        card.name = text(card.name)
+        card.organization = text(card.organization)
+        card.emails = [mask(email, language) for email in card.emails]
+        for number in card.phones:
+            number.phone, number.wa_id = phone(number.phone), phone(number.wa_id)
+    if masked.order is not None:
+        masked.order.text = text(masked.order.text)
+    if masked.flow is not None:
+        masked.flow.body = text(masked.flow.body)
+        masked.flow.response = _mask_json(masked.flow.response, language)
+    if masked.edit is not None:
+        masked.edit.text = text(masked.edit.text)
+    if masked.system is not None:
+        masked.system.body = text(masked.system.body)
+        masked.system.old_wa_id = phone(masked.system.old_wa_id)
+        masked.system.new_wa_id = phone(masked.system.new_wa_id)
+    if masked.context is not None:
+        masked.context.sender = phone(masked.context.sender)
+    return masked
+
+
+def _mask_json(value: Any, language: str) -> Any:
+    """Every string value of a (bounded) flow response masked; keys and numbers kept."""
+    if isinstance(value, str):
+        return mask(value, language) if value else value
+    if isinstance(value, dict):
+        return {key: _mask_json(inner, language) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_mask_json(inner, language) for inner in value]
+    return value
 
 
 # --------------------------------------------------------------------------------- lookups
@@ -423,6 +538,8 @@ async def conversation_summaries(
     last = (
         select(
             Message.text.label("text"),
+            Message.kind.label("kind"),
+            Message.payload["handling"].astext.label("handling"),
             Message.direction.label("direction"),
             Message.author.label("author"),
             Message.created_at.label("created_at"),
@@ -524,6 +641,7 @@ async def conversation_summaries(
                 preview = preview[: PREVIEW_CHARS - 1] + "…"
             last_message = LastMessage(
                 text=preview,
+                kind=row.kind,
                 direction=row.direction,
                 author=row.author,
                 created_at=row.created_at,
@@ -539,7 +657,8 @@ async def conversation_summaries(
                 last_message=last_message,
                 last_message_at=conversation.last_message_at,
                 needs_human=conversation.status == "waiting_human",
-                awaiting_reply=row.direction == "in",
+                # A reaction, an edit or a system event last: nothing awaits a reply.
+                awaiting_reply=row.direction == "in" and row.handling != "no_reply",
                 handoff_reason=conversation.handoff_reason,
                 unread=row.unread,
                 pending_suggestions=row.pending,
@@ -646,12 +765,11 @@ async def list_messages(
     page, more = rows[:limit], len(rows) > limit
     page.reverse()
     language = _language(conversation, customer)
-    masked = await _mask_many([(m.id, m.text, language) for m in page])
     return MessagePage(
         conversation_id=conversation.id,
         status=conversation.status,
         language=language,
-        messages=[_message_public(m, v) for m, v in zip(page, masked, strict=True)],
+        messages=await public_messages(page, language),
         next_before=page[0].id if more else None,
     )
 
@@ -781,11 +899,14 @@ async def export_conversation(
     )
     language = _language(conversation, customer)
     if redact:
-        texts = [v.text for v in await _mask_many([(m.id, m.text, language) for m in messages])]
+        shown = await public_messages(messages, language)
+        texts = [m.text for m in shown]
+        details = [m.details for m in shown]
         name = "<PERSON>" if customer.name else ""
         phone = mask_phone(customer.phone)
     else:
         texts = [m.text for m in messages]
+        details = [stored_details(m) for m in messages]
         name, phone = customer.name, customer.phone
         _record(session, tenant, conversation, "export", "EXPORT")
         await session.commit()
@@ -838,8 +959,11 @@ async def export_conversation(
                 "status": message.status,
                 "kind": message.kind,
                 "text": text,
+                "details": (
+                    found.model_dump(mode="json", exclude_defaults=True) if found else None
+                ),
             }
-            for message, text in zip(messages, texts, strict=True)
+            for message, text, found in zip(messages, texts, details, strict=True)
         ],
     }
     return JSONResponse(document, headers=headers)

@@ -34,6 +34,7 @@ from invekto.api.routes.conversations import (
     mask_phone,
     reply_window,
 )
+from invekto.api.routes.suggestions import ActionFields, action_fields
 from invekto.guardrails.pii import mask
 from invekto.security import allowed
 from invekto.storage.events import CONVERSATION_UPDATED, publish
@@ -181,6 +182,8 @@ class TurnAction(BaseModel):
     id: uuid.UUID
     kind: str
     summary: str
+    """One English line (kept for older clients): show ``fields`` in the UI's language."""
+    fields: ActionFields
     status: str
     """pending | committed | discarded"""
     message_id: uuid.UUID | None
@@ -574,6 +577,7 @@ async def list_turns(
                     id=action.id,
                     kind=action.kind,
                     summary=action.summary,
+                    fields=action_fields(action.payload),
                     status=action.status,
                     message_id=action.message_id,
                 )

@@ -1,4 +1,6 @@
-"""The seller dashboard's numbers: questions, automatic answers, hand-overs, deflection."""
+"""The seller dashboard's numbers: questions, automatic answers, hand-overs, deflection, per
+day, per hour of day, per intent and per agent (all in the tenant's time zone), and the minutes
+the automatic replies saved."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
-from sqlalchemy import Date, and_, cast, func, select
+from sqlalchemy import Date, Integer, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import TenantDep, TenantSessionDep
+from invekto.core.tenant_settings import TenantSettings
+from invekto.graphs.conversation.kinds import expects_reply
 from invekto.storage.models import AutoReplyLog, Message, SuggestionDecision, Tenant
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
@@ -27,6 +31,37 @@ class DayFigures(BaseModel):
     answered_automatically: int
     handed_over: int
     suggestions: int
+
+
+class HourFigures(BaseModel):
+    hour: int
+    """0–23, the hour of day in the tenant's time zone the customer's message arrived in."""
+    questions_received: int
+    answered_automatically: int
+    handed_over: int
+    suggestions: int
+
+
+class GroupFigures(BaseModel):
+    """The processed messages of one intent (or one agent) and what became of them."""
+
+    key: str
+    """The intent (``order_status``...) or the agent (``support``, ``none``...)."""
+    questions: int
+    """Messages processed with this intent / by this agent (an inbound message that was never
+    processed has neither, so these add up to at most ``questions_received``)."""
+    answered_automatically: int
+    handed_over: int
+    suggestions: int
+
+
+class MinutesSaved(BaseModel):
+    minutes: float
+    """answered_automatically × minutes_per_reply."""
+    automated_replies: int
+    minutes_per_reply: float
+    """The assumption: a person's handling time per reply (tenant setting
+    ``metrics.minutes_per_reply``, default 3)."""
 
 
 class SuggestionFigures(BaseModel):
@@ -56,7 +91,14 @@ class MetricsSummary(BaseModel):
     """Seconds from a customer's message to the automated reply's sending: p50, p95, mean."""
     suggestion_decisions: SuggestionFigures
     """What people did with the suggestions, decided in the period."""
+    minutes_saved: MinutesSaved
     daily: list[DayFigures]
+    hourly: list[HourFigures]
+    """24 rows, hour 0 to 23 (tenant's time zone), summed over the days of the range."""
+    by_intent: list[GroupFigures]
+    """Most questions first."""
+    by_agent: list[GroupFigures]
+    """Most questions first."""
 
 
 @router.get("/summary")
@@ -85,33 +127,49 @@ async def summary(
     end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), zone)
 
     local_day = lambda column: cast(func.timezone(owner.timezone, column), Date)  # noqa: E731
+    local_hour = lambda column: cast(  # noqa: E731
+        func.extract("hour", func.timezone(owner.timezone, column)), Integer
+    )
     inbound = (
-        select(local_day(Message.created_at).label("day"), func.count().label("n"))
+        select(
+            local_day(Message.created_at).label("day"),
+            local_hour(Message.created_at).label("hour"),
+            func.count().label("n"),
+        )
         .where(
             Message.tenant_id == tenant.tenant_id,
             Message.direction == "in",
+            expects_reply(),  # a reaction, an edit, a delete is no question
             Message.created_at >= start,
             Message.created_at < end,
         )
-        .group_by("day")
+        .group_by("day", "hour")
     )
-    received = {row.day: row.n for row in await session.execute(inbound)}
+    received: dict[dt.date, int] = {}
+    received_by_hour: dict[int, int] = {}
+    for row in await session.execute(inbound):
+        received[row.day] = received.get(row.day, 0) + row.n
+        received_by_hour[row.hour] = received_by_hour.get(row.hour, 0) + row.n
     outcome = AutoReplyLog.outcome
-    decisions = (
-        select(
-            local_day(AutoReplyLog.inbound_at).label("day"),
-            func.count().filter(outcome == "auto_reply").label("auto"),
-            func.count().filter(outcome == "handoff").label("handoff"),
-            func.count().filter(outcome == "suggestion").label("suggestion"),
-        )
-        .where(
-            AutoReplyLog.tenant_id == tenant.tenant_id,
-            AutoReplyLog.inbound_at >= start,
-            AutoReplyLog.inbound_at < end,
-        )
-        .group_by("day")
+    counts = (
+        func.count().label("questions"),
+        func.count().filter(outcome == "auto_reply").label("auto"),
+        func.count().filter(outcome == "handoff").label("handoff"),
+        func.count().filter(outcome == "suggestion").label("suggestion"),
     )
-    by_day = {row.day: row for row in await session.execute(decisions)}
+    in_range = (
+        AutoReplyLog.tenant_id == tenant.tenant_id,
+        AutoReplyLog.inbound_at >= start,
+        AutoReplyLog.inbound_at < end,
+        _of_a_question(),
+    )
+
+    async def grouped(key):  # type: ignore[no-untyped-def]
+        query = select(key.label("key"), *counts).where(*in_range).group_by("key")
+        return list(await session.execute(query))
+
+    by_day = {row.key: row for row in await grouped(local_day(AutoReplyLog.inbound_at))}
+    by_hour = {row.key: row for row in await grouped(local_hour(AutoReplyLog.inbound_at))}
     daily = []
     for offset in range((to - from_).days + 1):
         day = from_ + dt.timedelta(days=offset)
@@ -125,8 +183,19 @@ async def summary(
                 suggestions=row.suggestion if row else 0,
             )
         )
+    hourly = [
+        HourFigures(
+            hour=hour,
+            questions_received=received_by_hour.get(hour, 0),
+            answered_automatically=by_hour[hour].auto if hour in by_hour else 0,
+            handed_over=by_hour[hour].handoff if hour in by_hour else 0,
+            suggestions=by_hour[hour].suggestion if hour in by_hour else 0,
+        )
+        for hour in range(24)
+    ]
     questions = sum(d.questions_received for d in daily)
     auto = sum(d.answered_automatically for d in daily)
+    per_reply = TenantSettings.parse(owner.settings, blocks=["metrics"]).metrics.minutes_per_reply
     return MetricsSummary(
         tenant=owner.slug,
         from_date=from_,
@@ -139,8 +208,39 @@ async def summary(
         deflection_rate=round(auto / questions, 4) if questions else None,
         time_to_first_automated_reply_s=await _reply_times(session, tenant.tenant_id, start, end),
         suggestion_decisions=await _suggestion_figures(session, tenant.tenant_id, start, end),
+        minutes_saved=MinutesSaved(
+            minutes=round(auto * per_reply, 1),
+            automated_replies=auto,
+            minutes_per_reply=per_reply,
+        ),
         daily=daily,
+        hourly=hourly,
+        by_intent=_groups(await grouped(AutoReplyLog.intent)),
+        by_agent=_groups(await grouped(AutoReplyLog.agent)),
     )
+
+
+def _of_a_question():  # type: ignore[no-untyped-def]
+    """An ``auto_reply_log`` row whose message asked for something: a no-reply message (a
+    reaction, an edit...) runs no turn, but one logged before that rule must not count either."""
+    no_reply = select(Message.id).where(
+        Message.id == AutoReplyLog.inbound_message_id, ~expects_reply()
+    )
+    return ~no_reply.exists()
+
+
+def _groups(rows) -> list[GroupFigures]:  # type: ignore[no-untyped-def]
+    figures = [
+        GroupFigures(
+            key=row.key,
+            questions=row.questions,
+            answered_automatically=row.auto,
+            handed_over=row.handoff,
+            suggestions=row.suggestion,
+        )
+        for row in rows
+    ]
+    return sorted(figures, key=lambda g: (-g.questions, g.key))
 
 
 async def _suggestion_figures(
@@ -200,6 +300,7 @@ async def _reply_times(
             AutoReplyLog.outcome == "auto_reply",
             AutoReplyLog.inbound_at >= start,
             AutoReplyLog.inbound_at < end,
+            _of_a_question(),
         )
     )
     row = (await session.execute(query)).one()

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/onboarding", tags=["onboarding"])
 
 StepName = Literal["trendyol", "whatsapp", "cargo_automation", "test_message", "first_auto_reply"]
+SIMULATOR_PHONE = "905321112233"
+"""The customer the sandbox simulator writes as by default (a demo customer with orders)."""
 STEPS: tuple[StepName, ...] = (
     "trendyol",
     "whatsapp",
@@ -58,6 +60,17 @@ class Step(BaseModel):
     automation_enabled}; first_auto_reply {seconds_to_reply}."""
 
 
+class SandboxTrendyol(BaseModel):
+    """Trendyol credentials of the sandbox stand-in for this business (its own seller, with the
+    demo shop's orders and catalogue), so the set-up can be tried end to end."""
+
+    seller_id: str
+    api_key: str
+    api_secret: str
+    customer_phone: str
+    """A customer with orders there: the simulator's default number."""
+
+
 class OnboardingStatus(BaseModel):
     tenant: str
     vertical: str
@@ -68,6 +81,8 @@ class OnboardingStatus(BaseModel):
     """Seconds from the first automatically answered message to its reply being sent."""
     simulator_url: str | None
     """Where to send a test message as a customer (sandbox only)."""
+    sandbox_trendyol: SandboxTrendyol | None = None
+    """Sandbox only: Trendyol credentials to connect with."""
 
 
 class WhatsAppConnect(BaseModel):
@@ -123,6 +138,7 @@ async def _channel(session: TenantSessionDep, tenant: TenantContext) -> Channel 
 
 @router.get("")
 async def onboarding_status(
+    request: Request,
     services: ServicesDep,
     session: TenantSessionDep,
     tenant: TenantContext = require("onboarding.view"),
@@ -212,6 +228,16 @@ async def onboarding_status(
     ]
     if owner.vertical == "clinic":  # no marketplace, no cargo questions
         steps = [s for s in steps if s.name not in ("trendyol", "cargo_automation")]
+    sandbox_seller = getattr(request.app.state, "trendyol_sandbox_seller", None)
+    sandbox_trendyol = None
+    if settings.sandbox_on and sandbox_seller is not None and owner.vertical != "clinic":
+        seller_id, api_key, api_secret = sandbox_seller(owner.slug)
+        sandbox_trendyol = SandboxTrendyol(
+            seller_id=seller_id,
+            api_key=api_key,
+            api_secret=api_secret,
+            customer_phone=SIMULATOR_PHONE,
+        )
     return OnboardingStatus(
         tenant=owner.slug,
         vertical=owner.vertical,
@@ -223,6 +249,7 @@ async def onboarding_status(
             if settings.sandbox_on
             else None
         ),
+        sandbox_trendyol=sandbox_trendyol,
     )
 
 

@@ -27,11 +27,11 @@ import datetime as dt
 import re
 import uuid
 from collections import defaultdict
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,7 @@ from invekto.api.routes.conversations import (
     reply_window,
 )
 from invekto.core.tenant_settings import TenantSettings
+from invekto.graphs.conversation.kinds import expects_reply
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import find_pii
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
@@ -69,10 +70,56 @@ _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]{1,40})>")
 # ------------------------------------------------------------------------------------ shapes
 
 
+class ActionProduct(BaseModel):
+    product: str
+    quantity: int | None = None
+
+
+class ActionFields(BaseModel):
+    """An action's own fields (``invekto.tools.actions``), for showing it in the UI's language;
+    only the kind's fields are set. Internal ids and the customer's contact details and texts
+    (a lead's e-mail, its signal text) are left out."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    order_number: str | None = None
+    """``cancel_request`` / ``invoice_request`` / ``address_change``, ``return_step``."""
+    code: str | None = None
+    """``coupon``: the discount code."""
+    percent: int | None = None
+    """``coupon``."""
+    reason: str | None = None
+    """``coupon``, ``return_step``: the return reason (``changed_mind``...)."""
+    valid_days: int | None = None
+    """``coupon``."""
+    step: str | None = None
+    """``return_step``: asked_reason | exchange_offered | exchange_accepted | coupon_offered |
+    coupon_accepted | marketplace_return | handed_over."""
+    deflected: bool | None = None
+    """``return_step``."""
+    company: str | None = None
+    """``lead``."""
+    products: list[ActionProduct] = Field(default_factory=list)
+    """``lead``: what the business customer asked for."""
+    channels: list[str] = Field(default_factory=list)
+    """``sales_alert``: webhook, email."""
+
+
+def action_fields(payload: dict[str, Any] | None) -> ActionFields:
+    """The shown fields of a stored action (``actions.payload``); none when they do not read
+    (an action kind this version no longer knows)."""
+    try:
+        return ActionFields.model_validate(payload or {})
+    except ValueError:
+        return ActionFields()
+
+
 class ActionPublic(BaseModel):
     id: uuid.UUID
     kind: str
     summary: str
+    """One English line (kept for older clients): show ``fields`` in the UI's language."""
+    fields: ActionFields
     status: str
     """pending | committed | discarded"""
     result: dict | None = None
@@ -137,7 +184,12 @@ class ConversationControl(BaseModel):
 
 def _action_public(row: ProposedAction) -> ActionPublic:
     return ActionPublic(
-        id=row.id, kind=row.kind, summary=row.summary, status=row.status, result=row.result
+        id=row.id,
+        kind=row.kind,
+        summary=row.summary,
+        fields=action_fields(row.payload),
+        status=row.status,
+        result=row.result,
     )
 
 
@@ -158,7 +210,8 @@ async def _actions_of(
 
 
 async def _newer_inbound(session: AsyncSession, message: Message) -> int:
-    """Customer messages stored after the one ``message`` answers (or after it)."""
+    """Customer messages stored after the one ``message`` answers (or after it); not the ones
+    that need no reply (a reaction, an edit, a delete: ``kinds.expects_reply``)."""
     since = message.created_at
     if message.reply_to_id is not None:
         answered = await session.get(Message, message.reply_to_id)
@@ -172,6 +225,7 @@ async def _newer_inbound(session: AsyncSession, message: Message) -> int:
             Message.conversation_id == message.conversation_id,
             Message.direction == "in",
             Message.created_at > since,
+            expects_reply(),
         )
     )
     return int(count or 0)

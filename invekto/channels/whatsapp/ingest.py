@@ -7,16 +7,27 @@ transaction (``invekto.storage.events``): ids, kinds and statuses only, never th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import case, delete, exists, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.channels.base import InboundMessage, ParsedWebhook, StatusUpdate
+from invekto.channels.base import MAX_DETAIL_CHARS, InboundMessage, ParsedWebhook, StatusUpdate
 from invekto.jobs import PROCESS_INBOUND, conversation_lock, defer_in
 from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STATUS, MESSAGE_STORED, publish
 from invekto.storage.models import Channel, Conversation, Customer, Message, WebhookEvent, utcnow
@@ -24,6 +35,12 @@ from invekto.storage.models import Channel, Conversation, Customer, Message, Web
 log = logging.getLogger(__name__)
 
 EARLY_STATUS = "early_status"
+CHANNEL_ERROR = "channel_error"
+"""``webhook_events.problem`` of an error Meta reported outside any message (``value.errors``)."""
+MAX_ERROR_BODY = 10_000
+NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
+"""``system.type`` values of a customer's new phone number (the first is the older name)."""
+MAX_EDITS_KEPT = 10
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
 
 
@@ -35,6 +52,7 @@ class IngestReport:
     unknown_statuses: int = 0
     unrouted: int = 0
     unknown: int = 0
+    channel_errors: int = 0
 
 
 async def store_problem(
@@ -89,6 +107,19 @@ async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str)
                     problem=EARLY_STATUS, detail=status.external_id, body=status.model_dump_json()
                 )
             )
+    for reported in parsed.errors:
+        # Meta's errors about the delivery itself (``value.errors``): kept for inspection.
+        report.channel_errors += 1
+        channel = await _channel(session, channels, str(reported.get("phone_number_id")))
+        error = reported.get("error") or {}
+        log.warning("channel error %s: %s", error.get("code"), error.get("title"))
+        await store_problem(
+            session,
+            problem=CHANNEL_ERROR,
+            detail=f"{error.get('code')} {error.get('title') or ''}".strip(),
+            body=json.dumps(error, ensure_ascii=False)[:MAX_ERROR_BODY],
+            tenant_id=channel.tenant_id if channel else None,
+        )
     for item in parsed.unknown:
         report.unknown += 1
         log.warning("unknown webhook item: %s", item.get("problem"))
@@ -119,6 +150,10 @@ async def _store_message(
         return None
     customer_id = await _customer(session, tenant_id, message)
     conversation_id = await _conversation(session, tenant_id, channel.id, customer_id)
+    if message.kind in ("edit", "revoke"):
+        await _apply_to_original(session, tenant_id, customer_id, message)
+    elif message.kind == "system":
+        await _apply_number_change(session, tenant_id, customer_id, message)
     now = utcnow()
     inserted = await session.scalar(
         insert(Message)
@@ -141,6 +176,7 @@ async def _store_message(
                 "media": message.media,
                 "location": message.location,
                 "errors": message.errors,
+                "details": message.details.stored(),
                 "raw": message.raw,
             },
         )
@@ -197,6 +233,78 @@ async def _customer(
     return (await session.execute(statement)).scalar_one()
 
 
+async def _apply_to_original(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, message: InboundMessage
+) -> None:
+    """An edit updates the text of the customer's earlier message (the previous text is kept in
+    its ``payload.edits``); a delete (``revoke``) marks it deleted. Only a message of the same
+    customer; one we never stored is left alone (the event is still stored)."""
+    event = message.details.edit or message.details.revoke
+    original_id = event.original_message_id if event else None
+    if not original_id:
+        return
+    original = await session.scalar(
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.wa_message_id == original_id,
+            Message.tenant_id == tenant_id,
+            Message.direction == "in",
+            Conversation.customer_id == customer_id,
+        )
+        .with_for_update(of=Message)
+    )
+    if original is None:
+        log.info("%s of a message we do not have", message.kind)
+        return
+    payload = dict(original.payload or {})
+    details = dict(payload.get("details") or {})
+    edit = message.details.edit
+    if edit is not None and edit.text is not None:
+        edits = [
+            *payload.get("edits", []),
+            {
+                "at": message.timestamp.isoformat(),
+                "by": message.external_id,
+                "previous_text": original.text,
+            },
+        ]
+        payload["edits"] = edits[-MAX_EDITS_KEPT:]
+        details["edited"] = True
+        original.text = edit.text
+        if details.get("media") is not None:
+            details["media"] = {**details["media"], "caption": edit.text[:MAX_DETAIL_CHARS]}
+    elif message.kind == "revoke":
+        payload["deleted_at"] = message.timestamp.isoformat()
+        details["deleted"] = True
+    payload["details"] = details
+    original.payload = payload
+
+
+async def _apply_number_change(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, message: InboundMessage
+) -> None:
+    """The customer's new number replaces the old one on the customer, so the messages from the
+    new number join the same customer and conversation (and replies go to it). When another
+    customer of the tenant already has the new number, nothing is merged (``applied: false``)."""
+    system = message.details.system
+    if system is None or system.type not in NUMBER_CHANGES:
+        return
+    new = system.new_wa_id
+    if not new or not new.isdigit() or not 5 <= len(new) <= 20 or new == message.sender:
+        system.applied = False
+        return
+    taken = await session.scalar(
+        select(Customer.id).where(Customer.tenant_id == tenant_id, Customer.phone == new)
+    )
+    if taken is not None:
+        log.warning("number change to a number another customer has: not merged")
+        system.applied = False
+        return
+    await session.execute(update(Customer).where(Customer.id == customer_id).values(phone=new))
+    system.applied = True
+
+
 async def _conversation(
     session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID, customer_id: uuid.UUID
 ) -> uuid.UUID:
@@ -231,6 +339,7 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     if status.status == "failed":
         return await _apply_failure(session, status)
     rank = STATUS_RANK.get(status.status)
+    delivery = _delivery_values(status)
     if rank is not None:
         current = case(STATUS_RANK, value=Message.status, else_=-1)
         moved = (
@@ -242,7 +351,7 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
                     Message.status != "failed",
                     current < rank,
                 )
-                .values(status=status.status, status_at=status.timestamp)
+                .values(status=status.status, status_at=status.timestamp, **delivery)
                 .returning(Message.id, Message.tenant_id, Message.conversation_id)
             )
         ).one_or_none()
@@ -255,15 +364,36 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
                 payload={"message_id": moved.id, "status": status.status},
             )
             return True
-    # Out of order (e.g. "delivered" after "read"), or a status we do not track: no change.
-    known = await session.scalar(
-        select(Message.id).where(
-            Message.wa_message_id == status.external_id, _sent_from(status.phone_number_id)
-        )
+    # Out of order (e.g. "delivered" after "read"), or a status we do not track: the status
+    # stays; its pricing and errors are still kept.
+    statement = select(Message.id).where(
+        Message.wa_message_id == status.external_id, _sent_from(status.phone_number_id)
     )
+    if delivery:
+        statement = (
+            update(Message)
+            .where(Message.wa_message_id == status.external_id, _sent_from(status.phone_number_id))
+            .values(**delivery)
+            .returning(Message.id)
+        )
+    known = await session.scalar(statement)
     if known is None:
         log.info("status %s for unknown message %s", status.status, status.external_id)
     return known is not None
+
+
+def _delivery_values(status: StatusUpdate) -> dict[str, Any]:
+    """The ``payload.delivery`` update of a callback that carries pricing, a conversation or
+    errors (merged into the stored payload); nothing for a bare status."""
+    if status.delivery is None:
+        return {}
+    delivery = status.delivery.model_dump(mode="json", exclude_defaults=True)
+    stored = func.coalesce(Message.payload, literal({}, JSONB))
+    # Merged into what earlier callbacks said: a "failed" keeps the pricing of its "sent".
+    merged = func.coalesce(stored["delivery"], literal({}, JSONB)).op("||")(
+        literal(delivery, JSONB)
+    )
+    return {"payload": func.jsonb_set(stored, literal_column("ARRAY['delivery']"), merged)}
 
 
 def _sent_from(phone_number_id: str):  # type: ignore[no-untyped-def]
@@ -301,6 +431,15 @@ async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
         return False
     first = message.status != "failed"  # Meta redelivers callbacks: announce a failure once
     message.status, message.error = "failed", {"errors": status.errors}
+    if status.delivery is not None:
+        payload = message.payload or {}
+        message.payload = {
+            **payload,
+            "delivery": {
+                **payload.get("delivery", {}),
+                **status.delivery.model_dump(mode="json", exclude_defaults=True),
+            },
+        }
     message.status_at = status.timestamp
     codes = [str(e.get("code")) for e in status.errors]
     if first:

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from invekto.channels.base import InboundMessage, MessageKind, ParsedWebhook, StatusUpdate
+from invekto.channels.base import (
+    MAX_CONTACT_VALUES,
+    MAX_CONTACTS,
+    MAX_DETAIL_CHARS,
+    MAX_ERRORS,
+    MAX_ORDER_ITEMS,
+    MAX_PROBLEMS,
+    DeliveryInfo,
+    InboundMessage,
+    InteractiveReply,
+    LocationInfo,
+    MediaInfo,
+    MessageDetails,
+    MessageKind,
+    ParsedWebhook,
+    Referral,
+    StatusUpdate,
+)
 
 WABA_OBJECT = "whatsapp_business_account"
 SANDBOX_WABA_ID = "100000000000001"
@@ -109,7 +129,10 @@ def _parse_change(change: Any, parsed: ParsedWebhook) -> None:
         except _Malformed as exc:
             parsed.unknown.append(_unknown(str(exc), item))
     for error in _items(value, "errors", parsed):
-        parsed.errors.append({"phone_number_id": phone_number_id, "error": error})
+        if isinstance(error, dict):
+            parsed.errors.append({"phone_number_id": phone_number_id, "error": error})
+        else:
+            parsed.unknown.append(_unknown("value.errors item is not an object", error))
 
 
 def _items(value: dict[str, Any], key: str, parsed: ParsedWebhook) -> list[Any]:
@@ -128,10 +151,21 @@ def _message(
     wire_type = item.get("type")
     kind = wire_type if wire_type in KNOWN_KINDS else "unknown"
     content = item.get(wire_type) if isinstance(wire_type, str) else None
-    fields = _CONTENT_READERS.get(kind, _no_content)(content if isinstance(content, dict) else {})
+    details: dict[str, Any] = {"problems": []}
+    fields = _CONTENT_READERS.get(kind, _no_content)(content, details)
+    if kind == "unknown" and isinstance(wire_type, str):
+        details["wire_type"] = wire_type[:MAX_DETAIL_CHARS]
+    if kind == "system":
+        details["system"]["old_wa_id"] = item["from"][:MAX_DETAIL_CHARS]
     context = item.get("context")
-    if isinstance(context, dict) and _is_text(context.get("id")):
-        fields["context_id"] = context["id"]
+    if isinstance(context, dict):
+        details["context"] = _context(context)
+        if _is_text(context.get("id")):
+            fields["context_id"] = context["id"]
+    if isinstance(item.get("referral"), dict):
+        details["referral"] = _fields(item["referral"], Referral)
+    errors = _dicts(item.get("errors"))
+    details["errors"] = [_error(error) for error in errors[:MAX_ERRORS]]
     try:
         return InboundMessage(
             phone_number_id=phone_number_id,
@@ -141,7 +175,8 @@ def _message(
             sender_name=_sender_name(contacts, item["from"]),
             timestamp=_timestamp(item.get("timestamp")),
             kind=kind,
-            errors=_dicts(item.get("errors")),
+            errors=errors,
+            details=_details(details),
             raw=item,
             **fields,
         )
@@ -149,9 +184,22 @@ def _message(
         raise _Malformed(f"message not understood: {exc.errors()[0]['msg']}") from exc
 
 
+def _details(found: dict[str, Any]) -> MessageDetails:
+    """The details read; a part that does not validate is dropped and named in ``problems``."""
+    found["problems"] = found["problems"][:MAX_PROBLEMS]
+    try:
+        return MessageDetails.model_validate(found)
+    except ValidationError as exc:
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        kept = {key: value for key, value in found.items() if key not in bad}
+        kept["problems"] = [*found["problems"], *(f"{key} not understood" for key in sorted(bad))]
+        return MessageDetails.model_validate(kept)
+
+
 def _status(item: Any, phone_number_id: str) -> StatusUpdate:
     if not _has_texts(item, "id", "status"):
         raise _Malformed("status without id or status")
+    errors = _dicts(item.get("errors"))
     try:
         return StatusUpdate(
             phone_number_id=phone_number_id,
@@ -159,57 +207,387 @@ def _status(item: Any, phone_number_id: str) -> StatusUpdate:
             status=item["status"],
             timestamp=_timestamp(item.get("timestamp")),
             recipient=_text(item.get("recipient_id")),
-            errors=_dicts(item.get("errors")),
+            errors=errors,
+            delivery=_delivery(item, errors),
             raw=item,
         )
     except ValidationError as exc:
         raise _Malformed(f"status not understood: {exc.errors()[0]['msg']}") from exc
 
 
-def _text_content(content: dict[str, Any]) -> dict[str, Any]:
-    return {"text": _text(content.get("body"))}
+def _delivery(item: dict[str, Any], errors: list[dict[str, Any]]) -> DeliveryInfo | None:
+    pricing = item.get("pricing") if isinstance(item.get("pricing"), dict) else {}
+    conversation = item.get("conversation") if isinstance(item.get("conversation"), dict) else {}
+    if not (pricing or conversation or errors):
+        return None
+    origin = conversation.get("origin")
+    billable = pricing.get("billable")
+    return DeliveryInfo(
+        status=_short(item.get("status")),
+        pricing_category=_short(pricing.get("category")),
+        pricing_type=_short(pricing.get("type")),
+        pricing_model=_short(pricing.get("pricing_model")),
+        billable=billable if isinstance(billable, bool) else None,
+        conversation_id=_short(conversation.get("id")),
+        conversation_origin=_short(origin.get("type")) if isinstance(origin, dict) else None,
+        errors=[_error(error) for error in errors[:MAX_ERRORS]],
+    )
 
 
-def _interactive_content(content: dict[str, Any]) -> dict[str, Any]:
-    reply = content.get(content.get("type")) if _is_text(content.get("type")) else None
-    reply = reply if isinstance(reply, dict) else {}
-    return {"text": _text(reply.get("title")), "reply_id": _optional_text(reply.get("id"))}
+# --- the kinds' contents: each reader returns InboundMessage fields and fills ``details`` ------
+
+Reader = Callable[[Any, dict[str, Any]], dict[str, Any]]
 
 
-def _button_content(content: dict[str, Any]) -> dict[str, Any]:
-    return {"text": _text(content.get("text")), "reply_id": _optional_text(content.get("payload"))}
+def _text_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    return {"text": _text(_get(content, "body"))}
 
 
-def _media_content(content: dict[str, Any]) -> dict[str, Any]:
+def _interactive_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    subtype = _optional_text(content.get("type"))
+    details["interactive_type"] = _short(subtype)
+    inner = content.get(subtype) if subtype else None
+    inner = inner if isinstance(inner, dict) else {}
+    if subtype == "nfm_reply":
+        details["flow"] = _flow(inner, details)
+        return {}
+    if subtype == "call_permission_reply":
+        details["call_permission"] = {
+            "response": _short(inner.get("response")),
+            "is_permanent": _bool(inner.get("is_permanent")),
+            "expiration_timestamp": _int(inner.get("expiration_timestamp")),
+            "response_source": _short(inner.get("response_source")),
+        }
+        return {}
+    details["reply"] = _fields(inner, InteractiveReply)
+    return {"text": _text(inner.get("title")), "reply_id": _optional_text(inner.get("id"))}
+
+
+def _button_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    details["button_payload"] = _short(_get(content, "payload"))
+    return {
+        "text": _text(_get(content, "text")),
+        "reply_id": _optional_text(_get(content, "payload")),
+    }
+
+
+def _media_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    media = _fields(content, MediaInfo)
+    media["voice"] = content.get("voice") is True
+    media["animated"] = content.get("animated") is True
+    details["media"] = media
     return {"text": _text(content.get("caption")), "media": content}
 
 
-def _location_content(content: dict[str, Any]) -> dict[str, Any]:
+def _location_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    details["location"] = {
+        **_fields(content, LocationInfo),
+        "latitude": _float(content.get("latitude")),
+        "longitude": _float(content.get("longitude")),
+    }
     parts = (_text(content.get("name")), _text(content.get("address")))
     return {"text": ", ".join(part for part in parts if part), "location": content}
 
 
-def _reaction_content(content: dict[str, Any]) -> dict[str, Any]:
-    return {"context_id": _optional_text(content.get("message_id"))}
+def _reaction_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    # An empty or missing emoji is the customer taking their reaction back.
+    details["reaction"] = {
+        "message_id": _short(_get(content, "message_id")),
+        "emoji": _short(_get(content, "emoji")),
+    }
+    return {"context_id": _optional_text(_get(content, "message_id"))}
 
 
-def _order_content(content: dict[str, Any]) -> dict[str, Any]:
-    return {"text": _text(content.get("text"))}
-
-
-def _no_content(content: dict[str, Any]) -> dict[str, Any]:
+def _contacts_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    cards = content if isinstance(content, list) else []
+    if len(cards) > MAX_CONTACTS:
+        details["problems"].append(f"{len(cards) - MAX_CONTACTS} contacts beyond {MAX_CONTACTS}")
+    read = []
+    for card in cards[:MAX_CONTACTS]:
+        if not isinstance(card, dict):
+            details["problems"].append("a contact that is not an object")
+            continue
+        read.append(_contact(card))
+    details["contacts"] = read
     return {}
 
 
-_CONTENT_READERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+def _contact(card: dict[str, Any]) -> dict[str, Any]:
+    name = card.get("name") if isinstance(card.get("name"), dict) else {}
+    full = _optional_text(name.get("formatted_name")) or " ".join(
+        part for part in (_text(name.get("first_name")), _text(name.get("last_name"))) if part
+    )
+    phones = [
+        {
+            "phone": _short(phone.get("phone")),
+            "wa_id": _short(phone.get("wa_id")),
+            "type": _short(phone.get("type")),
+        }
+        for phone in _dicts(card.get("phones"))[:MAX_CONTACT_VALUES]
+    ]
+    emails = [
+        email["email"][:MAX_DETAIL_CHARS]
+        for email in _dicts(card.get("emails"))[:MAX_CONTACT_VALUES]
+        if _is_text(email.get("email"))
+    ]
+    org = card.get("org") if isinstance(card.get("org"), dict) else {}
+    return {
+        "name": _short(full),
+        "phones": phones,
+        "emails": emails,
+        "organization": _short(org.get("company")),
+    }
+
+
+def _order_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    listed = content.get("product_items")
+    listed = listed if isinstance(listed, list) else []
+    items, dropped = [], max(0, len(listed) - MAX_ORDER_ITEMS)
+    for entry in listed[:MAX_ORDER_ITEMS]:
+        if not isinstance(entry, dict):
+            dropped += 1
+            continue
+        items.append(
+            {
+                "product_retailer_id": _short(_id(entry.get("product_retailer_id"))),
+                "quantity": _int(entry.get("quantity")),
+                "item_price": _decimal(entry.get("item_price")),
+                "currency": _short(entry.get("currency")),
+            }
+        )
+    if dropped:
+        details["problems"].append(f"{dropped} order items not kept")
+    currencies = {item["currency"] for item in items}
+    total = None
+    if (
+        items
+        and len(currencies) == 1
+        and all(item["quantity"] is not None and item["item_price"] is not None for item in items)
+    ):
+        total = sum((item["item_price"] * item["quantity"] for item in items), Decimal(0))
+    details["order"] = {
+        "catalog_id": _short(_id(content.get("catalog_id"))),
+        "text": _short(content.get("text")),
+        "items": items,
+        "items_dropped": dropped,
+        "total": total,
+        "currency": next(iter(currencies)) if total is not None else None,
+    }
+    return {"text": _text(content.get("text"))}
+
+
+def _edit_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    edited = content.get("message") if isinstance(content.get("message"), dict) else {}
+    kind = _optional_text(edited.get("type"))
+    inner = edited.get(kind) if kind else None
+    new_text = _get(inner, "body") if kind == "text" else _get(inner, "caption")
+    details["edit"] = {
+        "original_message_id": _short(content.get("original_message_id")),
+        "kind": _short(kind),
+        "text": new_text if isinstance(new_text, str) else None,
+    }
+    return {"text": _text(new_text)}
+
+
+def _revoke_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    details["revoke"] = {"original_message_id": _short(_get(content, "original_message_id"))}
+    return {}
+
+
+def _system_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    content = content if isinstance(content, dict) else {}
+    # Since webhook v12 the new number is ``wa_id``; older payloads name it ``new_wa_id``.
+    new = _id(content.get("new_wa_id")) or _id(content.get("wa_id"))
+    details["system"] = {
+        "type": _short(content.get("type")),
+        "body": _short(content.get("body")),
+        "new_wa_id": _short(new),
+    }
+    return {"text": _text(content.get("body"))}
+
+
+def _unsupported_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    details["wire_type"] = _short(_get(content, "type"))
+    return {}
+
+
+def _no_content(content: Any, details: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+_CONTENT_READERS: dict[str, Reader] = {
     "text": _text_content,
     "interactive": _interactive_content,
     "button": _button_content,
     "location": _location_content,
     "reaction": _reaction_content,
+    "contacts": _contacts_content,
     "order": _order_content,
+    "edit": _edit_content,
+    "revoke": _revoke_content,
+    "system": _system_content,
+    "request_welcome": _no_content,
+    "unsupported": _unsupported_content,
     **dict.fromkeys(MEDIA_KINDS, _media_content),
 }
+
+
+def _context(context: dict[str, Any]) -> dict[str, Any]:
+    product = context.get("referred_product")
+    return {
+        "message_id": _short(context.get("id")),
+        "sender": _short(context.get("from")),
+        "forwarded": context.get("forwarded") is True,
+        "frequently_forwarded": context.get("frequently_forwarded") is True,
+        "referred_product": (
+            {
+                "catalog_id": _short(_id(product.get("catalog_id"))),
+                "product_retailer_id": _short(_id(product.get("product_retailer_id"))),
+            }
+            if isinstance(product, dict)
+            else None
+        ),
+    }
+
+
+def _error(error: dict[str, Any]) -> dict[str, Any]:
+    data = error.get("error_data")
+    return {
+        "code": _int(error.get("code")),
+        "title": _short(error.get("title")),
+        "message": _short(error.get("message")),
+        "details": _short(data.get("details")) if isinstance(data, dict) else None,
+        "href": _short(error.get("href")),
+    }
+
+
+MAX_FLOW_JSON_CHARS = 20_000
+"""A flow's ``response_json`` longer than this is not read (the raw item keeps it)."""
+MAX_FLOW_NODES = 200
+MAX_FLOW_DEPTH = 4
+MAX_FLOW_KEY_CHARS = 100
+
+
+def _flow(reply: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    raw = reply.get("response_json")
+    response: dict[str, Any] | None = None
+    if isinstance(raw, str) and len(raw) > MAX_FLOW_JSON_CHARS:
+        details["problems"].append(f"flow response over {MAX_FLOW_JSON_CHARS} characters")
+    elif isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            details["problems"].append("flow response is not JSON")
+        else:
+            if isinstance(value, dict):
+                response = _bounded(value, depth=0, budget=[MAX_FLOW_NODES])
+            else:
+                details["problems"].append("flow response is not a JSON object")
+    elif isinstance(raw, dict):  # some senders embed the object itself
+        response = _bounded(raw, depth=0, budget=[MAX_FLOW_NODES])
+    token = response.get("flow_token") if response else None
+    return {
+        "name": _short(reply.get("name")),
+        "body": _short(reply.get("body")),
+        "response": response,
+        "flow_token": _short(token),
+    }
+
+
+def _bounded(value: Any, *, depth: int, budget: list[int]) -> Any:
+    """``value`` cut to ``MAX_FLOW_DEPTH`` levels and ``MAX_FLOW_NODES`` values in all, every
+    string to ``MAX_DETAIL_CHARS``: one pass, each value visited at most once."""
+    budget[0] -= 1
+    if isinstance(value, str):
+        return value[:MAX_DETAIL_CHARS]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if depth >= MAX_FLOW_DEPTH or budget[0] <= 0:
+        return None
+    if isinstance(value, dict):
+        kept: dict[str, Any] = {}
+        for key, inner in value.items():
+            if budget[0] <= 0:
+                break
+            kept[str(key)[:MAX_FLOW_KEY_CHARS]] = _bounded(inner, depth=depth + 1, budget=budget)
+        return kept
+    if isinstance(value, list):
+        items = []
+        for inner in value:
+            if budget[0] <= 0:
+                break
+            items.append(_bounded(inner, depth=depth + 1, budget=budget))
+        return items
+    return None
+
+
+def _fields(content: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The string fields of ``model`` found in ``content`` (cut); other values left out."""
+    return {
+        name: _short(content.get(name))
+        for name, info in model.model_fields.items()
+        if info.annotation == (str | None) and _is_text(content.get(name))
+    }
+
+
+def _get(content: Any, key: str) -> Any:
+    return content.get(key) if isinstance(content, dict) else None
+
+
+def _short(value: Any) -> str | None:
+    return value[:MAX_DETAIL_CHARS] if _is_text(value) else None
+
+
+def _id(value: Any) -> str | None:
+    """An id Meta sends as a string (some senders: a number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return value if _is_text(value) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else None
+    if isinstance(value, str) and value.strip().isdigit() and len(value) <= 15:
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value) if not isinstance(value, str) or len(value) <= 40 else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    if isinstance(value, str) and len(value) > 40:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and abs(number) < Decimal(10) ** 12 else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _sender_name(contacts: Any, wa_id: str) -> str | None:

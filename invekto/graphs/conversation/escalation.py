@@ -30,6 +30,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from invekto.graphs.conversation.kinds import KIND_TR, REASON_PREFIX
 from invekto.guardrails.pii import mask
 
 INTENT_TR: dict[str, str] = {
@@ -102,6 +103,9 @@ def reason_text(reason: str | None) -> str:
         return REASON_TR[reason]
     if reason.startswith("unsupported_intent:"):
         return f"Bu konu otomatik cevaplanmıyor ({reason.split(':', 1)[1]})"
+    if reason.startswith(REASON_PREFIX):
+        kind = reason.removeprefix(REASON_PREFIX)
+        return f"Bu mesaj türüne bir kişinin bakması gerekiyor ({KIND_TR.get(kind, kind)})"
     if reason.startswith("guard:"):
         return f"Cevap güvenlik kontrolünden geçmedi ({reason.split(':', 1)[1]})"
     return reason
@@ -163,7 +167,8 @@ def build_escalation(
     ``guard:<validator>``), added to ``why``."""
     understanding = understanding or {}
     intent = str(understanding.get("intent") or "other")
-    wants = INTENT_TR.get(intent, intent)
+    # A message handed over for its kind says what came (``kinds``): a cart, a voice note...
+    wants = str(understanding.get("message_note") or INTENT_TR.get(intent, intent))
     entities = _entities(understanding)
     details = []
     for kind, values in entities.items():

@@ -1,4 +1,5 @@
-"""The conversation graph: ingest → understand → route → agent → decide → deliver.
+"""The conversation graph: ingest → understand → route → agent → collect → decide → deliver
+(collect goes back to route for the next request of a message that makes several).
 
 The agent nodes come from the registry (``invekto.agents.registry``): a registered agent is a
 node that ``route`` may choose, whatever its name.
@@ -18,10 +19,11 @@ from invekto.agents.registry import REGISTRY, Registry
 from invekto.agents.state import ConversationState
 from invekto.config import Settings
 from invekto.graphs.conversation.nodes.clarify import clarify
+from invekto.graphs.conversation.nodes.collect import collect, next_after_collect
 from invekto.graphs.conversation.nodes.decide import decide
 from invekto.graphs.conversation.nodes.deliver import Deliver
 from invekto.graphs.conversation.nodes.handoff import handoff
-from invekto.graphs.conversation.nodes.ingest import ingest
+from invekto.graphs.conversation.nodes.ingest import after_ingest, ingest
 from invekto.graphs.conversation.nodes.small_talk import small_talk
 from invekto.graphs.conversation.nodes.understand import Understand
 from invekto.graphs.conversation.routing import next_node, route, routes
@@ -57,15 +59,17 @@ def build_graph(
     builder.add_node(small_talk)
     builder.add_node(clarify)
     builder.add_node(handoff)
+    builder.add_node(collect)
     builder.add_node(decide)
     builder.add_node("deliver", Deliver(deps.db, deps.app_settings) if deps else _unbound)
     builder.add_edge(START, "ingest")
-    builder.add_edge("ingest", "understand")
+    builder.add_conditional_edges("ingest", after_ingest, ["understand", "handoff"])
     builder.add_edge("understand", "route")
     targets = routes(registry)
     builder.add_conditional_edges("route", next_node, targets)
     for node in targets:
-        builder.add_edge(node, "decide")
+        builder.add_edge(node, "collect")
+    builder.add_conditional_edges("collect", next_after_collect, ["route", "decide"])
     builder.add_edge("decide", "deliver")
     builder.add_edge("deliver", END)
     return builder.compile(checkpointer=checkpointer, name="invekto-conversation")

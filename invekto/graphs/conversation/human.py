@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage
 from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import func, select
 
+from invekto.graphs.conversation.kinds import expects_reply
 from invekto.storage.db import Database
 from invekto.storage.models import Message, SuggestionDecision
 
@@ -39,9 +40,13 @@ async def note_human_reply(services: StateAccess, message_id: uuid.UUID) -> str:
         decision = await session.scalar(
             select(SuggestionDecision).where(SuggestionDecision.message_id == message_id)
         )
+        # The newest customer message that asks for something: a reaction or an edit after
+        # the suggestion does not make it an older one.
         newest_inbound = await session.scalar(
             select(func.max(Message.created_at)).where(
-                Message.conversation_id == message.conversation_id, Message.direction == "in"
+                Message.conversation_id == message.conversation_id,
+                Message.direction == "in",
+                expects_reply(),
             )
         )
         answered = await session.get(Message, message.reply_to_id) if message.reply_to_id else None

@@ -20,8 +20,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
+from invekto.agents.dialogue import (
+    aged,
+    correction,
+    drops_the_flow,
+    follows_up_on_product,
+    names_a_variant_only,
+    note_understanding,
+    suspend,
+)
 from invekto.agents.registry import NON_AGENT_ROUTES, REGISTRY, Registry
 from invekto.agents.registry import vertical as vertical_profile
 from invekto.agents.state import ConversationState
@@ -30,24 +40,31 @@ from invekto.core.tenant_settings import (
     DEFAULT_SUGGEST_BELOW,
     TenantSettings,
 )
+from invekto.integrations.glossary import glossary_product
 from invekto.nlu.answers import yes_or_no
+from invekto.nlu.rules import asks_for_a_person
 from invekto.tools.context import TurnContext
 
 Route = str
 """An agent's name (``REGISTRY``) or one of ``NON_AGENT_ROUTES``."""
 
 SMALL_TALK = {"greeting", "thanks", "goodbye"}
+CARRIES_DATA = ("emails", "company")
+"""Entities that make a message data for the conversation rather than a call for a person."""
+PRODUCT_FOLLOW_UPS = {"stock_question", "price_question", "product_question"}
+"""Read as the follow-up's intent when the model read one of these: "fiyatı ne kadar bunun" is a
+price question even when the model says stock."""
 TO_A_HUMAN = {"human_request", "complaint"}
-FLOW_ANSWERS = (
-    "order_numbers",
-    "tracking_numbers",
-    "quantities",
-    "sizes",
-    "colors",
-    "products",
-    "company",
-)
-"""Entities that make a message an answer to the question a flow asked."""
+SHORT_ANSWER_WORDS = 6
+"""An order number, a size, a colour or an ordinal answers the flow's question in a message this
+short even when the model reads another agent's request in it ("L olsun", "ilki"); in a longer
+one ("Actually first, please cancel my wallet order"), or one that names a product ("siyah
+cüzdan kaç lira?" during a jacket's exchange), the request wins."""
+FLOW_ANSWERS = ("order_numbers", "tracking_numbers", "sizes", "colors")
+"""Entities that make a message an answer to the question a flow asked ("L olsun", "siyah",
+"10654400004"), even when the model reads another agent's intent in it. A product named is no
+such answer: "bir de mont siparişimi iptal edin" in the middle of an exchange is a new request
+(a flow that takes free text, a B2B lead's, declares ``holds_flow``)."""
 
 
 def thresholds(settings: TenantSettings | dict[str, Any]) -> tuple[float, float]:
@@ -83,14 +100,19 @@ def choose_route(
     clarify_below: float = DEFAULT_CLARIFY_BELOW,
     suggest_below: float = DEFAULT_SUGGEST_BELOW,
     short_answer: bool | None = None,
+    follows_up: bool = False,
+    words: int = 1,
+    names_a_product: bool = False,
     registry: Registry = REGISTRY,
 ) -> Route:
-    """``short_answer``: the message is a plain yes or no (``nlu.answers.yes_or_no``)."""
+    """``short_answer``: the message is a plain yes or no (``nlu.answers.yes_or_no``).
+    ``follows_up``: a short follow-up about the product in focus ("M olsa?"), whose intent the
+    dialogue state gave (``agents.dialogue.follows_up_on_product``): not unsure."""
     intent = understanding.get("intent", "other")
     confidence = float(understanding.get("confidence", 0.0))
     signals = understanding.get("signals", [])
     entities = understanding.get("entities", {})
-    unsure = intent == "other" or confidence < clarify_below
+    unsure = (intent == "other" or confidence < clarify_below) and not follows_up
     if intent == "human_request":
         return "handoff"
     profile = vertical_profile(vertical)
@@ -112,6 +134,7 @@ def choose_route(
                 holds_flow=active.holds_flow,
                 vertical_name=vertical_name,
                 registry=registry,
+                short=words <= SHORT_ANSWER_WORDS and not names_a_product,
             )
         )
     ):
@@ -146,6 +169,7 @@ def _continues(
     holds_flow: bool,
     vertical_name: str,
     registry: Registry,
+    short: bool = True,
 ) -> bool:
     """Whether this turn answers the open flow rather than starting something new."""
     taken_by = intent_route(intent, vertical_name, registry)
@@ -153,9 +177,11 @@ def _continues(
         return True
     if holds_flow:
         return intent not in SMALL_TALK | TO_A_HUMAN
-    if any(entities.get(key) for key in FLOW_ANSWERS):
+    if entities.get("return_reason"):
         return True
-    if entities.get("ordinal") is not None or entities.get("return_reason"):
+    if short and (
+        any(entities.get(key) for key in FLOW_ANSWERS) or entities.get("ordinal") is not None
+    ):
         return True
     return intent not in SMALL_TALK | TO_A_HUMAN and taken_by not in registry
 
@@ -163,29 +189,100 @@ def _continues(
 async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     tenant = runtime.context.tenant
     clarify_below, suggest_below = thresholds(tenant.settings)
+    understanding = dict(state["understanding"])  # a follow-up may add a bare size to it
+    text = state.get("part_text") or state["turn"]["text"]
+    focus, slots = note_understanding(
+        state.get("focus") or {}, state.get("slots") or {}, understanding
+    )
+    if understanding.get("intent") == "human_request" and not asks_for_a_person(text):
+        entities = understanding.get("entities") or {}
+        if state.get("flow") or any(entities.get(key) for key in CARRIES_DATA):
+            # "Marmara Otel İşletmeleri A.Ş." to "firma adınız?", "mail olarak atın: a@b.co":
+            # data for the conversation, not a request for a person (no such words in it).
+            understanding = {**understanding, "intent": "other", "confidence": 0.0}
+    follow_up = follows_up_on_product(understanding, text, focus)
+    unsure = understanding.get("intent") == "other" or understanding.get("confidence", 0) < (
+        clarify_below
+    )
+    corrected = correction(understanding, text, focus) if not state.get("flow") else None
+    if corrected:
+        # "pardon, 10654400005 olacak": the last request again, with the value corrected.
+        follow_up = corrected
+        understanding = {**understanding, "intent": corrected}
+    elif follow_up and (
+        unsure
+        or understanding.get("intent") in PRODUCT_FOLLOW_UPS
+        or (
+            not state.get("flow")
+            and (
+                understanding.get("intent") not in TO_A_HUMAN
+                # "bana 43 numara lazım" is no request for a person unless it says so
+                or (understanding.get("intent") == "human_request" and not asks_for_a_person(text))
+            )
+            and (follow_up == "product_question" or names_a_variant_only(understanding, text))
+        )
+    ):
+        # An attribute of the product in focus ("garantisi ne kadar süreli") is asked whatever
+        # the model read in it (a delivery time); an open flow's question comes first.
+        understanding = {**understanding, "intent": follow_up}
+    else:
+        follow_up = None
     chosen = choose_route(
-        understanding=state["understanding"],
+        understanding=understanding,
         vertical=tenant.vertical,
         flow=state.get("flow"),
         active_agent=state.get("active_agent"),
         clarified=bool(state.get("clarified")),
         clarify_below=clarify_below,
         suggest_below=suggest_below,
-        short_answer=yes_or_no(state["turn"]["text"]),
+        short_answer=yes_or_no(text),
+        follows_up=follow_up is not None,
+        words=len(text.split()),
+        names_a_product=bool((understanding.get("entities") or {}).get("products"))
+        or glossary_product(text),
     )
-    update: dict[str, Any] = {"route": chosen, "agent": chosen if chosen in REGISTRY else "none"}
-    if state.get("flow") and chosen == state.get("active_agent"):
+    update: dict[str, Any] = {
+        "route": chosen,
+        "agent": chosen if chosen in REGISTRY else "none",
+        "focus": focus,
+        "slots": slots,
+        "flow_answer": False,
+    }
+    if follow_up:
+        # "M olsa?" after a stock answer is a question about that product: the dialogue state,
+        # not the intent model's confidence, makes it one.
+        update["understanding"] = understanding
+        update["flow_answer"] = True
+    flow, active = state.get("flow"), state.get("active_agent")
+    suspended = list(state.get("suspended") or [])
+    if not state.get("replies"):
+        suspended = aged(suspended)  # once per message, not per request in it
+    if flow and chosen == active:
         # The agent's own question is being answered: its flow logic, not the intent model's
         # confidence, decides the reply.
         update["flow_answer"] = True
-    if chosen != state.get("active_agent"):
+    if chosen != active:
         update["flow"] = None
         update["active_agent"] = None
+        if flow and active in REGISTRY and chosen in REGISTRY and not drops_the_flow(text):
+            # A new request in the middle of a flow: served first, then the flow resumes.
+            suspended = suspend(suspended, active, flow, _last_question(state))
+        elif chosen in ("small_talk", "handoff"):
+            suspended = []  # "teşekkürler", a person: nothing is left to resume
+    update["suspended"] = suspended
     if chosen != "clarify":
         update["clarified"] = False
     if chosen == "handoff" and state.get("clarified"):
         update["handoff_reason"] = "unclear_after_clarifying"
     return update
+
+
+def _last_question(state: ConversationState) -> str:
+    """What the bot said last (the open flow's question), for when the flow resumes."""
+    for message in reversed(state.get("messages", [])):
+        if isinstance(message, AIMessage):
+            return str(message.content)
+    return ""
 
 
 def next_node(state: ConversationState) -> Route:

@@ -10,10 +10,12 @@ import uuid
 from typing import Protocol
 
 from langgraph.graph.state import CompiledStateGraph
+from sqlalchemy import select
 
 from invekto.agents.state import TurnInput
 from invekto.core.tenant_settings import TenantSettings
 from invekto.graphs.conversation.escalation import build_escalation
+from invekto.graphs.conversation.kinds import handling
 from invekto.integrations.access import MarketplaceAccess
 from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
@@ -71,6 +73,28 @@ async def process_inbound(services: TurnServices, message_id: uuid.UUID) -> str:
             return "missing"
         if message.status == "processed":
             return "already_processed"
+        payload = message.payload or {}
+        kind = handling(message.kind, payload.get("details"), message.text)
+        message.payload = {**payload, "handling": kind.handling}
+        if kind.handling == "no_reply":
+            # A reaction, an edit, a delete, a system event...: stored and shown, not a turn.
+            message.status = "processed"
+            status = await session.scalar(
+                select(Conversation.status).where(Conversation.id == message.conversation_id)
+            )
+            await events.publish(
+                session,
+                tenant_id=message.tenant_id,
+                conversation_id=message.conversation_id,
+                kind=events.CONVERSATION_UPDATED,
+                payload={
+                    "status": status,
+                    "inbound_message_id": message.id,
+                    "handling": kind.handling,
+                },
+            )
+            await session.commit()
+            return "no_reply"
         conversation = await session.get(Conversation, message.conversation_id)
         assert conversation is not None
         tenant = await session.get(Tenant, message.tenant_id)
@@ -99,6 +123,10 @@ async def process_inbound(services: TurnServices, message_id: uuid.UUID) -> str:
         kind=message.kind,
         reply_id=(message.payload or {}).get("reply_id"),
     )
+    if kind.handling == "handoff":
+        # ``ingest`` sends the turn straight to the usual hand-over (see ``kinds``).
+        turn["kind_reason"] = kind.reason
+        turn["kind_note"] = kind.note
     await services.graph.ainvoke(
         {"turn": turn},
         config={"configurable": {"thread_id": str(conversation.id)}},

@@ -16,7 +16,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from invekto.storage.models.base import Base, IdMixin, TenantMixin, tenant_table, utcnow
 
@@ -84,6 +84,9 @@ class ProductCache(IdMixin, TenantMixin, Base):
     product_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attributes: Mapped[list[Any] | None] = query_expression()
+    """``raw["attributes"]`` when the query asks for it (``with_expression``): the catalogue's
+    own attributes without loading the whole raw product."""
 
 
 __all__ = ["OrderCache", "ProductCache"]

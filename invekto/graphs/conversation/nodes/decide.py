@@ -129,6 +129,7 @@ def grounds(state: ConversationState) -> list[str]:
     tools established (the flow in progress, the replies already sent)."""
     return [
         *(str(tool.get("result", "")) for tool in state.get("tools", [])),
+        *state.get("computed", []),
         json.dumps(state.get("flow") or {}, ensure_ascii=False, default=str),
         *(
             str(message.content)

@@ -1,7 +1,14 @@
-"""understand: language, intent, entities and confidence of the inbound text.
+"""understand: language, intent, entities and confidence of the inbound text, and the requests
+it makes when it makes several ("3 tane alsam ne kadar tutar, kargo ücretli mi?").
 
 The intents a customer of this tenant can mean come from the registry: those of the agents of
 its vertical (plus the conversational ones), never another vertical's.
+
+Several requests: the message is cut into pieces (``nlu.segments``) and each piece understood.
+The pieces that are confident requests for an agent, answered differently (a stock and a price
+question are one answer), become the turn's ``parts``: the graph serves them in order and sends
+one reply. Pieces that are no request of their own ("merhaba", "M ve L karışık") stay with the
+request next to them.
 """
 
 from __future__ import annotations
@@ -13,8 +20,30 @@ from langgraph.runtime import Runtime
 
 from invekto.agents.registry import REGISTRY
 from invekto.agents.state import ConversationState
-from invekto.nlu.types import Understander
+from invekto.graphs.conversation.routing import thresholds
+from invekto.integrations.catalog import names_a_product
+from invekto.integrations.glossary import glossary_product
+from invekto.nlu.rules import product_intent
+from invekto.nlu.segments import asks, segments
+from invekto.nlu.types import Understander, Understanding
 from invekto.tools.context import TurnContext
+
+PART_CONFIDENCE = 0.8
+"""A piece is a request of its own only when the model is this sure of it: a wrong split answers
+a question nobody asked."""
+ONE_ANSWER = (
+    frozenset({"stock_question", "product_question", "price_question"}),
+    frozenset({"order_status", "delivery_time"}),
+)
+"""Intents one reply answers together (a stock answer gives the price too)."""
+
+
+PRODUCTS = "price_question"
+"""The family name of the product questions (``family``)."""
+
+
+def family(intent: str) -> str:
+    return next((min(group) for group in ONE_ANSWER if intent in group), intent)
 
 
 class Understand:
@@ -27,15 +56,105 @@ class Understand:
         self, state: ConversationState, runtime: Runtime[TurnContext]
     ) -> dict[str, Any]:
         context = runtime.context
-        result = await self.understander().understand(
-            state["turn"]["text"],
-            tenant_slug=context.tenant.slug,
-            previous_language=state.get("language"),
-            settings={
-                **context.tenant.settings.to_json(),
-                "vertical": context.tenant.vertical,
-                "timezone": context.tenant.timezone,
-                "intents": sorted(REGISTRY.possible_intents(context.tenant.vertical)),
-            },
+        settings = {
+            **context.tenant.settings.to_json(),
+            "vertical": context.tenant.vertical,
+            "timezone": context.tenant.timezone,
+            "intents": sorted(REGISTRY.possible_intents(context.tenant.vertical)),
+        }
+        text = state["turn"]["text"]
+        understander = self.understander()
+
+        async def understand(piece: str, previous: str | None) -> Understanding:
+            understood = await understander.understand(
+                piece,
+                tenant_slug=context.tenant.slug,
+                previous_language=previous,
+                settings=settings,
+            )
+            # Among the product questions, the words decide (a price asked, availability asked).
+            understood.intent = product_intent(
+                understood.intent,
+                piece,
+                names_a_product=bool(understood.entities.products) or names_a_product(piece),
+            )
+            return understood
+
+        whole = await understand(text, state.get("language"))
+        flow = state.get("flow") or {}
+        language = whole.language
+        if flow.get("free_text") and state.get("language"):
+            # An address or a company name answers the flow's question: it says nothing of the
+            # language the customer speaks.
+            language = state["language"]
+        update: dict[str, Any] = {
+            "understanding": whole.model_dump(mode="json"),
+            "language": language,
+        }
+        pieces = segments(text)
+        if (
+            len(pieces) < 2
+            or context.tenant.vertical == "clinic"
+            or REGISTRY.for_signals({*whole.signals, whole.intent}, context.tenant.vertical)
+        ):
+            # One piece; a clinic's agent takes all; a bulk order ("50 t-shirts, can you invoice
+            # us?") is one request for the B2B agent, its questions included.
+            return update
+        _, suggest_below = thresholds(context.tenant.settings)
+        read = [(piece, await understand(piece, whole.language)) for piece in pieces]
+        in_focus = bool((state.get("focus") or {}).get("product"))
+        groups = _requests(read, context.tenant.vertical, suggest_below, in_focus)
+        if len(groups) < 2:
+            return update
+        parts = []
+        for texts in groups:
+            joined = " ".join(texts)
+            understood = await understand(joined, whole.language)
+            parts.append({"text": joined, "understanding": understood.model_dump(mode="json")})
+        first, *rest = parts
+        return {
+            **update,
+            "understanding": first["understanding"],
+            "part_text": first["text"],
+            "parts": rest,
+        }
+
+
+def _requests(
+    read: list[tuple[str, Understanding]],
+    vertical: str,
+    suggest_below: float,
+    product_in_focus: bool = False,
+) -> list[list[str]]:
+    """The pieces grouped into requests: a confident request for an agent, answered apart from
+    the one before it, starts a group; anything else joins the group before (or the first).
+    A product question of its own names a product (or follows up on the one in focus): "What's
+    the minimum basket?" after a shipping question is about shipping."""
+    groups: list[list[str]] = []
+    families: list[str] = []
+    pending: list[str] = []
+    for piece, understood in read:
+        request = (
+            asks(piece)
+            and understood.confidence >= max(suggest_below, PART_CONFIDENCE)
+            and REGISTRY.for_intent(understood.intent, vertical) is not None
+            and (
+                family(understood.intent) != PRODUCTS
+                or bool(understood.entities.products)
+                or glossary_product(piece)
+                or product_in_focus
+            )
         )
-        return {"understanding": result.model_dump(mode="json"), "language": result.language}
+        if request and (not families or family(understood.intent) != families[-1]):
+            groups.append([*pending, piece])
+            families.append(family(understood.intent))
+            pending = []
+        elif groups:
+            groups[-1].append(piece)
+        else:
+            pending.append(piece)
+    if pending and groups:
+        groups[-1].extend(pending)
+    if len(set(families)) < len(families):
+        return []  # the same request twice ("kargom nerede? kargom ne zaman gelir?"): one answer
+    return groups
