@@ -7,7 +7,8 @@ import re
 from invekto.core.text import fold
 
 _YES = re.compile(
-    r"^\W*(evet|olur|tamam|tamamdir|tabi|tabii|isterim|uygun|kabul|aynen|olsun|peki|ok|okay|"
+    r"^\W*(?:(?:harika|super|supersiniz|mukemmel|great|perfect|awesome|cool|ممتاز|رائع)\W+)?"
+    r"(evet|olur|tamam|tamamdir|tabi|tabii|isterim|uygun|kabul|aynen|olsun|peki|ok|okay|"
     r"yes|yeah|yep|sure|please do|go ahead|نعم|موافق|حسنا)\b"
 )
 _NO = re.compile(

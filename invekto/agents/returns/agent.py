@@ -305,7 +305,7 @@ NEAREST = 2
 _BIGGER = re.compile(
     r"\b(?:(?:kucuk|dar|kisa)\s+(?:geldi|gelmis\w*|oldu|olmus\w*|kaldi|cikti)|"
     r"(?:kucuk|dar|kisa)(?:\s+(?!olsun|olur|ister\w*|istiyor\w*)\w+)?$|"
-    r"sikti|sikiyor|vurdu|too small|too tight|too short|"
+    r"sikti|sikiyor|vurdu|too small|too tight|too short|a bit tight|a little tight|tight|"
     r"(?:bir|1|daha)\s+(?:numara|beden)?\s*buyu\w*|bigger|a size up|one size up|larger)\b"
     r"|صغير|ضيق|أكبر|اكبر"
 )
@@ -313,7 +313,7 @@ _BIGGER = re.compile(
 _SMALLER = re.compile(
     r"\b(?:(?:buyuk|bol|uzun|genis)\s+(?:geldi|gelmis\w*|oldu|olmus\w*|kaldi|cikti)|"
     r"(?:buyuk|bol|genis)(?:\s+(?!olsun|olur|ister\w*|istiyor\w*)\w+)?$|"
-    r"too big|too large|too loose|"
+    r"too big|too large|too loose|a bit loose|loose|"
     r"(?:bir|1|daha)\s+(?:numara|beden)?\s*kucu\w*|smaller|a size down|one size down)\b"
     r"|كبير|واسع|أصغر|اصغر"
 )

@@ -120,6 +120,9 @@ async def support_agent(state: ConversationState, runtime: Runtime[TurnContext])
         return _and_ask_again(turn, await _question(turn), flow)
     if numbers:
         return await _with_number(turn, numbers[0], purpose, flow)
+    if name == "order_choice" and flow.get("answered_all") and len(turn.text_in.split()) > 3:
+        # Both orders were answered: only a short "birincisi" still picks one of them.
+        return await _question(turn, purpose)
     if name == "order_choice":
         if _answers_choice(turn, flow) or not _asks_something_else(turn):
             return await _answer_choice(turn, flow)
@@ -232,7 +235,18 @@ async def _from_phone(turn: AgentTurn, purpose: str) -> dict[str, Any]:
     if purpose in ("cancel", "address") and not fitting:
         fitting = [order for order in found.orders if order.active]
     if len(fitting) > 1 and purpose == "status" and _BOTH.search(fold(turn.text_in)):
-        return turn.done(_all_orders_reply(turn, fitting, stale=found.stale))
+        # Both answered; "birincisi" next still picks one of them.
+        options = [order.order_number for order in fitting]
+        return turn.done(
+            _all_orders_reply(turn, fitting, stale=found.stale),
+            flow={
+                "name": "order_choice",
+                "purpose": purpose,
+                "options": options,
+                "tries": 0,
+                "answered_all": True,
+            },
+        )
     focused = turn.focus.get("order")
     if (
         len(fitting) == 2

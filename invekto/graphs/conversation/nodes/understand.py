@@ -28,7 +28,7 @@ from invekto.nlu.segments import asks, segments
 from invekto.nlu.types import Understander, Understanding
 from invekto.tools.context import TurnContext
 
-PART_CONFIDENCE = 0.8
+PART_CONFIDENCE = 0.7
 """A piece is a request of its own only when the model is this sure of it: a wrong split answers
 a question nobody asked."""
 ONE_ANSWER = (
