@@ -195,9 +195,13 @@ def _case_json(case: CaseReport) -> dict[str, Any]:
     """A case as the report shows it: customer texts and replies with their PII masked (reports
     are shared; the raw values stay in the run's database)."""
     from invekto.guardrails.pii import mask
+    from invekto.tools.coupons import COUPON_CODE
 
     def redact(text: Any) -> Any:
-        return mask(text, case.language) if isinstance(text, str) and text else text
+        if not isinstance(text, str) or not text:
+            return text
+        # Coupon codes are random: masked, so two runs of the same code give the same report.
+        return COUPON_CODE.sub("<COUPON_CODE>", mask(text, case.language))
 
     def check_json(check: Any) -> dict[str, Any]:
         row = asdict(check)

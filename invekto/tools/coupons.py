@@ -5,6 +5,7 @@ exists once that reply is sent or a person accepts it (``tools.actions.CouponOff
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from invekto.tools.context import TurnContext
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+COUPON_CODE = re.compile(r"\bINV-[A-Z0-9]{8}\b")
+"""A coupon code as ``create_coupon`` makes it (random: reports mask it to stay comparable)."""
 
 
 class CouponResult(BaseModel):

@@ -216,3 +216,17 @@ def test_reports_show_pii_masked():
     assert turn["customer"] == "TC kimlik numaram <TR_NATIONAL_ID>"
     assert "10000000146" not in turn["actual"]["reply"]
     assert turn["checks"][-1]["actual"] == ["PHONE_NUMBER"]
+
+
+def test_random_coupon_codes_are_masked_so_two_runs_compare_equal():
+    def report(code):
+        reply = f"Kuponunuz hazır: {code} (%10 indirim)"
+        case = CaseReport(
+            "kupon-1", "demo-shop", "tr", [], "a.yaml",
+            [_turn("vazgeçtim", expected={"outcome": "auto_reply"},
+                   actual={"outcome": "auto_reply", "reply": reply})],
+        )  # fmt: skip
+        return build([case])["cases"]
+
+    assert report("INV-TWDVH83H") == report("INV-7GNU98N6")
+    assert "<COUPON_CODE>" in report("INV-TWDVH83H")[0]["turns"][0]["actual"]["reply"]
