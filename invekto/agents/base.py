@@ -7,14 +7,13 @@ import json
 import warnings
 from typing import Any
 
-from langchain_core.messages import AIMessage
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolRuntime
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from invekto.agents.dialogue import Focus, ProductFocus
-from invekto.agents.state import ConversationState, ToolCallRecord
+from invekto.agents.state import ConversationState, ToolCallRecord, last_reply
 from invekto.core.tenant_settings import TenantSettings
 from invekto.tools.actions import Action
 from invekto.tools.context import TurnContext
@@ -115,10 +114,7 @@ class AgentTurn:
 
     def last_reply(self) -> str:
         """What the bot said last in this conversation (the question a flow asked)."""
-        for message in reversed(self.state.get("messages", [])):
-            if isinstance(message, AIMessage):
-                return str(message.content)
-        return ""
+        return last_reply(self.state)
 
     def focus_on_order(self, order_number: str) -> None:
         self.focus["order"] = order_number

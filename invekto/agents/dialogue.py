@@ -111,7 +111,12 @@ def resume(stack: list[Suspended], agent_in_flow: bool) -> tuple[Suspended | Non
 
 FOLLOW_UP_WORDS = 8
 """A follow-up about the product in focus is short: "L de var mı peki?", "siyahı?"."""
-_THE_OTHER = re.compile(r"\b(?:digeri\w*|oburu\w*|the other one|other one)\b|الآخر")
+_THE_OTHER = re.compile(r"\b(?:diger\w*|obur\w*|other|another)\b|الآخر|الثاني")
+
+
+def names_the_other(text: str) -> bool:
+    """ "peki diğeri", "öbürü", "the other one": not the order or product in focus."""
+    return _THE_OTHER.search(fold(text)) is not None
 
 
 _ORDER_WORDS = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NotRequired, TypedDict
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AIMessage, AnyMessage
 from langgraph.graph.message import add_messages
 
 from invekto.agents.dialogue import Focus, Suspended
@@ -103,3 +103,11 @@ class ConversationState(TypedDict, total=False):
     resumed: str | None
     """The question of the flow resumed after this turn's reply (added to the reply)."""
     decision: Decision
+
+
+def last_reply(state: ConversationState) -> str:
+    """What the bot said last in the conversation (the question an open flow asked)."""
+    for message in reversed(state.get("messages", [])):
+        if isinstance(message, AIMessage):
+            return str(message.content)
+    return ""

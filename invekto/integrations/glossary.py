@@ -259,7 +259,13 @@ def turkish_words(text: str) -> list[str]:
     return out
 
 
+def glossary_words(text: str) -> list[str]:
+    """The Turkish catalogue words the glossary gives for the English or Arabic words of
+    ``text`` ("straw belt" → hasir, kemer; "جوارب" → corap), in order."""
+    own = set(tokens(text))
+    return [word for word in turkish_words(text) if word not in own]
+
+
 def glossary_product(text: str) -> bool:
-    """Whether ``text`` holds an English or Arabic word the glossary knows ("straw belt",
-    "المحفظة"): a product named in another language."""
-    return bool(set(turkish_words(text)) - set(tokens(text)))
+    """Whether ``text`` names a product in another language ("straw belt", "المحفظة")."""
+    return bool(glossary_words(text))

@@ -240,30 +240,27 @@ def asks_availability(text: str) -> bool:
 PRODUCT_INTENTS = ("stock_question", "product_question", "price_question")
 
 
-def _names_a_variant(text: str) -> bool:
-    """A colour or a size in the message: "gri XL var mı" asks for stock, whatever else."""
-    entities = extract(text)
-    return bool(entities.colors or entities.sizes)
-
-
 _SHIPPING_ASKED = re.compile(
     r"\b(?:kargo\w*|gonderim\w*|teslimat\w*|shipping|delivery|postage)\b|شحن|توصيل"
 )
 
 
-def product_intent(intent: str, text: str, *, names_a_product: bool = True) -> str:
+def product_intent(
+    intent: str, text: str, *, names_a_product: bool = True, names_a_variant: bool = False
+) -> str:
     """Among the product questions, the one the words say: an attribute asked ("boyu ne kadar",
     "kumaşı ne") is a product question, a price asked ("kaç lira", "how much", "بكم") a price
     question, availability asked ("var mı", "in stock", "متوفر") a stock question; the model's
-    reading otherwise. A "price" of shipping that names no product ("gönderim bedeli kaç lira")
-    is a shipping question. Other intents are left as they are."""
+    reading otherwise; a colour or size with availability asked ("gri XL var mı") is a stock
+    question whatever else it says. A "price" of shipping that names no product ("gönderim
+    bedeli kaç lira") is a shipping question. Other intents are left as they are."""
     if intent not in PRODUCT_INTENTS:
         return intent
     folded = fold(text)
     if not names_a_product and _SHIPPING_ASKED.search(folded):
         return "shipping_policy"
     availability = asks_availability(text)
-    if asked_attributes(text) and not (availability and _names_a_variant(text)):
+    if asked_attributes(text) and not (availability and names_a_variant):
         return "product_question"
     if asks_price(text):
         return "price_question"

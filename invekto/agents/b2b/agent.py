@@ -19,7 +19,7 @@ from langgraph.runtime import Runtime
 from invekto.agents.base import AgentTurn
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold, words
-from invekto.integrations.glossary import tokens, turkish_words
+from invekto.integrations.glossary import glossary_words
 from invekto.tools.context import TurnContext
 from invekto.tools.leads import UNNAMED, LeadProduct, LeadView, alert_sales, save_lead
 from invekto.tools.orders import CustomerOrders, find_customer_orders
@@ -33,11 +33,6 @@ _ASKS_MINIMUM = re.compile(
     r"\b(?:en az|minimum|min\.?|asgari|kac adetten|how many at least|smallest order)\b"
     r"|الحد الأدنى|أقل كمية|اقل كمية"
 )
-
-
-def _glossary_products(text: str) -> list[str]:
-    """Product words named in English or Arabic, as the catalogue writes them."""
-    return [w for w in turkish_words(text) if w not in set(tokens(text)) and len(w) > 2][:3]
 
 
 _COUNT = re.compile(r"(?<![\d.,/:+-])(\d{2,6})(?![\d.,/:-])(?=\s+\S)")
@@ -123,7 +118,10 @@ def _products(turn: AgentTurn, known: Sequence[Mapping[str, Any]] = ()) -> list[
     """The products and quantities of this message. A product named in English or Arabic comes
     from the glossary ("جوارب" → çorap); a quantity alone is for the one product already on the
     lead ("pardon 250 adet olacak") or for the product the conversation is about."""
-    names: list[str] = list(turn.entities.get("products") or []) or _glossary_products(turn.text_in)
+    names: list[str] = (
+        list(turn.entities.get("products") or [])
+        or [w for w in glossary_words(turn.text_in) if len(w) > 2][:3]
+    )
     quantities: list[int] = list(turn.entities.get("quantities") or [])
     named = [p.get("product") for p in known if p.get("product") not in (None, UNNAMED)]
     if not names and quantities:

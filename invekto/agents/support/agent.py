@@ -27,7 +27,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from invekto.agents.base import AgentTurn
-from invekto.agents.dialogue import named_order, named_orders
+from invekto.agents.dialogue import named_order, named_orders, names_the_other
 from invekto.agents.formatting import date_range_text, day_text, local_date
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold
@@ -251,7 +251,7 @@ async def _from_phone(turn: AgentTurn, purpose: str) -> dict[str, Any]:
     if (
         len(fitting) == 2
         and focused in {o.order_number for o in fitting}
-        and _names_another(turn.text_in)
+        and names_the_other(turn.text_in)
     ):
         # "peki diğeri": the order not talked about yet.
         other = [o for o in fitting if o.order_number != focused]
@@ -263,7 +263,7 @@ async def _from_phone(turn: AgentTurn, purpose: str) -> dict[str, Any]:
         focused = turn.focus.get("order")
         chosen_number = named or (
             focused
-            if focused in {o.order_number for o in fitting} and not _names_another(turn.text_in)
+            if focused in {o.order_number for o in fitting} and not names_the_other(turn.text_in)
             else None
         )
         if chosen_number is not None:
@@ -305,15 +305,7 @@ def _answers_choice(turn: AgentTurn, flow: dict) -> bool:
     if turn.entities.get("ordinal") is not None:
         return True
     text = fold(turn.text_in)
-    return bool(_BOTH.search(text) or _OTHER.search(text) or turn.entities.get("products"))
-
-
-def _names_another(text: str) -> bool:
-    """ "diğer siparişim", "öbürü", "the other one": not the order in focus."""
-    return bool(_OTHER.search(fold(text)))
-
-
-_OTHER = re.compile(r"\b(?:diger\w*|obur\w*|other|another)\b|الآخر|الثاني")
+    return bool(_BOTH.search(text) or names_the_other(text) or turn.entities.get("products"))
 
 
 async def _answer_choice(turn: AgentTurn, flow: dict) -> dict[str, Any]:

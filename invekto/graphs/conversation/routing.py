@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from invekto.agents.dialogue import (
@@ -34,7 +33,7 @@ from invekto.agents.dialogue import (
 )
 from invekto.agents.registry import NON_AGENT_ROUTES, REGISTRY, Registry
 from invekto.agents.registry import vertical as vertical_profile
-from invekto.agents.state import ConversationState
+from invekto.agents.state import ConversationState, last_reply
 from invekto.core.tenant_settings import (
     DEFAULT_CLARIFY_BELOW,
     DEFAULT_SUGGEST_BELOW,
@@ -266,7 +265,7 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         update["active_agent"] = None
         if flow and active in REGISTRY and chosen in REGISTRY and not drops_the_flow(text):
             # A new request in the middle of a flow: served first, then the flow resumes.
-            suspended = suspend(suspended, active, flow, _last_question(state))
+            suspended = suspend(suspended, active, flow, last_reply(state))
         elif chosen in ("small_talk", "handoff"):
             suspended = []  # "teşekkürler", a person: nothing is left to resume
     update["suspended"] = suspended
@@ -275,14 +274,6 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
     if chosen == "handoff" and state.get("clarified"):
         update["handoff_reason"] = "unclear_after_clarifying"
     return update
-
-
-def _last_question(state: ConversationState) -> str:
-    """What the bot said last (the open flow's question), for when the flow resumes."""
-    for message in reversed(state.get("messages", [])):
-        if isinstance(message, AIMessage):
-            return str(message.content)
-    return ""
 
 
 def next_node(state: ConversationState) -> Route:

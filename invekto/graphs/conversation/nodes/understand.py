@@ -73,10 +73,12 @@ class Understand:
                 settings=settings,
             )
             # Among the product questions, the words decide (a price asked, availability asked).
+            entities = understood.entities
             understood.intent = product_intent(
                 understood.intent,
                 piece,
-                names_a_product=bool(understood.entities.products) or names_a_product(piece),
+                names_a_product=bool(entities.products) or names_a_product(piece),
+                names_a_variant=bool(entities.colors or entities.sizes),
             )
             return understood
 
@@ -106,10 +108,14 @@ class Understand:
         groups = _requests(read, context.tenant.vertical, suggest_below, in_focus)
         if len(groups) < 2:
             return update
+        readings = dict(read)
         parts = []
         for texts in groups:
             joined = " ".join(texts)
-            understood = await understand(joined, whole.language)
+            # A request of one piece was read already; a group of pieces is read as a whole.
+            understood = (
+                readings[joined] if len(texts) == 1 else await understand(joined, whole.language)
+            )
             parts.append({"text": joined, "understanding": understood.model_dump(mode="json")})
         first, *rest = parts
         return {
