@@ -371,6 +371,55 @@ class Metrics(_Block):
     )
 
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _clock(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError("expected a time of day as HH:MM (24-hour)")
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock)]
+
+
+class QuietHours(_Block):
+    """When Invekto never writes first, in the tenant's time zone (replies still go)."""
+
+    start: ClockTime = Field("21:00", description="Quiet from (HH:MM, the tenant's zone).")
+    end: ClockTime = Field("09:00", description="Quiet until (HH:MM, the tenant's zone).")
+
+
+class Outbound(_Block):
+    """Messages Invekto writes first: rules, campaigns, follow-ups."""
+
+    enabled: bool = Field(True, description="Master switch for every message Invekto writes first.")
+    quiet_hours: QuietHours = Field(
+        default_factory=QuietHours, description="Hours when nothing is sent first."
+    )
+    messages_per_second: int = Field(
+        80, ge=1, le=1000, description="The number's throughput (Meta: 80/s, 1,000/s upgraded)."
+    )
+    daily_unique_limit: int | None = Field(
+        2000,
+        ge=1,
+        description="The portfolio's messaging tier: unique customers reached by templates in a "
+        "rolling 24 hours (250, 2000, 10000, 100000; unset: unlimited).",
+    )
+    marketing_cap_wait_hours: int = Field(
+        24,
+        ge=24,
+        le=168,
+        description="Hours to wait after Meta's per-user marketing limit (131049).",
+    )
+    price_marketing: float = Field(
+        1.2, ge=0, description="What one marketing template costs (TL), for the campaign ROI."
+    )
+    price_utility: float = Field(
+        0.2, ge=0, description="What one utility template costs outside the window (TL)."
+    )
+
+
 # --- the whole ---------------------------------------------------------------------------------
 
 
@@ -393,6 +442,9 @@ class TenantSettings(_Block):
     )
     metrics: Metrics = Field(
         default_factory=Metrics, description="Assumptions behind the dashboard's figures."
+    )
+    outbound: Outbound = Field(
+        default_factory=Outbound, description="Messages Invekto writes first."
     )
 
     @model_validator(mode="before")

@@ -12,6 +12,15 @@ from invekto.storage.models.commerce import OrderCache, ProductCache
 from invekto.storage.models.inbox import ConversationRead
 from invekto.storage.models.messaging import Conversation, Customer, Message
 from invekto.storage.models.ops import AutoReplyLog, WebhookEvent
+from invekto.storage.models.outbound import (
+    Campaign,
+    Cart,
+    ConsentEvent,
+    OutboundRule,
+    OutboundSend,
+    ReviewCase,
+    WaTemplate,
+)
 from invekto.storage.models.privacy import PiiReveal
 from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
 from invekto.storage.models.workflow import ConversationEvent, ProposedAction, SuggestionDecision
@@ -20,7 +29,10 @@ __all__ = [
     "TENANT_TABLES",
     "AutoReplyLog",
     "Base",
+    "Campaign",
+    "Cart",
     "Channel",
+    "ConsentEvent",
     "Conversation",
     "ConversationEvent",
     "ConversationRead",
@@ -31,14 +43,18 @@ __all__ = [
     "LeadAlert",
     "Message",
     "OrderCache",
+    "OutboundRule",
+    "OutboundSend",
     "PiiReveal",
     "ProductCache",
     "ProposedAction",
     "ReturnAttempt",
+    "ReviewCase",
     "ServiceRequest",
     "SuggestionDecision",
     "Tenant",
     "User",
+    "WaTemplate",
     "WebhookEvent",
     "utcnow",
 ]

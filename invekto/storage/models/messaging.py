@@ -23,6 +23,10 @@ class Customer(IdMixin, TimestampMixin, TenantMixin, Base):
         DateTime(timezone=True), nullable=True
     )
     tags: Mapped[list[str]] = mapped_column(default=list)
+    marketing_opt_out_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    """Set while the customer has stopped marketing messages (``consent_events`` has why)."""
 
 
 @tenant_table
@@ -54,6 +58,8 @@ class Conversation(IdMixin, TimestampMixin, TenantMixin, Base):
     escalation: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     """The note the AI left at its last hand-over (``invekto.inbox.escalation``): what the
     customer wants, what was tried, why a person is needed. None when never handed over."""
+    referral: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    """The Click-to-WhatsApp ad of the first message (ad id, headline, ``ctwa_clid``...)."""
 
 
 @tenant_table
@@ -95,6 +101,8 @@ class Message(IdMixin, TimestampMixin, TenantMixin, Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    pricing: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    """What Meta bills for this message, from its status callbacks (``type``, ``category``)."""
 
 
 __all__ = ["Conversation", "Customer", "Message"]
