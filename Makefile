@@ -74,6 +74,7 @@ eval: install
 
 bench: install
 	$(BIN)/invekto bench
+	$(BIN)/invekto bench-outbound
 
 lint: install
 	$(BIN)/ruff check invekto tests

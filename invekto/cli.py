@@ -1,4 +1,4 @@
-"""The ``invekto`` command: serve | worker | migrate | seed | simulate | bench."""
+"""The ``invekto`` command: serve | worker | migrate | seed | simulate | bench | bench-outbound."""
 
 from __future__ import annotations
 
@@ -498,6 +498,23 @@ def bench(
             parallel=parallel,
             workers=workers,
         )
+    )
+    typer.echo(json.dumps(result))
+
+
+@app.command("bench-outbound")
+def bench_outbound(
+    recipients: Annotated[int, typer.Option(help="Campaign recipients")] = 10_000,
+    tier: Annotated[int, typer.Option(help="Daily unique-user tier (0: unlimited)")] = 10_000,
+    rate: Annotated[int, typer.Option(help="The number's throughput, msg/s")] = 80,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: in the API process)")] = 1,
+) -> None:
+    """A campaign on one number through the real dispatcher; prints its pace and drain time."""
+    from invekto.bench_outbound import run_outbound_bench
+
+    _logging("WARNING")
+    result = asyncio.run(
+        run_outbound_bench(recipients=recipients, tier=tier or None, rate=rate, workers=workers)
     )
     typer.echo(json.dumps(result))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import uuid
@@ -28,6 +29,8 @@ PROCESS_INBOUND = "invekto.tasks.process_inbound"
 SEND_MESSAGE = "invekto.tasks.send_message"
 SYNC_ORDERS = "invekto.tasks.sync_orders"
 NOTE_HUMAN_REPLY = "invekto.tasks.note_human_reply"
+DISPATCH_OUTBOUND = "invekto.tasks.dispatch_outbound"
+NOTE_OUTBOUND = "invekto.tasks.note_outbound"
 
 
 def conversation_lock(conversation_id: uuid.UUID | str) -> str:
@@ -38,6 +41,11 @@ def conversation_lock(conversation_id: uuid.UUID | str) -> str:
 def send_lock(conversation_id: uuid.UUID | str) -> str:
     """Sends of one conversation go out in order, apart from its processing jobs."""
     return f"send:{conversation_id}"
+
+
+def outbound_lock(channel_id: uuid.UUID | str) -> str:
+    """One dispatcher per channel at a time: the number's throughput is paced in one place."""
+    return f"outbound:{channel_id}"
 
 
 async def enqueue_send(
@@ -61,7 +69,12 @@ async def enqueue_note_human_reply(
 
 
 async def defer_in(
-    session: AsyncSession, task_name: str, args: dict[str, Any], *, lock: str | None = None
+    session: AsyncSession,
+    task_name: str,
+    args: dict[str, Any],
+    *,
+    lock: str | None = None,
+    scheduled_at: dt.datetime | None = None,
 ) -> int:
     """Enqueue a job inside the caller's transaction: it exists exactly when the commit does.
 
@@ -71,9 +84,9 @@ async def defer_in(
     result = await session.execute(
         text(
             "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, :lock, NULL,"
-            " CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))"
+            " CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1]))"
         ),
-        {"task": task_name, "lock": lock, "args": json.dumps(args)},
+        {"task": task_name, "lock": lock, "args": json.dumps(args), "at": scheduled_at},
     )
     return result.scalar_one()
 

@@ -120,6 +120,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # See the team; invite, change roles, deactivate.
     "team.view": frozenset(ROLES),
     "team.manage": frozenset({"owner", "admin"}),
+    # Outbound: see templates, rules, campaigns and sends; manage them.
+    "outbound.view": frozenset({"owner", "admin", "supervisor", "agent"}),
+    "outbound.manage": frozenset({"owner", "admin"}),
     # Only an owner may make, demote or deactivate an owner.
     "team.manage_owners": frozenset({"owner"}),
 }

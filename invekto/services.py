@@ -18,6 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
 
 from invekto.channels.whatsapp.client import WhatsAppClient
+from invekto.channels.whatsapp.templates import WabaClient
 from invekto.config import Settings
 from invekto.graphs.checkpoint import checkpoint_pool
 from invekto.integrations.trendyol import TrendyolClient
@@ -118,6 +119,19 @@ class Services:
             access_token=secrets.get("access_token", ""),
             timeout_s=self.settings.whatsapp_timeout_s,
             max_attempts=self.settings.whatsapp_max_attempts,
+            transport=self.transport,
+        )
+
+    def waba_client(self, channel: Channel) -> WabaClient:
+        """Template management of the channel's WhatsApp Business Account (``channel.waba_id``;
+        ValueError when the channel has none)."""
+        secrets = self.credentials.open(channel.credentials) if channel.credentials else {}
+        return WabaClient(
+            graph_base=secrets.get("graph_base") or self.settings.graph_base,
+            api_version=self.settings.whatsapp_api_version,
+            waba_id=channel.waba_id,
+            access_token=secrets.get("access_token", ""),
+            timeout_s=self.settings.whatsapp_timeout_s,
             transport=self.transport,
         )
 

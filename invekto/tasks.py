@@ -156,3 +156,44 @@ async def deliver_lead_alert(context: JobContext, alert_id: str) -> None:
 
     attempt = (context.job.attempts if context.job else 0) + 1
     await deliver_alert(current(), uuid.UUID(alert_id), attempt=attempt)
+
+
+@queue.task(name="invekto.tasks.dispatch_outbound", pass_context=True)
+async def dispatch_outbound(context: JobContext, channel_id: str) -> None:
+    """Send what is due on one channel (lock: the channel's dispatcher, one at a time)."""
+    from invekto.outbound.dispatch import dispatch_channel
+    from invekto.outbound.schedule import wake
+    from invekto.services import current
+
+    services = current()
+    report = await dispatch_channel(
+        services, uuid.UUID(channel_id), should_stop=lambda: bool(context.should_abort())
+    )
+    if report.sent or report.failed or report.skipped:
+        log.info("outbound %s: %s", channel_id, report)
+    if report.more:
+        async with services.db.session() as session:
+            await wake(session, uuid.UUID(channel_id))
+            await session.commit()
+
+
+@queue.periodic(cron="* * * * *", periodic_id="outbound_sweep")
+@queue.task(name="invekto.tasks.outbound_sweep", queueing_lock="outbound_sweep")
+async def outbound_sweep(timestamp: int) -> None:
+    """Every minute: wake the dispatchers with something due, and the outbound bookkeeping."""
+    from invekto.outbound.sweep import sweep
+    from invekto.services import current
+
+    await sweep(current())
+
+
+@queue.task(
+    name="invekto.tasks.note_outbound",
+    retry=RetryStrategy(max_attempts=5, exponential_wait=1),
+)
+async def note_outbound(message_id: str) -> None:
+    """Tell the conversation's graph state what Invekto wrote first (lock: the conversation)."""
+    from invekto.graphs.conversation.proactive import note_outbound as note
+    from invekto.services import current
+
+    await note(current(), uuid.UUID(message_id))

@@ -11,6 +11,13 @@ const OnboardingPage = lazy(() =>
   import('./onboarding/OnboardingPage').then((m) => ({ default: m.OnboardingPage })),
 )
 const TeamPage = lazy(() => import('./team/TeamPage').then((m) => ({ default: m.TeamPage })))
+const TemplatesPage = lazy(() =>
+  import('./outbound/TemplatesPage').then((m) => ({ default: m.TemplatesPage })),
+)
+const RulesPage = lazy(() => import('./outbound/RulesPage').then((m) => ({ default: m.RulesPage })))
+const CampaignsPage = lazy(() =>
+  import('./outbound/CampaignsPage').then((m) => ({ default: m.CampaignsPage })),
+)
 const DashboardPage = lazy(() =>
   import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
 )
@@ -29,6 +36,10 @@ export function App() {
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/onboarding" element={<OnboardingPage />} />
+          <Route path="/outbound/templates" element={<TemplatesPage />} />
+          <Route path="/outbound/automations" element={<RulesPage />} />
+          <Route path="/outbound/campaigns" element={<CampaignsPage />} />
+          <Route path="/outbound" element={<Navigate to="/outbound/templates" replace />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/inbox" replace />} />
@@ -72,6 +83,9 @@ function Shell() {
         <nav>
           <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
           <NavLink to="/dashboard">{t('nav.dashboard')}</NavLink>
+          <NavLink to="/outbound/templates">{t('nav.templates')}</NavLink>
+          <NavLink to="/outbound/automations">{t('nav.automations')}</NavLink>
+          <NavLink to="/outbound/campaigns">{t('nav.campaigns')}</NavLink>
           <NavLink to="/team">{t('nav.team')}</NavLink>
           <NavLink to="/onboarding">{t('nav.onboarding')}</NavLink>
         </nav>

@@ -82,3 +82,15 @@ export function actionSummary(
   }
   return summary
 }
+
+// --- outbound (templates, automations, campaigns) ---------------------------------------------
+
+/** Meta's template status (``APPROVED``, ``REJECTED``...) in words. */
+export const templateStatusLabel = (t: T, status: string) => orRaw(t, `tplStatus.${status}`, status)
+/** A rule's trigger: an event kind (``order_delivered``) or ``schedule``. */
+export const triggerLabel = (t: T, kind: string) => orRaw(t, `trigger.${kind}`, kind)
+export const campaignStatusLabel = (t: T, status: string) => orRaw(t, `campStatus.${status}`, status)
+/** A built-in flow (``post_purchase``, ``shipping_update``...). */
+export const flowLabel = (t: T, flow: string) => orRaw(t, `flow.${flow}`, flow)
+/** A field of an event or a recipient a template variable is filled from. */
+export const fieldLabel = (t: T, field: string) => orRaw(t, `field.${field}`, field)

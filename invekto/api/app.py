@@ -23,6 +23,8 @@ from invekto.api.routes import (
     integrations,
     metrics,
     onboarding,
+    outbound,
+    outbound_inputs,
     suggestions,
     team,
     tenant,
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         events,
         team,
         onboarding,
+        outbound,
+        outbound_inputs,
     ):
         app.include_router(module.router)
 

@@ -32,6 +32,7 @@ PAGES = (
     "onboarding",
     "team",
     "settings",
+    "outbound",
 )
 """The first path segment of every page of the web app."""
 PUBLIC_FILES = ("favicon.svg", "icons.svg")

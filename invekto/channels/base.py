@@ -67,6 +67,8 @@ MAX_CONTACT_VALUES = 10
 MAX_ORDER_ITEMS = 100
 MAX_ERRORS = 10
 MAX_PROBLEMS = 10
+MAX_OPAQUE_CHARS = 512
+"""Meta's limit for ``biz_opaque_callback_data``."""
 
 Short = Annotated[str | None, _cut(MAX_DETAIL_CHARS)]
 
@@ -338,7 +340,53 @@ class StatusUpdate(BaseModel):
     errors: list[dict[str, Any]] = Field(default_factory=list)
     delivery: DeliveryInfo | None = None
     """``pricing``, ``conversation`` and ``errors`` of the callback, when it carries any."""
+    biz_opaque_callback_data: Annotated[str | None, _cut(MAX_OPAQUE_CHARS)] = None
+    """What we put at the top of the send (``outbound:<send id>``), echoed by Meta [T/U]."""
     raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class TemplateStatusChange(_Details):
+    """``message_template_status_update``: a template was approved, rejected, paused..."""
+
+    waba_id: Short = None
+    """``entry.id``: the WhatsApp Business Account the template belongs to."""
+    event: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    """APPROVED, REJECTED, PENDING, PAUSED, DISABLED, FLAGGED, REINSTATED, ..."""
+    message_template_id: Short = None
+    name: Short = None
+    language: Short = None
+    reason: Short = None
+    """Meta's ``reason`` (``NONE`` when there is none), else ``rejection_info.reason``."""
+    recommendation: Short = None
+    category: Short = None
+    disable_date: Short = None
+    other_title: Short = None
+    other_description: Short = None
+
+
+class TemplateCategoryChange(_Details):
+    """``template_category_update``: Meta moved a template to another category."""
+
+    waba_id: Short = None
+    message_template_id: Short = None
+    name: Short = None
+    language: Short = None
+    new_category: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    previous_category: Short = None
+
+
+class PreferenceChange(_Details):
+    """``user_preferences``: a customer stopped (or resumed) marketing messages at Meta."""
+
+    waba_id: Short = None
+    phone_number_id: Short = None
+    """Our number it came through (``value.metadata``), when Meta names it."""
+    wa_id: WaId
+    value: Literal["stop", "resume", "signup"]
+    category: Short = None
+    """``marketing_messages``."""
+    detail: Short = None
+    timestamp: AwareDatetime | None = None
 
 
 class ParsedWebhook(BaseModel):
@@ -349,6 +397,9 @@ class ParsedWebhook(BaseModel):
     errors: list[dict[str, Any]] = Field(default_factory=list)
     """Errors the channel reported outside any message (WhatsApp: ``value.errors``), each as
     ``{"phone_number_id": ..., "error": {...}}``."""
+    template_updates: list[TemplateStatusChange] = Field(default_factory=list)
+    category_updates: list[TemplateCategoryChange] = Field(default_factory=list)
+    preferences: list[PreferenceChange] = Field(default_factory=list)
     unknown: list[dict[str, Any]] = Field(default_factory=list)
     """Items we could not interpret, each as ``{"problem": "...", "item": <raw>}``."""
 
@@ -369,7 +420,14 @@ class Sender(Protocol):
     ) -> SendResult: ...
 
     async def send_template(
-        self, *, to: str, name: str, language: str, parameters: Sequence[str] = ()
+        self,
+        *,
+        to: str,
+        name: str,
+        language: str,
+        parameters: Sequence[str] = (),
+        components: Sequence[dict[str, Any]] | None = None,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult: ...
 
     async def send_interactive_buttons(
@@ -380,6 +438,17 @@ class Sender(Protocol):
 def render_template_text(name: str, parameters: Sequence[str]) -> str:
     """A one-line stand-in for a template message: ``[order_update] TY123 | Kargoda``."""
     return f"[{name}] {' | '.join(parameters)}".rstrip()
+
+
+def component_texts(components: Sequence[dict[str, Any]]) -> list[str]:
+    """The text parameters of a template send's body component(s), in order."""
+    return [
+        str(parameter.get("text", ""))
+        for component in components
+        if isinstance(component, dict) and str(component.get("type", "")).lower() == "body"
+        for parameter in component.get("parameters") or []
+        if isinstance(parameter, dict)
+    ]
 
 
 class SentMessage(BaseModel):
@@ -412,9 +481,25 @@ class CollectingSender:
         return self._record("text", to=to, text=body, arguments=arguments)
 
     async def send_template(
-        self, *, to: str, name: str, language: str, parameters: Sequence[str] = ()
+        self,
+        *,
+        to: str,
+        name: str,
+        language: str,
+        parameters: Sequence[str] = (),
+        components: Sequence[dict[str, Any]] | None = None,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
-        arguments = {"name": name, "language": language, "parameters": list(parameters)}
+        arguments: dict[str, Any] = {
+            "name": name,
+            "language": language,
+            "parameters": list(parameters),
+        }
+        if components is not None:
+            arguments["components"] = [dict(component) for component in components]
+            parameters = component_texts(components)
+        if biz_opaque_callback_data is not None:
+            arguments["biz_opaque_callback_data"] = biz_opaque_callback_data
         text = render_template_text(name, parameters)
         return self._record("template", to=to, text=text, arguments=arguments)
 

@@ -287,6 +287,23 @@ class Catalog:
         rows = await self._rows(ProductCache.product_main_id == product_main_id)
         return ProductLookup(sorted(rows, key=variant_order), stale=stale)
 
+    async def in_category(
+        self, category: str, *, besides: str = "", limit: int = 5
+    ) -> ProductLookup:
+        """Offered, in-stock variants of other products of ``category`` (a cross-sell), the
+        best-stocked product first, one variant per product."""
+        stale = await self.refresh()
+        rows = await self._rows(
+            ProductCache.category == category,
+            ProductCache.product_main_id != besides,
+            ProductCache.quantity > 0,
+            ProductCache.on_sale.is_(True),
+        )
+        best: dict[str, ProductCache] = {}
+        for row in sorted(rows, key=lambda r: (-r.quantity, r.title, r.barcode)):
+            best.setdefault(row.product_main_id, row)
+        return ProductLookup(list(best.values())[:limit], stale=stale)
+
     async def for_order_line(self, line: Mapping[str, Any]) -> ProductLookup:
         """The variant of an order line (a raw Trendyol line or an orders_cache line): by
         barcode, else by merchantSku = stockCode. Archived or unapproved variants count too."""

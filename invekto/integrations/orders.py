@@ -84,11 +84,35 @@ def package_row(account: IntegrationAccount, package: TrendyolPackage) -> dict:
     }
 
 
+ORDER_EVENTS = {
+    "Shipped": "order_shipped",
+    "Delivered": "order_delivered",
+    "Cancelled": "order_cancelled",
+    "UnSupplied": "order_cancelled",
+}
+"""Order statuses whose arrival is an outbound event (``invekto.outbound.events``)."""
+NEW_ORDER_EVENT_AGE = dt.timedelta(days=3)
+"""A package first seen already shipped/delivered is an event only when it changed lately."""
+
+
 async def upsert_packages(
     session: AsyncSession, account: IntegrationAccount, packages: list[TrendyolPackage]
 ) -> int:
+    """Store the packages; a status that moved to shipped, delivered or cancelled is emitted as
+    an outbound event (once per package and status: the sends' dedupe keys say so)."""
     if not packages:
         return 0
+    previous = dict(
+        (
+            await session.execute(
+                select(OrderCache.package_id, OrderCache.status).where(
+                    OrderCache.tenant_id == account.tenant_id,
+                    OrderCache.provider == account.provider,
+                    OrderCache.package_id.in_([str(p.id) for p in packages]),
+                )
+            )
+        ).all()
+    )
     rows = [package_row(account, p) for p in packages]
     statement = insert(OrderCache).values(rows)
     updates = {
@@ -101,7 +125,61 @@ async def upsert_packages(
             index_elements=["tenant_id", "provider", "package_id"], set_=updates
         )
     )
+    moved = [
+        p
+        for p in packages
+        if p.status in ORDER_EVENTS
+        and previous.get(str(p.id)) != p.status
+        and (
+            str(p.id) in previous
+            or (
+                account.last_synced_at is not None
+                and p.last_modified_date is not None
+                and utcnow() - p.last_modified_date < NEW_ORDER_EVENT_AGE
+            )
+        )
+    ]
+    if moved:
+        await _emit_order_events(session, account, moved)
     return len(rows)
+
+
+async def _emit_order_events(
+    session: AsyncSession, account: IntegrationAccount, packages: list[TrendyolPackage]
+) -> None:
+    """Each package's new status, to the rules of the customer who wrote to the shop before
+    (a marketplace buyer who never wrote is not written to first)."""
+    from invekto.outbound.events import emit
+    from invekto.storage.models import Customer, Tenant
+
+    tenant = await session.get(Tenant, account.tenant_id)
+    phones = {p.customer_phone for p in packages if p.customer_phone}
+    if tenant is None or not phones:
+        return
+    customers = {
+        c.phone: c
+        for c in await session.scalars(
+            select(Customer).where(Customer.tenant_id == tenant.id, Customer.phone.in_(phones))
+        )
+    }
+    for package in packages:
+        customer = customers.get(package.customer_phone or "")
+        if customer is None:
+            continue
+        await emit(
+            session,
+            tenant,
+            customer,
+            ORDER_EVENTS[package.status],
+            {
+                "order_number": package.order_number,
+                "cargo_provider": package.cargo_provider_name or "",
+                "tracking_number": package.cargo_tracking_number or "",
+                "tracking_link": package.tracking_url or "",
+                "product_names": [line.product_name for line in package.lines],
+            },
+            key=f"order:{package.id}:{package.status}",
+        )
 
 
 async def sync_account(services: MarketplaceAccess, account_id: uuid.UUID, *, days: int) -> int:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.tenant_settings import TenantSettings
+from invekto.outbound.flows import install as install_flows
 from invekto.sandbox.demo import (
     AYSE_PHONE,
     DEMO_TENANTS,
@@ -61,6 +62,10 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
                 await _trendyol(session, tenant, demo, credentials)
             for phone, name in DEMO_CUSTOMERS.get(demo.slug, []):
                 await _customer(session, tenant, phone, name)
+            if demo.vertical == "ecommerce":
+                # The seed plan's flows, as drafts and switched-off rules: the seller submits
+                # the templates and turns each flow on (Şablonlar, Otomasyonlar).
+                await install_flows(session, tenant, enabled=False)
             ids[demo.slug] = str(tenant.id)
         await session.commit()
     log.info("demo seed ready: %s", ", ".join(ids))
@@ -100,6 +105,8 @@ async def _channel(
         channel = Channel(tenant_id=tenant.id, phone_number_id=demo.phone_number_id)
         session.add(channel)
     channel.display_phone_number, channel.active = demo.display_phone_number, True
+    # Each demo business has its own WhatsApp Business Account (templates live there).
+    channel.waba_id = channel.waba_id or f"10{demo.phone_number_id}"
     channel.credentials = credentials.seal({"access_token": demo.access_token})
 
 

@@ -236,7 +236,36 @@ class ReturnStep(Action):
         if self.details:
             attempt.details = {**(attempt.details or {}), **self.details}
         await scope.session.flush()
+        if self.step in RETURN_EVENTS:
+            await _emit_return_event(scope, RETURN_EVENTS[self.step], attempt)
         return {"attempt_id": str(attempt.id)}
+
+
+RETURN_EVENTS = {"exchange_accepted": "exchange_agreed", "marketplace_return": "return_recorded"}
+"""Return steps that are outbound events (the exchange follow-up a day later)."""
+
+
+async def _emit_return_event(scope: CommitScope, kind: str, attempt: ReturnAttempt) -> None:
+    from invekto.outbound.events import emit
+    from invekto.storage.models import Tenant
+
+    tenant = await scope.session.get(Tenant, scope.tenant_id)
+    customer = await scope.session.get(Customer, scope.customer_id)
+    if tenant is None or customer is None:
+        return
+    details = attempt.details or {}
+    await emit(
+        scope.session,
+        tenant,
+        customer,
+        kind,
+        {
+            "order_number": attempt.order_number or "",
+            "product": str(details.get("exchange_label") or details.get("product") or ""),
+            "size": str(details.get("size") or details.get("new_size") or ""),
+        },
+        key=f"return:{attempt.id}:{kind}",
+    )
 
 
 # --- B2B leads -----------------------------------------------------------------------------------

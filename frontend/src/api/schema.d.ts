@@ -589,6 +589,575 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/outbound/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ad Attribution
+         * @description Click-to-WhatsApp ads: per ad id, the conversations it started, their leads, and the
+         *     orders (within ``days`` of the first message) with their revenue.
+         */
+        get: operations["outbound-inputs-ad_attribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Campaigns
+         * @description Every campaign, newest first.
+         */
+        get: operations["outbound-list_campaigns"];
+        put?: never;
+        /**
+         * Create Campaign
+         * @description A new campaign, as a draft. 422: no such template, a variable not mapped.
+         */
+        post: operations["outbound-create_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Audience
+         * @description How many customers an audience reaches now, and a few of them.
+         */
+        post: operations["outbound-preview_audience"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Campaign */
+        get: operations["outbound-read_campaign"];
+        /**
+         * Update Campaign
+         * @description Replace a draft. 409: it is scheduled, running or over.
+         */
+        put: operations["outbound-update_campaign"];
+        post?: never;
+        /**
+         * Delete Campaign
+         * @description Delete a draft. 409: it was scheduled or sent (cancel it instead).
+         */
+        delete: operations["outbound-delete_campaign"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Campaign
+         * @description Stop for good: what is not sent yet is cancelled. 409 once completed or cancelled.
+         */
+        post: operations["outbound-cancel_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Launch Campaign
+         * @description Start sending now (a draft or a scheduled campaign). 409 with the reason otherwise.
+         */
+        post: operations["outbound-launch_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Campaign
+         * @description Stop sending for now (what is not sent yet waits). 409 unless running or scheduled.
+         */
+        post: operations["outbound-pause_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Campaign
+         * @description Go on sending a paused campaign. 409 unless paused.
+         */
+        post: operations["outbound-resume_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule Campaign
+         * @description Send a draft at ``at`` (its recipients are fixed then). 409 with the reason otherwise.
+         */
+        post: operations["outbound-schedule_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/campaigns/{campaign_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Stats
+         * @description Per variant: recipients, sent, delivered, read, replied, converted, failed; the cost of
+         *     what was sent, the revenue of the conversions and the ROI.
+         */
+        get: operations["outbound-campaign_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/carts/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cart Report
+         * @description Carts left since ``since``: ``{abandoned, open, recovered, lost, reminded,
+         *     recovered_after_reminder, recovery_rate, abandoned_value, recovered_value}``.
+         */
+        get: operations["outbound-inputs-cart_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Consent
+         * @description Opt-outs and opt-ins with their source and time, newest first.
+         */
+        get: operations["outbound-list_consent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/consent/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Consent
+         * @description Record that the customer asked (to a person) to stop or resume marketing messages
+         *     (source ``agent``). Anyone working the inbox may: it is the customer's word.
+         */
+        post: operations["outbound-record_consent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/inputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Inputs
+         * @description Where and how the tenant's shop sends reviews and cart events: the two webhook URLs,
+         *     the signing secret, the header and an example.
+         */
+        get: operations["outbound-inputs-inputs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Reviews
+         * @description The tenant's reviews, newest first: ``{"items": [...], "total": n}``; each item
+         *     ``{id, source, external_id, order_number, customer_id, customer_name, rating, comment,
+         *     product, reviewed_at, status, contacted_at, resolved_at, created_at}``.
+         */
+        get: operations["outbound-inputs-list_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/reviews/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Reviews
+         * @description Upload a review export (≤ 2 MB, ≤ 5,000 rows): ``multipart/form-data`` with a ``file``
+         *     part, or the CSV itself as the body (``text/csv``). Columns (English or Turkish):
+         *     review_id / Yorum No, order_number / Sipariş No, rating / Puan, comment / Yorum, product /
+         *     Ürün, date / Tarih, phone / Telefon. Answers the import report; a bad row is listed with its
+         *     line and reason and the good rows are kept. 413 over the size, 422 for a file that cannot
+         *     be read (with the reason).
+         */
+        post: operations["outbound-inputs-import_reviews"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/reviews/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Review Report
+         * @description Low reviews (1–2 stars) since ``since`` by state (detected, contacted, resolved,
+         *     updated, failed, unmatched, ignored) and the recovery rate (resolved or updated among the
+         *     contacted).
+         */
+        get: operations["outbound-inputs-review_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description Every rule, the built-in flows first, then by name.
+         */
+        get: operations["outbound-list_rules"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description A new rule. 422: unknown trigger, missing schedule, no such template, a variable not
+         *     mapped; 409: the name is taken.
+         */
+        post: operations["outbound-create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Rule
+         * @description Replace a rule (a built-in flow keeps its flow and trigger). Sends already scheduled
+         *     keep what they were scheduled with.
+         */
+        put: operations["outbound-update_rule"];
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Delete one of the tenant's own rules. 409: a built-in flow is turned off, not deleted.
+         */
+        delete: operations["outbound-delete_rule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/rules/{rule_id}/enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Rule Enabled
+         * @description Turn a rule (or a built-in flow) on or off.
+         */
+        post: operations["outbound-set_rule_enabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sends
+         * @description The messages Invekto wrote or will write first, newest first.
+         */
+        get: operations["outbound-list_sends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Templates
+         * @description The tenant's templates by name and language (``status``: only those in that status).
+         */
+        get: operations["outbound-list_templates"];
+        put?: never;
+        /**
+         * Create Template
+         * @description A new template, kept as a DRAFT until submitted. 409: the name is taken in that language.
+         */
+        post: operations["outbound-create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Template */
+        get: operations["outbound-read_template"];
+        /**
+         * Update Template
+         * @description Replace a DRAFT or REJECTED template (a rejected one becomes a DRAFT again, to be fixed
+         *     and submitted anew). 409: it is submitted or approved, or the new name is taken.
+         */
+        put: operations["outbound-update_template"];
+        post?: never;
+        /**
+         * Delete Template
+         * @description Delete a DRAFT or REJECTED template. 409: it was approved or is pending at Meta, or a
+         *     rule or an unfinished campaign uses its name (and no other language of it is left).
+         */
+        delete: operations["outbound-delete_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Template
+         * @description The template as a customer reads it, its variables filled with their examples; a query
+         *     parameter named like a variable (``?order_number=TY1``) fills it instead.
+         */
+        get: operations["outbound-preview_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/templates/{template_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Template
+         * @description Submit a DRAFT or REJECTED template to the WhatsApp Business Account for review; the
+         *     status then follows Meta's webhooks. 409: already submitted, or no number is connected;
+         *     422: Meta refused it or could not be reached (the reason is in ``detail`` and kept on the
+         *     template).
+         */
+        post: operations["outbound-submit_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/outbound/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Triggers
+         * @description What a rule may be triggered by: every event kind with the fields it carries, then
+         *     ``schedule`` (a recurring time).
+         */
+        get: operations["outbound-list_triggers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suggestions/{message_id}/accept": {
         parameters: {
             query?: never;
@@ -835,6 +1404,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/carts/{tenant_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cart Webhook
+         * @description One cart event of the seller's shop (``cart.updated``, ``cart.abandoned``,
+         *     ``order.created``; see ``invekto.outbound.carts``). Answers ``{cart_id, status, planned,
+         *     cancelled, note}``.
+         */
+        post: operations["outbound-inputs-cart_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/reviews/{tenant_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Webhook
+         * @description Reviews pushed by the seller's tooling: ``{review_id, order_number?, rating, comment?,
+         *     product?, date?, phone?, customer_name?}`` or ``{"reviews": [...]}`` (≤ 500). Answers the
+         *     import report (``received, created, updated, unchanged, matched, unmatched, low, contacted,
+         *     errors[{line, reason}]``, ``line`` = the review's position); 422 when none is usable.
+         */
+        post: operations["outbound-inputs-review_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/whatsapp": {
         parameters: {
             query?: never;
@@ -971,6 +1585,66 @@ export interface components {
             user_id: string | null;
         };
         /**
+         * Audience
+         * @description Who gets a campaign. Stored as ``Campaign.audience``; every filter is optional.
+         *
+         *     ``tags`` with ``tags_mode`` "any" (at least one) or "all"; ``tags_all`` adds tags every
+         *     recipient must carry. Order filters use the marketplace orders cached for the customer's
+         *     phone: ``last_order_before/after`` the date of the latest order, ``min_spent`` the sum of
+         *     price × quantity of the order lines (cancelled orders not counted). ``language``: the
+         *     customer's language (customers with none count as the tenant's default language).
+         *     ``opted_in_only``: leave out customers who stopped marketing; for a MARKETING template
+         *     they are always left out.
+         */
+        Audience: {
+            /** Language */
+            language?: string | null;
+            /** Last Order After */
+            last_order_after?: string | null;
+            /** Last Order Before */
+            last_order_before?: string | null;
+            /** Min Spent */
+            min_spent?: number | string | null;
+            /**
+             * Opted In Only
+             * @default true
+             */
+            opted_in_only: boolean;
+            /** Tags */
+            tags?: string[];
+            /** Tags All */
+            tags_all?: string[];
+            /**
+             * Tags Mode
+             * @default any
+             * @enum {string}
+             */
+            tags_mode: "any" | "all";
+        };
+        /** AudienceIn */
+        AudienceIn: {
+            audience?: components["schemas"]["Audience"];
+            /** Template A */
+            template_a?: string | null;
+            /** Template B */
+            template_b?: string | null;
+        };
+        /** AudiencePreview */
+        AudiencePreview: {
+            /** Category */
+            category: string;
+            /** Channel */
+            channel: boolean;
+            /** Count */
+            count: number;
+            /** Opted Out Excluded */
+            opted_out_excluded: number;
+            /** Sample */
+            sample: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
          * CallPermission
          * @description The answer to a call-permission request (``interactive.call_permission_reply``).
          */
@@ -983,6 +1657,96 @@ export interface components {
             response?: string | null;
             /** Response Source */
             response_source?: string | null;
+        };
+        /** CampaignIn */
+        CampaignIn: {
+            audience?: components["schemas"]["Audience"];
+            /**
+             * Conversion Days
+             * @default 7
+             */
+            conversion_days: number;
+            /** Name */
+            name: string;
+            /**
+             * Split Percent
+             * @default 50
+             */
+            split_percent: number;
+            /** Template A */
+            template_a: string;
+            /** Template B */
+            template_b?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: components["schemas"]["VariableSource"];
+            };
+        };
+        /** CampaignPublic */
+        CampaignPublic: {
+            /** Audience */
+            audience: {
+                [key: string]: unknown;
+            };
+            /** Completed At */
+            completed_at: string | null;
+            /** Conversion Days */
+            conversion_days: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Recipients */
+            recipients: number;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Split Percent */
+            split_percent: number;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Template A */
+            template_a: string;
+            /** Template B */
+            template_b: string | null;
+            /** Variables */
+            variables: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+        };
+        /** CampaignStats */
+        CampaignStats: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Cost */
+            cost: number;
+            /** Raw */
+            raw?: {
+                [key: string]: unknown;
+            };
+            /** Revenue */
+            revenue: number;
+            /** Roi */
+            roi: number | null;
+            /** Status */
+            status: string;
+            total: components["schemas"]["VariantStats"];
+            /** Variants */
+            variants: components["schemas"]["VariantStats"][];
         };
         /** CardCoupon */
         CardCoupon: {
@@ -1145,6 +1909,74 @@ export interface components {
             ok: boolean;
             /** Reason */
             reason?: ("invalid_credentials" | "blocked" | "not_found" | "rate_limited" | "unavailable" | "bad_response") | null;
+        };
+        /** ConsentIn */
+        ConsentIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "stop" | "resume";
+            /**
+             * Detail
+             * @default
+             */
+            detail: string;
+        };
+        /** ConsentPage */
+        ConsentPage: {
+            /** Items */
+            items: components["schemas"]["ConsentPublic"][];
+            /** Next Offset */
+            next_offset: number | null;
+            /** Total */
+            total: number;
+        };
+        /** ConsentPublic */
+        ConsentPublic: {
+            /** Action */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Category */
+            category: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Customer Phone */
+            customer_phone: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Opted Out */
+            opted_out: boolean;
+            /** Source */
+            source: string;
+        };
+        /** ConsentResult */
+        ConsentResult: {
+            /** Changed */
+            changed: boolean;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Marketing Opt Out At */
+            marketing_opt_out_at: string | null;
+            /** Opted Out */
+            opted_out: boolean;
         };
         /**
          * ContactCard
@@ -1327,6 +2159,11 @@ export interface components {
             original_message_id?: string | null;
             /** Text */
             text?: string | null;
+        };
+        /** EnabledIn */
+        EnabledIn: {
+            /** Enabled */
+            enabled: boolean;
         };
         /**
          * EscalationNote
@@ -1782,6 +2619,7 @@ export interface components {
             id: string;
             /** Kind */
             kind: string;
+            outbound?: components["schemas"]["OutboundMark"] | null;
             /** Status */
             status: string;
             /** Text */
@@ -1887,12 +2725,46 @@ export interface components {
             /** Quantity */
             quantity?: number | null;
         };
+        /**
+         * OutboundMark
+         * @description Why Invekto wrote this message first (``docs/outbound.md``).
+         */
+        OutboundMark: {
+            /** Campaign Id */
+            campaign_id?: string | null;
+            /** Flow */
+            flow?: string | null;
+            /** Rule Id */
+            rule_id?: string | null;
+            /** Send Id */
+            send_id?: string | null;
+            /** Template */
+            template?: string | null;
+            /** Variant */
+            variant?: string | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * QuickReplyButton
+         * @description A quick-reply button; a tap comes back as an inbound ``button`` message with the payload
+         *     (``payload`` here is the default; a send may give another).
+         */
+        QuickReplyButton: {
+            /** Payload */
+            payload?: string | null;
+            /** Text */
+            text: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "quick_reply";
         };
         /** Reaction */
         Reaction: {
@@ -2063,6 +2935,80 @@ export interface components {
              */
             role: "owner" | "admin" | "supervisor" | "agent" | "prompt_owner";
         };
+        /** RuleIn */
+        RuleIn: {
+            /** Condition */
+            condition?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Delay Minutes
+             * @description 0 … 60 days
+             * @default 0
+             */
+            delay_minutes: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /** Follow Up Hours */
+            follow_up_hours?: number | null;
+            /** Name */
+            name: string;
+            schedule?: components["schemas"]["Schedule"] | null;
+            /** Template Name */
+            template_name: string;
+            /** Trigger */
+            trigger: string;
+            /** Variables */
+            variables?: {
+                [key: string]: components["schemas"]["VariableSource"];
+            };
+        };
+        /** RulePublic */
+        RulePublic: {
+            /** Builtin */
+            builtin: boolean;
+            /** Condition */
+            condition: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delay Minutes */
+            delay_minutes: number;
+            /** Enabled */
+            enabled: boolean;
+            /** Flow */
+            flow: string | null;
+            /** Follow Up Hours */
+            follow_up_hours: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Schedule */
+            schedule: {
+                [key: string]: unknown;
+            } | null;
+            /** Template Name */
+            template_name: string;
+            /** Trigger */
+            trigger: string;
+            /** Variables */
+            variables: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+        };
         /**
          * SandboxTrendyol
          * @description Trendyol credentials of the sandbox stand-in for this business (its own seller, with the
@@ -2077,6 +3023,31 @@ export interface components {
             customer_phone: string;
             /** Seller Id */
             seller_id: string;
+        };
+        /**
+         * Schedule
+         * @description A time of day in the tenant's zone (never inside quiet hours): recurring (``every``) for
+         *     a rule triggered by ``schedule``; for an event rule, only ``at``: the send waits for the
+         *     first such time after the event and its delay ("the next morning at 10:00").
+         */
+        Schedule: {
+            /** At */
+            at: string;
+            /** Every */
+            every?: ("day" | "week") | null;
+            /**
+             * Weekday
+             * @description 0 = Monday … 6 = Sunday
+             */
+            weekday?: number | null;
+        };
+        /** ScheduleIn */
+        ScheduleIn: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
         };
         /** SendEditedRequest */
         SendEditedRequest: {
@@ -2094,6 +3065,68 @@ export interface components {
             keep_actions?: string[];
             /** Text */
             text: string;
+        };
+        /** SendPage */
+        SendPage: {
+            /** Items */
+            items: components["schemas"]["SendPublic"][];
+            /** Next Offset */
+            next_offset: number | null;
+            /** Total */
+            total: number;
+        };
+        /** SendPublic */
+        SendPublic: {
+            /** Attempts */
+            attempts: number;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Category */
+            category: string | null;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Customer Name */
+            customer_name: string;
+            /** Customer Phone */
+            customer_phone: string;
+            /** Delivery */
+            delivery: string | null;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Flow */
+            flow: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Language */
+            language: string;
+            /** Reason */
+            reason: string | null;
+            /** Rule Id */
+            rule_id: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Status */
+            status: string;
+            /** Template Name */
+            template_name: string | null;
+            /** Variant */
+            variant: string | null;
         };
         /** SignupRequest */
         SignupRequest: {
@@ -2195,6 +3228,147 @@ export interface components {
             /** Type */
             type?: string | null;
         };
+        /** TemplateButtonPublic */
+        TemplateButtonPublic: {
+            /** Payload */
+            payload?: string | null;
+            /** Text */
+            text: string;
+            /** Type */
+            type: string;
+            /** Url */
+            url?: string | null;
+        };
+        /** TemplatePreview */
+        TemplatePreview: {
+            /** Buttons */
+            buttons: components["schemas"]["TemplateButtonPublic"][];
+            /** Parameters */
+            parameters: {
+                [key: string]: string;
+            };
+            /** Text */
+            text: string;
+        };
+        /**
+         * TemplatePublic
+         * @description A template of the tenant's WhatsApp Business Account, one per name and language.
+         */
+        TemplatePublic: {
+            /** Body */
+            body: string;
+            /** Buttons */
+            buttons: components["schemas"]["TemplateButtonPublic"][];
+            /** Category */
+            category: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Editable */
+            editable: boolean;
+            /** Footer */
+            footer: string | null;
+            /** Header */
+            header: string | null;
+            /** History */
+            history: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Language */
+            language: string;
+            /** Meta Template Id */
+            meta_template_id: string | null;
+            /** Name */
+            name: string;
+            /** Parameter Format */
+            parameter_format: string;
+            /** Reason */
+            reason: string | null;
+            /** Status */
+            status: string;
+            /** Status At */
+            status_at: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Ttl Seconds */
+            ttl_seconds: number | null;
+            /** Variables */
+            variables: components["schemas"]["TemplateVariablePublic"][];
+        };
+        /**
+         * TemplateSpec
+         * @description A template as a person writes it (one language), validated like Meta's creation.
+         */
+        TemplateSpec: {
+            /** Body */
+            body: string;
+            /** Buttons */
+            buttons?: (components["schemas"]["QuickReplyButton"] | components["schemas"]["UrlButton"])[];
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "UTILITY" | "MARKETING" | "AUTHENTICATION";
+            /** Footer */
+            footer?: string | null;
+            /** Header */
+            header?: string | null;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "tr" | "en" | "ar";
+            /** Name */
+            name: string;
+            /**
+             * Parameter Format
+             * @default POSITIONAL
+             * @enum {string}
+             */
+            parameter_format: "POSITIONAL" | "NAMED";
+            /** Ttl Seconds */
+            ttl_seconds?: number | null;
+            /** Variables */
+            variables?: components["schemas"]["TemplateVariable"][];
+        };
+        /**
+         * TemplateVariable
+         * @description One variable: its name (the key of a send's ``parameters``), type and example.
+         */
+        TemplateVariable: {
+            /** Example */
+            example: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @default text
+             * @enum {string}
+             */
+            type: "text" | "number" | "date" | "currency";
+        };
+        /** TemplateVariablePublic */
+        TemplateVariablePublic: {
+            /**
+             * Example
+             * @default
+             */
+            example: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @default text
+             */
+            type: string;
+        };
         /** TenantPublic */
         TenantPublic: {
             /** Business Hours */
@@ -2247,6 +3421,15 @@ export interface components {
             base_url?: string | null;
             /** Seller Id */
             seller_id: string;
+        };
+        /** TriggerPublic */
+        TriggerPublic: {
+            /** Description */
+            description: string;
+            /** Fields */
+            fields: string[];
+            /** Kind */
+            kind: string;
         };
         /** Turn */
         Turn: {
@@ -2328,6 +3511,21 @@ export interface components {
             result: string;
         };
         /**
+         * UrlButton
+         * @description A URL button; the URL may end with one placeholder (a per-send suffix).
+         */
+        UrlButton: {
+            /** Text */
+            text: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "url";
+            /** Url */
+            url: string;
+        };
+        /**
          * UserChange
          * @description Any of: a new role, deactivate (``active: false``) or reactivate (``active: true``).
          */
@@ -2376,6 +3574,101 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * VariableSource
+         * @description Where a template variable's value comes from: a field of the event (or of the customer,
+         *     for campaigns and schedules), or a fixed text.
+         */
+        VariableSource: {
+            /** Default */
+            default?: string | null;
+            /** Field */
+            field?: string | null;
+            /** Value */
+            value?: string | null;
+        };
+        /**
+         * VariantStats
+         * @description What one template of a campaign did (``variant`` "A", "B", or "total").
+         */
+        VariantStats: {
+            /**
+             * Cancelled
+             * @default 0
+             */
+            cancelled: number;
+            /**
+             * Converted
+             * @default 0
+             */
+            converted: number;
+            /**
+             * Cost
+             * @default 0
+             */
+            cost: number;
+            /**
+             * Delivered
+             * @default 0
+             */
+            delivered: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Orders
+             * @default 0
+             */
+            orders: number;
+            /**
+             * Paused
+             * @default 0
+             */
+            paused: number;
+            /**
+             * Read
+             * @default 0
+             */
+            read: number;
+            /**
+             * Recipients
+             * @default 0
+             */
+            recipients: number;
+            /**
+             * Replied
+             * @default 0
+             */
+            replied: number;
+            /**
+             * Revenue
+             * @default 0
+             */
+            revenue: number;
+            /** Roi */
+            roi?: number | null;
+            /**
+             * Scheduled
+             * @default 0
+             */
+            scheduled: number;
+            /**
+             * Sent
+             * @default 0
+             */
+            sent: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped: number;
+            /** Template */
+            template?: string | null;
+            /** Variant */
+            variant: string;
         };
         /** WhatsAppCheck */
         WhatsAppCheck: {
@@ -3350,6 +4643,1058 @@ export interface operations {
             };
         };
     };
+    "outbound-inputs-ad_attribution": {
+        parameters: {
+            query?: {
+                since?: string | null;
+                until?: string | null;
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"][];
+                };
+            };
+        };
+    };
+    "outbound-create_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-preview_audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AudienceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AudiencePreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-read_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-update_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-delete_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-cancel_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-launch_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-pause_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-resume_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-schedule_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-campaign_stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-inputs-cart_report": {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_consent": {
+        parameters: {
+            query?: {
+                /** @description Only the latest event of customers opted out now */
+                opted_out?: boolean;
+                customer?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-record_consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-inputs-inputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "outbound-inputs-list_reviews": {
+        parameters: {
+            query?: {
+                status?: ("detected" | "contacted" | "resolved" | "updated" | "failed" | "unmatched" | "ignored") | null;
+                max_rating?: number | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-inputs-import_reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "outbound-inputs-review_report": {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"][];
+                };
+            };
+        };
+    };
+    "outbound-create_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-update_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-delete_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-set_rule_enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnabledIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RulePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_sends": {
+        parameters: {
+            query?: {
+                status?: ("scheduled" | "sending" | "sent" | "failed" | "skipped" | "cancelled") | null;
+                flow?: string | null;
+                campaign?: string | null;
+                rule?: string | null;
+                customer?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_templates": {
+        parameters: {
+            query?: {
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-create_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-read_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-update_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-delete_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-preview_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-submit_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-list_triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerPublic"][];
+                };
+            };
+        };
+    };
     "suggestions-accept_suggestion": {
         parameters: {
             query?: never;
@@ -3925,6 +6270,66 @@ export interface operations {
                         suggest_below?: number;
                     };
                     /**
+                     * Outbound
+                     * @description Messages Invekto writes first: rules, campaigns, follow-ups.
+                     */
+                    outbound?: {
+                        /**
+                         * Daily Unique Limit
+                         * @description The portfolio's messaging tier: unique customers reached by templates in a rolling 24 hours (250, 2000, 10000, 100000; unset: unlimited).
+                         * @default 2000
+                         */
+                        daily_unique_limit?: number | null;
+                        /**
+                         * Enabled
+                         * @description Master switch for every message Invekto writes first.
+                         * @default true
+                         */
+                        enabled?: boolean;
+                        /**
+                         * Marketing Cap Wait Hours
+                         * @description Hours to wait after Meta's per-user marketing limit (131049).
+                         * @default 24
+                         */
+                        marketing_cap_wait_hours?: number;
+                        /**
+                         * Messages Per Second
+                         * @description The number's throughput (Meta: 80/s, 1,000/s upgraded).
+                         * @default 80
+                         */
+                        messages_per_second?: number;
+                        /**
+                         * Price Marketing
+                         * @description What one marketing template costs (TL), for the campaign ROI.
+                         * @default 1.2
+                         */
+                        price_marketing?: number;
+                        /**
+                         * Price Utility
+                         * @description What one utility template costs outside the window (TL).
+                         * @default 0.2
+                         */
+                        price_utility?: number;
+                        /**
+                         * QuietHours
+                         * @description When Invekto never writes first, in the tenant's time zone (replies still go).
+                         */
+                        quiet_hours?: {
+                            /**
+                             * End
+                             * @description Quiet until (HH:MM, the tenant's zone).
+                             * @default 09:00
+                             */
+                            end?: string;
+                            /**
+                             * Start
+                             * @description Quiet from (HH:MM, the tenant's zone).
+                             * @default 21:00
+                             */
+                            start?: string;
+                        };
+                    };
+                    /**
                      * Policies
                      * @description The shop's policies, quoted in the policy answers.
                      */
@@ -4065,6 +6470,72 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    "outbound-inputs-cart_webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-inputs-review_webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { useMemo, type ReactNode } from 'react'
 import type { MessagePublic, Schemas } from '../api/client'
 import { orRaw, useI18n } from '../i18n'
+import { flowLabel } from '../labels'
 import { shortTime } from '../lib/format'
 import { MaskedText } from './MaskedText'
 import {
@@ -110,6 +111,8 @@ export function MessageRow({ message, reaction, quoted, conversationId, canRevea
   const showText = message.text.trim() !== '' && !CARD_TEXT.has(message.kind)
   const card = kindCard(message, details, text)
   const classes = ['msg', message.direction, `author-${who}`, `st-${message.status}`, `kind-${message.kind}`]
+  const auto = outboundMark(message)
+  if (auto) classes.push('outbound-auto')
   if (details?.deleted) classes.push('deleted')
   return (
     <div id={`msg-${message.id}`} className={classes.join(' ')} data-testid="message" data-kind={message.kind}>
@@ -132,6 +135,7 @@ export function MessageRow({ message, reaction, quoted, conversationId, canRevea
       )}
       <div className="meta">
         {t(`author.${who}`)} · {shortTime(message.created_at, lang)}
+        {auto && <AutoBadge mark={auto} />}
         {message.direction === 'out' && <> · {orRaw(t, `msg.${message.status}`, message.status)}</>}
         {details?.edited && (
           <span className="badge edited" data-testid="edited">
@@ -488,5 +492,28 @@ function Delivery({ delivery }: { delivery: Schemas['DeliveryInfo'] }) {
         </span>
       ))}
     </>
+  )
+}
+
+/** ``payload.outbound`` of a message Invekto wrote first (a rule, a flow, a campaign). */
+type OutboundMark = { flow?: string | null; template?: string | null; variant?: string | null }
+
+function outboundMark(message: MessagePublic): OutboundMark | null {
+  if (message.direction !== 'out') return null
+  const mark = (message as MessagePublic & { outbound?: OutboundMark | null }).outbound
+  return mark && typeof mark === 'object' ? mark : null
+}
+
+/** "Otomatik mesaj · Kargo bildirimi · siparis_kargoda": what wrote it, and with which template. */
+function AutoBadge({ mark }: { mark: OutboundMark }) {
+  const { t } = useI18n()
+  const name = [mark.flow ? flowLabel(t, mark.flow) : null, mark.template, mark.variant ? `(${mark.variant})` : null]
+    .filter(Boolean)
+    .join(' · ')
+  return (
+    <span className="badge auto" data-testid="outbound-auto" title={t('msg.autoTitle', { name: name || '–' })}>
+      {t('msg.auto')}
+      {name && ` · ${name}`}
+    </span>
   )
 }

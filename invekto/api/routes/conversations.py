@@ -169,6 +169,19 @@ class MaskedEntity(BaseModel):
 MessageHandling = Literal["turn", "no_reply", "handoff"]
 
 
+class OutboundMark(BaseModel):
+    """Why Invekto wrote this message first (``docs/outbound.md``)."""
+
+    send_id: str | None = None
+    flow: str | None = None
+    """post_purchase, shipping_update, exchange_followup, review_recovery, cart_recovery,
+    campaign, or None for a tenant's own rule."""
+    rule_id: str | None = None
+    campaign_id: str | None = None
+    template: str | None = None
+    variant: str | None = None
+
+
 class MessagePublic(BaseModel):
     id: uuid.UUID
     direction: str
@@ -190,6 +203,8 @@ class MessagePublic(BaseModel):
     handling: MessageHandling | None = None
     """Inbound: what the message got (``turn``: answered as usual, ``no_reply``: nothing was
     due, ``handoff``: a person was asked for); None until processed, and for outbound."""
+    outbound: OutboundMark | None = None
+    """Set on a message Invekto wrote first (a rule's, a campaign's): which and why."""
     wa_message_id: str | None = None
     """WhatsApp's id of the message (a wamid; None for a reply not sent yet): what a reaction
     (``details.reaction.message_id``), a reply (``details.context.message_id``), an edit or a
@@ -332,7 +347,21 @@ def _message_public(
         entities=masked.entities,
         details=details,
         handling=handling if handling in ("turn", "no_reply", "handoff") else None,
+        outbound=_outbound_mark(message),
         wa_message_id=message.wa_message_id,
+    )
+
+
+def _outbound_mark(message: Message) -> OutboundMark | None:
+    mark = (message.payload or {}).get("outbound") if message.direction == "out" else None
+    if not isinstance(mark, dict):
+        return None
+    return OutboundMark.model_validate(
+        {
+            key: str(value)
+            for key, value in mark.items()
+            if key in OutboundMark.model_fields and value
+        }
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from pywa.errors import WhatsAppError
 
-from invekto.channels.base import SendResult
+from invekto.channels.base import MAX_OPAQUE_CHARS, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +54,29 @@ class RecipientUnavailable(WhatsAppSendError):
     """131026: the number is not on WhatsApp or cannot receive this message."""
 
 
+class MarketingOptedOut(WhatsAppSendError):
+    """131050: the customer stopped marketing messages from this business (utility still goes)."""
+
+
+class MarketingLimitReached(WhatsAppSendError):
+    """131049: Meta's per-user marketing limit; wait ≥ 24 h before another marketing template."""
+
+
+class TemplateNotSendable(WhatsAppSendError):
+    """132000 / 132001 (/ 132005, 132007, 132012...): the template does not exist, is not
+    approved in that language, or its parameters do not match it."""
+
+
 _ERRORS_BY_CODE: dict[int, type[WhatsAppSendError]] = {
     131047: OutsideCustomerServiceWindow,
     131026: RecipientUnavailable,
+    131050: MarketingOptedOut,
+    131049: MarketingLimitReached,
+    132000: TemplateNotSendable,
+    132001: TemplateNotSendable,
+    132005: TemplateNotSendable,
+    132007: TemplateNotSendable,
+    132012: TemplateNotSendable,
 }
 
 
@@ -115,13 +135,33 @@ class WhatsAppClient:
         return await self._send(payload)
 
     async def send_template(
-        self, *, to: str, name: str, language: str, parameters: Sequence[str] = ()
+        self,
+        *,
+        to: str,
+        name: str,
+        language: str,
+        parameters: Sequence[str] = (),
+        components: Sequence[dict[str, Any]] | None = None,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
+        """A template message. ``components`` (e.g. from
+        ``invekto.outbound.templates.send_components``) win over ``parameters`` (the body's
+        positional texts). ``biz_opaque_callback_data`` (≤ 512 characters) goes at the top of
+        the payload; Meta echoes it in the message's status callbacks [T/U: seen in Meta's
+        send reference and third-party SDKs; the echo in status webhooks is not verified]."""
         template: dict[str, Any] = {"name": name, "language": {"code": language}}
-        if parameters:
+        if components is not None:
+            if components:
+                template["components"] = [dict(component) for component in components]
+        elif parameters:
             body_parameters = [{"type": "text", "text": value} for value in parameters]
             template["components"] = [{"type": "body", "parameters": body_parameters}]
-        return await self._send(_envelope(to, "template", template))
+        payload = _envelope(to, "template", template)
+        if biz_opaque_callback_data is not None:
+            if len(biz_opaque_callback_data) > MAX_OPAQUE_CHARS:
+                raise ValueError(f"biz_opaque_callback_data over {MAX_OPAQUE_CHARS} characters")
+            payload["biz_opaque_callback_data"] = biz_opaque_callback_data
+        return await self._send(payload)
 
     async def send_interactive_buttons(
         self, *, to: str, body: str, buttons: Sequence[tuple[str, str]]

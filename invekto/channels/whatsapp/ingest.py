@@ -27,10 +27,26 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.channels.base import MAX_DETAIL_CHARS, InboundMessage, ParsedWebhook, StatusUpdate
+from invekto.channels.base import (
+    MAX_DETAIL_CHARS,
+    InboundMessage,
+    ParsedWebhook,
+    PreferenceChange,
+    StatusUpdate,
+)
 from invekto.jobs import PROCESS_INBOUND, conversation_lock, defer_in
 from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STATUS, MESSAGE_STORED, publish
-from invekto.storage.models import Channel, Conversation, Customer, Message, WebhookEvent, utcnow
+from invekto.storage.models import (
+    Channel,
+    Conversation,
+    Customer,
+    Message,
+    OutboundSend,
+    Tenant,
+    WaTemplate,
+    WebhookEvent,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +58,20 @@ NUMBER_CHANGES = frozenset({"customer_changed_number", "user_changed_number"})
 """``system.type`` values of a customer's new phone number (the first is the older name)."""
 MAX_EDITS_KEPT = 10
 STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4}
+UNMATCHED_TEMPLATE = "unmatched_template"
+"""``webhook_events.problem`` of a template status/category update for no template of ours."""
+OUTBOUND_OPAQUE = "outbound:"
+"""``biz_opaque_callback_data`` prefix of the dispatcher's sends: ``outbound:<send id>``."""
+OPT_OUT_CODE = 131050
+MARKETING_CAP_CODE = 131049
+SEND_FAILURE_REASONS = {
+    131050: "opted_out_at_meta",
+    131049: "marketing_cap",
+    131026: "undeliverable",
+    131047: "outside_window",
+    132000: "template_parameters",
+    132001: "template_missing",
+}
 
 
 @dataclass
@@ -53,6 +83,10 @@ class IngestReport:
     unrouted: int = 0
     unknown: int = 0
     channel_errors: int = 0
+    templates: int = 0
+    """Template status and category updates applied to a template of ours."""
+    preferences: int = 0
+    """Marketing preferences (``user_preferences``) recorded as consent."""
 
 
 async def store_problem(
@@ -120,6 +154,9 @@ async def ingest(session: AsyncSession, parsed: ParsedWebhook, *, raw_body: str)
             body=json.dumps(error, ensure_ascii=False)[:MAX_ERROR_BODY],
             tenant_id=channel.tenant_id if channel else None,
         )
+    await _apply_template_changes(session, parsed, report)
+    for preference in parsed.preferences:
+        report.preferences += await _apply_preference(session, preference)
     for item in parsed.unknown:
         report.unknown += 1
         log.warning("unknown webhook item: %s", item.get("problem"))
@@ -149,7 +186,7 @@ async def _store_message(
     if await session.scalar(select(Message.id).where(Message.wa_message_id == message.external_id)):
         return None
     customer_id = await _customer(session, tenant_id, message)
-    conversation_id = await _conversation(session, tenant_id, channel.id, customer_id)
+    conversation_id = await open_conversation(session, tenant_id, channel.id, customer_id)
     if message.kind in ("edit", "revoke"):
         await _apply_to_original(session, tenant_id, customer_id, message)
     elif message.kind == "system":
@@ -188,6 +225,18 @@ async def _store_message(
     await session.execute(
         update(Conversation).where(Conversation.id == conversation_id).values(last_message_at=now)
     )
+    if message.details.referral is not None:
+        # Click-to-WhatsApp: the ad of the conversation's first referred message is kept.
+        referral = {
+            **message.details.referral.model_dump(mode="json", exclude_none=True),
+            "message_id": message.external_id,
+            "at": message.timestamp.isoformat(),
+        }
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.referral.is_(None))
+            .values(referral=referral)
+        )
     await defer_in(
         session,
         PROCESS_INBOUND,
@@ -305,7 +354,7 @@ async def _apply_number_change(
     system.applied = True
 
 
-async def _conversation(
+async def open_conversation(
     session: AsyncSession, tenant_id: uuid.UUID, channel_id: uuid.UUID, customer_id: uuid.UUID
 ) -> uuid.UUID:
     """The customer's open conversation on this channel, created when there is none."""
@@ -335,7 +384,10 @@ async def _conversation(
 
 async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     """Move our outbound message forward (sent → delivered → read); failed records the error
-    and puts the conversation in front of a human. False when the message is not (yet) ours."""
+    and puts the conversation in front of a human (not for a message Invekto wrote first: see
+    ``_apply_outbound_failure``). False when the message is not (yet) ours."""
+    if (status.biz_opaque_callback_data or "").startswith(OUTBOUND_OPAQUE):
+        await _resolve_interrupted_send(session, status)
     if status.status == "failed":
         return await _apply_failure(session, status)
     rank = STATUS_RANK.get(status.status)
@@ -382,18 +434,39 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     return known is not None
 
 
+def _pricing(status: StatusUpdate) -> dict[str, Any] | None:
+    """``Message.pricing`` from a callback's ``pricing`` (WIRE 7.1): type, category, billable
+    and pricing model; None when it carries none."""
+    delivery = status.delivery
+    if delivery is None or not (
+        delivery.pricing_category or delivery.pricing_type or delivery.pricing_model
+    ):
+        return None
+    return {
+        "type": delivery.pricing_type,
+        "category": delivery.pricing_category,
+        "billable": delivery.billable,
+        "pricing_model": delivery.pricing_model,
+    }
+
+
 def _delivery_values(status: StatusUpdate) -> dict[str, Any]:
     """The ``payload.delivery`` update of a callback that carries pricing, a conversation or
-    errors (merged into the stored payload); nothing for a bare status."""
+    errors (merged into the stored payload), and ``pricing``; nothing for a bare status."""
     if status.delivery is None:
         return {}
+    pricing = _pricing(status)
+    extra = {"pricing": pricing} if pricing is not None else {}
     delivery = status.delivery.model_dump(mode="json", exclude_defaults=True)
     stored = func.coalesce(Message.payload, literal({}, JSONB))
     # Merged into what earlier callbacks said: a "failed" keeps the pricing of its "sent".
     merged = func.coalesce(stored["delivery"], literal({}, JSONB)).op("||")(
         literal(delivery, JSONB)
     )
-    return {"payload": func.jsonb_set(stored, literal_column("ARRAY['delivery']"), merged)}
+    return {
+        "payload": func.jsonb_set(stored, literal_column("ARRAY['delivery']"), merged),
+        **extra,
+    }
 
 
 def _sent_from(phone_number_id: str):  # type: ignore[no-untyped-def]
@@ -441,6 +514,9 @@ async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
             },
         }
     message.status_at = status.timestamp
+    pricing = _pricing(status)
+    if pricing is not None:
+        message.pricing = pricing
     codes = [str(e.get("code")) for e in status.errors]
     if first:
         await publish(
@@ -450,6 +526,11 @@ async def _apply_failure(session: AsyncSession, status: StatusUpdate) -> bool:
             kind=MESSAGE_STATUS,
             payload={"message_id": message.id, "status": "failed", "error_codes": codes},
         )
+    if isinstance((message.payload or {}).get("outbound"), dict):
+        # Invekto wrote first and nobody waits for an answer: the send learns why, no hand-over.
+        if first:
+            await _apply_outbound_failure(session, message, status)
+        return True
     conversation = await session.get(Conversation, message.conversation_id)
     if conversation is not None:
         conversation.status = "waiting_human"
@@ -480,3 +561,208 @@ async def apply_early_statuses(session: AsyncSession, wa_message_id: str) -> Non
     for event in events:
         await _apply_status(session, StatusUpdate.model_validate_json(event.body))
         await session.delete(event)
+
+
+# --- what Invekto writes first: failures, interrupted sends -------------------------------------
+
+
+def _error_code(status: StatusUpdate) -> int | None:
+    for error in status.errors:
+        code = error.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+        if isinstance(code, str) and code.isdigit() and len(code) < 10:
+            return int(code)
+    return None
+
+
+async def _apply_outbound_failure(
+    session: AsyncSession, message: Message, status: StatusUpdate
+) -> None:
+    """A failed callback of a message Invekto wrote first updates its ``OutboundSend``:
+    131050 → the customer opted out at Meta (consent recorded), the send failed; 131049 → the
+    send waits ``marketing_cap_wait_hours`` and goes again; anything else → the send failed."""
+    send = await session.scalar(
+        select(OutboundSend)
+        .where(OutboundSend.message_id == message.id, OutboundSend.tenant_id == message.tenant_id)
+        .with_for_update()
+    )
+    if send is None:
+        return
+    code = _error_code(status)
+    first_error = status.errors[0] if status.errors else {}
+    send.error = {
+        "code": code,
+        "title": str(first_error.get("title") or "")[:200],
+        "source": "status_callback",
+    }
+    if code == OPT_OUT_CODE:
+        customer = await session.get(Customer, send.customer_id, with_for_update=True)
+        if customer is not None:
+            from invekto.outbound.consent import record_consent
+
+            await record_consent(
+                session,
+                customer,
+                action="stop",
+                source="meta_131050",
+                detail=f"message {message.wa_message_id}"[:200],
+                at=status.timestamp,
+            )
+    if code == MARKETING_CAP_CODE:
+        tenant = await session.get(Tenant, send.tenant_id)
+        from invekto.core.tenant_settings import TenantSettings
+
+        hours = TenantSettings.parse(tenant.settings if tenant else None).outbound
+        send.status, send.reason = "scheduled", SEND_FAILURE_REASONS[code]
+        send.due_at = utcnow() + dt.timedelta(hours=hours.marketing_cap_wait_hours)
+        send.message_id, send.sent_at, send.claimed_at = None, None, None
+        return
+    send.status = "failed"
+    send.reason = SEND_FAILURE_REASONS.get(code or 0) or f"failed:{code or 'unknown'}"
+
+
+STALE_CLAIM = dt.timedelta(minutes=10)
+"""As ``invekto.outbound.dispatch.STALE_AFTER``: a claim older than this has no dispatcher."""
+
+
+async def _resolve_interrupted_send(session: AsyncSession, status: StatusUpdate) -> None:
+    """A callback naming one of our sends (``outbound:<send id>``) for a wa id we do not know:
+    the dispatcher was interrupted after Meta took the message. The send gets its ``messages``
+    row with that wa id and counts as sent, so it is never sent twice."""
+    if await session.scalar(select(Message.id).where(Message.wa_message_id == status.external_id)):
+        return
+    try:
+        send_id = uuid.UUID((status.biz_opaque_callback_data or "")[len(OUTBOUND_OPAQUE) :])
+    except ValueError:
+        return
+    send = await session.scalar(
+        select(OutboundSend)
+        .join(Channel, Channel.id == OutboundSend.channel_id)
+        .where(
+            OutboundSend.id == send_id,
+            Channel.phone_number_id == status.phone_number_id,
+            Channel.tenant_id == OutboundSend.tenant_id,
+        )
+        .with_for_update(of=OutboundSend)
+    )
+    if send is None or send.message_id is not None:
+        return
+    if not (
+        (send.status == "scheduled" and send.reason == "interrupted")
+        or (
+            send.status == "sending"
+            and send.claimed_at is not None
+            and send.claimed_at < utcnow() - STALE_CLAIM
+        )
+    ):
+        # A live dispatcher records its own sends: only a claim it left behind is resolved here.
+        return
+    if await session.scalar(select(Message.id).where(Message.wa_message_id == status.external_id)):
+        return  # the dispatcher recorded it meanwhile
+    conversation_id = send.conversation_id or await open_conversation(
+        session, send.tenant_id, send.channel_id, send.customer_id
+    )
+    template = None
+    if send.template_name:
+        template = await session.scalar(
+            select(WaTemplate).where(
+                WaTemplate.tenant_id == send.tenant_id,
+                WaTemplate.name == send.template_name,
+                WaTemplate.language == send.language,
+            )
+        )
+    from invekto.outbound.record import record_sent
+    from invekto.outbound.templates import render
+
+    parameters = {str(k): str(v) for k, v in (send.parameters or {}).items()}
+    await record_sent(
+        session,
+        send,
+        wa_message_id=status.external_id,
+        conversation_id=conversation_id,
+        template=template,
+        text=render(template, parameters) if template is not None else send.text or "",
+        at=send.claimed_at or status.timestamp,
+        resolved_by="status_callback",
+    )
+
+
+# --- templates and marketing preferences ---------------------------------------------------------
+
+
+async def _apply_template_changes(
+    session: AsyncSession, parsed: ParsedWebhook, report: IngestReport
+) -> None:
+    from invekto.outbound.templates import apply_category_update, apply_status_update
+
+    for change in parsed.template_updates:
+        if await apply_status_update(session, change):
+            report.templates += 1
+        else:
+            await store_problem(
+                session,
+                problem=UNMATCHED_TEMPLATE,
+                detail=f"{change.event} {change.message_template_id} {change.name}"[:2000],
+                body=change.model_dump_json(),
+            )
+    for category in parsed.category_updates:
+        if await apply_category_update(session, category):
+            report.templates += 1
+        else:
+            await store_problem(
+                session,
+                problem=UNMATCHED_TEMPLATE,
+                detail=f"category {category.message_template_id} {category.name}"[:2000],
+                body=category.model_dump_json(),
+            )
+
+
+async def _apply_preference(session: AsyncSession, preference: PreferenceChange) -> int:
+    """A customer stopped (or resumed) marketing messages at Meta: consent recorded for each
+    tenant on that number (or WABA), the customer created when we never met them."""
+    if preference.phone_number_id:
+        channels = select(Channel.tenant_id).where(
+            Channel.phone_number_id == preference.phone_number_id, Channel.active.is_(True)
+        )
+    elif preference.waba_id:
+        channels = select(Channel.tenant_id).where(
+            Channel.waba_id == preference.waba_id, Channel.active.is_(True)
+        )
+    else:
+        return 0
+    tenant_ids = set((await session.scalars(channels)).all())
+    if not tenant_ids:
+        await store_problem(
+            session,
+            problem="unknown_phone_number_id",
+            detail=preference.phone_number_id or preference.waba_id or "",
+            body=preference.model_dump_json(),
+        )
+        return 0
+    from invekto.outbound.consent import record_consent
+
+    applied = 0
+    for tenant_id in sorted(tenant_ids):
+        await session.execute(
+            insert(Customer)
+            .values(id=uuid.uuid4(), tenant_id=tenant_id, phone=preference.wa_id, name="", tags=[])
+            .on_conflict_do_nothing(index_elements=["tenant_id", "phone"])
+        )
+        customer = await session.scalar(
+            select(Customer)
+            .where(Customer.tenant_id == tenant_id, Customer.phone == preference.wa_id)
+            .with_for_update()
+        )
+        if customer is None:
+            continue
+        await record_consent(
+            session,
+            customer,
+            action="stop" if preference.value == "stop" else "resume",
+            source="user_preferences",
+            detail=(preference.detail or preference.category or preference.value)[:500],
+            at=preference.timestamp,
+        )
+        applied += 1
+    return applied

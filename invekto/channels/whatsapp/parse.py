@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,14 +29,18 @@ from invekto.channels.base import (
     MessageDetails,
     MessageKind,
     ParsedWebhook,
+    PreferenceChange,
     Referral,
     StatusUpdate,
+    TemplateCategoryChange,
+    TemplateStatusChange,
 )
 
 WABA_OBJECT = "whatsapp_business_account"
 SANDBOX_WABA_ID = "100000000000001"
 MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 KNOWN_KINDS = frozenset(get_args(MessageKind)) - {"unknown"}
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class WebhookPayloadError(ValueError):
@@ -68,8 +72,9 @@ def parse_webhook(payload: Any) -> ParsedWebhook:
         if not isinstance(changes, list):
             parsed.unknown.append(_unknown("entry without a 'changes' list", entry))
             continue
+        waba_id = _short(_id(entry.get("id")))
         for change in changes:
-            _parse_change(change, parsed)
+            _parse_change(change, parsed, waba_id)
     return parsed
 
 
@@ -100,16 +105,25 @@ def clean_text(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
-def _parse_change(change: Any, parsed: ParsedWebhook) -> None:
+def _parse_change(change: Any, parsed: ParsedWebhook, waba_id: str | None = None) -> None:
     if not isinstance(change, dict):
         parsed.unknown.append(_unknown("change is not an object", change))
         return
-    if change.get("field") != "messages":
-        parsed.unknown.append(_unknown(f"unsupported field {change.get('field')!r}", change))
+    field = change.get("field")
+    if field != "messages" and (not isinstance(field, str) or field not in _OTHER_FIELDS):
+        shown = repr(field[:100]) if isinstance(field, str) else repr(field)[:100]
+        parsed.unknown.append(_unknown(f"unsupported field {shown}", change))
         return
     value = change.get("value")
     if not isinstance(value, dict):
         parsed.unknown.append(_unknown("change without a value object", change))
+        return
+    if field != "messages":
+        assert isinstance(field, str)
+        try:
+            _OTHER_FIELDS[field](value, waba_id, parsed)
+        except _Malformed as exc:
+            parsed.unknown.append(_unknown(str(exc), change))
         return
     metadata = value.get("metadata")
     if not isinstance(metadata, dict) or not _is_text(metadata.get("phone_number_id")):
@@ -133,6 +147,124 @@ def _parse_change(change: Any, parsed: ParsedWebhook) -> None:
             parsed.errors.append({"phone_number_id": phone_number_id, "error": error})
         else:
             parsed.unknown.append(_unknown("value.errors item is not an object", error))
+
+
+# --- template status, template category, the customer's marketing preferences (WIRE 7.1) -----
+
+MAX_PREFERENCES = 100
+"""``user_preferences`` items read from one change (more are reported, not read)."""
+PREFERENCE_VALUES = frozenset({"stop", "resume", "signup"})
+
+
+def _template_status(value: dict[str, Any], waba_id: str | None, parsed: ParsedWebhook) -> None:
+    event = value.get("event")
+    if not _is_text(event) or len(event) > 32:
+        raise _Malformed("template status without an event")
+    rejection = value.get("rejection_info") if isinstance(value.get("rejection_info"), dict) else {}
+    disable = value.get("disable_info") if isinstance(value.get("disable_info"), dict) else {}
+    other = value.get("other_info") if isinstance(value.get("other_info"), dict) else {}
+    reason = _short(value.get("reason"))
+    if reason is None or reason.upper() == "NONE":
+        reason = _short(rejection.get("reason"))
+    if reason is not None and reason.upper() == "NONE":
+        reason = None
+    change = _validated(
+        TemplateStatusChange,
+        waba_id=waba_id,
+        event=event.upper(),
+        message_template_id=_short(_id(value.get("message_template_id"))),
+        name=_short(value.get("message_template_name")),
+        language=_short(value.get("message_template_language")),
+        reason=reason,
+        recommendation=_short(rejection.get("recommendation")),
+        category=_short(value.get("message_template_category")),
+        disable_date=_short(_id(disable.get("disable_date"))),
+        other_title=_short(other.get("title")),
+        other_description=_short(other.get("description")),
+    )
+    if change.message_template_id is None and not (change.name and change.language):
+        raise _Malformed("template status without a template id or name and language")
+    parsed.template_updates.append(change)
+
+
+def _template_category(value: dict[str, Any], waba_id: str | None, parsed: ParsedWebhook) -> None:
+    new = value.get("new_category") or value.get("correct_category")
+    if not _is_text(new) or len(new) > 32:
+        raise _Malformed("template category update without new_category")
+    change = _validated(
+        TemplateCategoryChange,
+        waba_id=waba_id,
+        message_template_id=_short(_id(value.get("message_template_id"))),
+        name=_short(value.get("message_template_name")),
+        language=_short(value.get("message_template_language")),
+        new_category=new.upper(),
+        previous_category=_short(value.get("previous_category")),
+    )
+    if change.message_template_id is None and not (change.name and change.language):
+        raise _Malformed("template category update without a template id or name and language")
+    parsed.category_updates.append(change)
+
+
+def _preferences(value: dict[str, Any], waba_id: str | None, parsed: ParsedWebhook) -> None:
+    metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+    phone_number_id = _short(_id(metadata.get("phone_number_id")))
+    items = value.get("user_preferences")
+    if not isinstance(items, list):
+        raise _Malformed("user_preferences without a list")
+    if len(items) > MAX_PREFERENCES:
+        parsed.unknown.append(
+            _unknown(
+                f"{len(items) - MAX_PREFERENCES} user_preferences beyond {MAX_PREFERENCES}", []
+            )
+        )
+    for item in items[:MAX_PREFERENCES]:
+        try:
+            parsed.preferences.append(_preference(item, waba_id, phone_number_id))
+        except _Malformed as exc:
+            parsed.unknown.append(_unknown(str(exc), item))
+
+
+def _preference(item: Any, waba_id: str | None, phone_number_id: str | None) -> PreferenceChange:
+    if not isinstance(item, dict):
+        raise _Malformed("user preference is not an object")
+    wa_id = _id(item.get("wa_id"))
+    choice = item.get("value")
+    if not wa_id:
+        raise _Malformed("user preference without wa_id")
+    if not isinstance(choice, str) or choice.lower() not in PREFERENCE_VALUES:
+        raise _Malformed(f"user preference value {_short(str(choice))!r} not understood")
+    timestamp = None
+    if item.get("timestamp") is not None:
+        try:
+            timestamp = _timestamp(item.get("timestamp"))
+        except _Malformed:
+            timestamp = None
+    return _validated(
+        PreferenceChange,
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        wa_id=wa_id,
+        value=choice.lower(),
+        category=_short(item.get("category")),
+        detail=_short(item.get("detail")),
+        timestamp=timestamp,
+    )
+
+
+def _validated(model: type[_M], **values: Any) -> _M:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise _Malformed(f"{model.__name__} not understood: {where}: {error['msg']}") from exc
+
+
+_OTHER_FIELDS: dict[str, Callable[[dict[str, Any], str | None, ParsedWebhook], None]] = {
+    "message_template_status_update": _template_status,
+    "template_category_update": _template_category,
+    "user_preferences": _preferences,
+}
 
 
 def _items(value: dict[str, Any], key: str, parsed: ParsedWebhook) -> list[Any]:
@@ -209,6 +341,7 @@ def _status(item: Any, phone_number_id: str) -> StatusUpdate:
             recipient=_text(item.get("recipient_id")),
             errors=errors,
             delivery=_delivery(item, errors),
+            biz_opaque_callback_data=_optional_text(item.get("biz_opaque_callback_data")),
             raw=item,
         )
     except ValidationError as exc:
@@ -692,8 +825,13 @@ def build_status_webhook(
     timestamp: datetime | None = None,
     errors: list[dict[str, Any]] | None = None,
     waba_id: str = SANDBOX_WABA_ID,
+    biz_opaque_callback_data: str | None = None,
+    pricing: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The webhook WhatsApp sends when our message ``message_id`` changes ``status``."""
+    """The webhook WhatsApp sends when our message ``message_id`` changes ``status``.
+
+    ``pricing`` replaces the default service pricing of a sent/delivered callback;
+    ``biz_opaque_callback_data`` is echoed as the send carried it."""
     item: dict[str, Any] = {
         "id": message_id,
         "status": status,
@@ -703,11 +841,95 @@ def build_status_webhook(
     if status in ("sent", "delivered"):
         conversation_id = hashlib.sha1(f"{phone_number_id}:{recipient}".encode()).hexdigest()
         item["conversation"] = {"id": conversation_id, "origin": {"type": "service"}}
-        item["pricing"] = {"billable": True, "pricing_model": "CBP", "category": "service"}
+        item["pricing"] = pricing or {
+            "billable": True,
+            "pricing_model": "CBP",
+            "category": "service",
+        }
     if errors:
         item["errors"] = errors
+    if biz_opaque_callback_data is not None:
+        item["biz_opaque_callback_data"] = biz_opaque_callback_data
     value = {**_value_head(phone_number_id, display_phone_number), "statuses": [item]}
     return _envelope(waba_id, value)
+
+
+def build_template_status_webhook(
+    *,
+    waba_id: str,
+    event: str,
+    template_id: str,
+    name: str,
+    language: str,
+    category: str | None = None,
+    reason: str | None = None,
+    recommendation: str | None = None,
+) -> dict[str, Any]:
+    """``message_template_status_update`` (WIRE 7.1): approved, rejected with a reason, ..."""
+    value: dict[str, Any] = {
+        "event": event,
+        "message_template_id": template_id,
+        "message_template_name": name,
+        "message_template_language": language,
+        "reason": reason or "NONE",
+    }
+    if category:
+        value["message_template_category"] = category
+    if event == "REJECTED" and (reason or recommendation):
+        value["rejection_info"] = {
+            "reason": reason or "",
+            "recommendation": recommendation or "",
+        }
+    if event == "DISABLED":
+        value["disable_info"] = {"disable_date": _unix(None)}
+    return _envelope(waba_id, value, field="message_template_status_update")
+
+
+def build_template_category_webhook(
+    *,
+    waba_id: str,
+    template_id: str,
+    name: str,
+    language: str,
+    new_category: str,
+    previous_category: str | None = None,
+) -> dict[str, Any]:
+    """``template_category_update`` (WIRE 7.1): Meta moved the template to ``new_category``."""
+    value: dict[str, Any] = {
+        "message_template_id": template_id,
+        "message_template_name": name,
+        "message_template_language": language,
+        "new_category": new_category,
+    }
+    if previous_category:
+        value["previous_category"] = previous_category
+    return _envelope(waba_id, value, field="template_category_update")
+
+
+def build_user_preferences_webhook(
+    *,
+    phone_number_id: str,
+    display_phone_number: str,
+    wa_id: str,
+    value: str,
+    detail: str = "",
+    waba_id: str = SANDBOX_WABA_ID,
+    timestamp: datetime | None = None,
+) -> dict[str, Any]:
+    """``user_preferences`` (WIRE 7.1): the customer stopped or resumed marketing messages."""
+    preference = {
+        "wa_id": wa_id,
+        "detail": detail,
+        "category": "marketing_messages",
+        "value": value,
+        "timestamp": int(_unix(timestamp)),
+    }
+    body = {
+        **_value_head(phone_number_id, display_phone_number),
+        "contacts": [{"wa_id": wa_id}],
+        "user_preferences": [preference],
+    }
+    return _envelope(waba_id, body, field="user_preferences")
 
 
 def _value_head(phone_number_id: str, display_phone_number: str) -> dict[str, Any]:
@@ -720,10 +942,10 @@ def _value_head(phone_number_id: str, display_phone_number: str) -> dict[str, An
     }
 
 
-def _envelope(waba_id: str, value: dict[str, Any]) -> dict[str, Any]:
+def _envelope(waba_id: str, value: dict[str, Any], *, field: str = "messages") -> dict[str, Any]:
     return {
         "object": WABA_OBJECT,
-        "entry": [{"id": waba_id, "changes": [{"value": value, "field": "messages"}]}],
+        "entry": [{"id": waba_id, "changes": [{"value": value, "field": field}]}],
     }
 
 

@@ -39,9 +39,11 @@ from invekto.core.tenant_settings import (
     DEFAULT_SUGGEST_BELOW,
     TenantSettings,
 )
+from invekto.graphs.conversation.proactive import proactive_flow, satisfaction
 from invekto.integrations.glossary import glossary_product
 from invekto.nlu.answers import yes_or_no
 from invekto.nlu.rules import asks_for_a_person
+from invekto.outbound.consent import consent_keyword
 from invekto.tools.context import TurnContext
 
 Route = str
@@ -193,6 +195,31 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
     focus, slots = note_understanding(
         state.get("focus") or {}, state.get("slots") or {}, understanding
     )
+    if consent_keyword(text) and not state.get("part_text"):
+        # "STOP", "İPTAL", "BAŞLAT" as a whole message: the customer's marketing choice.
+        return _settled("consent", state, focus, slots)
+    answered = proactive_flow(state.get("flow"))
+    if answered is not None:
+        mood = (
+            satisfaction(text, understanding, state["turn"].get("reply_id"))
+            if answered.get("asks")
+            else None
+        )
+        if mood == "happy":
+            return _settled("followup", state, focus, slots)
+        if mood == "unhappy":
+            if answered.get("flow") != "review_recovery" and answered.get("order"):
+                # "memnun değilim" to "memnun musunuz?": the returns flow, for that order.
+                if understanding.get("intent") != "exchange_request":
+                    understanding = {**understanding, "intent": "return_request"}
+                update = _settled("returns", state, focus, slots)
+                return {**update, "understanding": understanding}
+            return {
+                **_settled("handoff", state, focus, slots),
+                "handoff_reason": f"unhappy_after_{answered.get('flow')}",
+            }
+        # Not an answer to it: the message is routed as any other, the proactive flow closed.
+        state = {**state, "flow": None, "active_agent": None}
     if understanding.get("intent") == "human_request" and not asks_for_a_person(text):
         entities = understanding.get("entities") or {}
         if state.get("flow") or any(entities.get(key) for key in CARRIES_DATA):
@@ -274,6 +301,24 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
     if chosen == "handoff" and state.get("clarified"):
         update["handoff_reason"] = "unclear_after_clarifying"
     return update
+
+
+def _settled(
+    chosen: str, state: ConversationState, focus: Any, slots: dict[str, Any]
+) -> dict[str, Any]:
+    """A route this turn's reading settles on its own (a keyword, an answer to a proactive
+    message): the open flow closes and the reply does not wait on the intent model."""
+    return {
+        "route": chosen,
+        "agent": chosen if chosen in REGISTRY else "none",
+        "focus": focus,
+        "slots": slots,
+        "flow_answer": True,
+        "flow": None,
+        "active_agent": None,
+        "suspended": [],
+        "clarified": False,
+    }
 
 
 def next_node(state: ConversationState) -> Route:
