@@ -49,7 +49,7 @@ async def run_outbound_bench(
         env="test",
     )
     async with running_stack(settings, worker=workers == 0) as stack:
-        SANDBOX_GRAPH.configure_throughput(PHONE_NUMBER_ID, rate)
+        SANDBOX_GRAPH.throughput_per_s = rate  # the stand-in refuses more, like Meta (130429)
         tenant_id, channel_id = await _shop(stack, recipients=recipients, tier=tier, rate=rate)
         processes = _start_workers(workers, stack)
         try:
@@ -171,10 +171,10 @@ async def _run(
     # Let the dispatcher settle what it has in hand (the tier's waiting rows are recorded).
     await asyncio.sleep(2)
     outbox = SANDBOX_GRAPH.outbox(PHONE_NUMBER_ID)
-    times = sorted(entry["at"] for entry in outbox if entry["status"] == "accepted")
+    times = sorted(entry["at"] for entry in outbox if entry["status"] != "failed")
     drain_s = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
     busiest = max(Counter(t.replace(microsecond=0) for t in times).values(), default=0)
-    per_recipient = Counter(entry["to"] for entry in outbox if entry["status"] == "accepted")
+    per_recipient = Counter(entry["to"] for entry in outbox if entry["status"] != "failed")
     async with stack.services.db.session() as session:
         statuses = dict(
             (

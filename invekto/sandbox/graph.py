@@ -242,6 +242,8 @@ class GraphSandbox:
             self._marketing_capped: Counter[tuple[str, str]] = Counter()
             """(phone_number_id, wa_id) → how many more marketing sends get 131049."""
             self._recent: dict[str, deque[float]] = {}
+            self._throttled: Counter[str] = Counter()
+            """phone_number_id → sends refused with 130429 (over the throughput)."""
             self._generation += 1
         self.status_callbacks = True
         self.window_error_mode: WindowErrorMode = "sync"
@@ -473,6 +475,11 @@ class GraphSandbox:
 
     # --- throughput, consent, marketing caps --------------------------------------------------
 
+    def throttled(self, phone_number_id: str) -> int:
+        """How many sends of the number were refused for going over its throughput."""
+        with self._lock:
+            return self._throttled[phone_number_id]
+
     def _throttle(self, phone_number_id: str) -> None:
         """130429 when the number already sent ``throughput_per_s`` messages in the last second."""
         now = time.monotonic()
@@ -481,6 +488,7 @@ class GraphSandbox:
             while recent and now - recent[0] >= 1.0:
                 recent.popleft()
             if len(recent) >= self.throughput_per_s:
+                self._throttled[phone_number_id] += 1
                 raise GraphApiError(
                     429, 130429, f"over {self.throughput_per_s} messages per second"
                 )

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from invekto.sandbox.demo import DEMO_SHOP
 from invekto.storage.models import Customer, Tenant
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import SCREENSHOTS, log_in
 
-SHOTS = Path("/tmp/outbound-shots")
+SHOTS = SCREENSHOTS / "outbound"
 
 
 @pytest.fixture
@@ -130,6 +130,17 @@ async def test_template_rule_and_campaign_audience(stack, session, page, shots):
     await expect(detail.get_by_test_id("campaign-stats")).to_be_visible()
     await detail.get_by_text("Gönderimler (3)").click()
     await expect(detail.get_by_test_id("campaign-sends")).to_contain_text("Zeynep Çelik")
+    # The worker's dispatcher sends them; the running campaign's page follows by itself.
+    await expect(detail.get_by_test_id("campaign-sends")).not_to_contain_text(
+        "gönderiliyor", timeout=30_000
+    )
+    await expect(detail.get_by_test_id("campaign-sends")).not_to_contain_text(
+        "sırada", timeout=30_000
+    )
+    await expect(detail.get_by_test_id("campaign-sends")).to_contain_text(
+        re.compile("gönderildi|iletildi|okundu")
+    )
+    await expect(detail.get_by_test_id("stat-A-sent")).to_have_text("3", timeout=15_000)
     await shot(page, "08-campaign-running")
 
     # The same pages in English.

@@ -643,7 +643,7 @@ export function StatsTable({ variants, total }: { variants: VariantStats[]; tota
             </td>
             <td className="num">{v.recipients}</td>
             {STEPS.map((s) => (
-              <td key={s} className="num">
+              <td key={s} className="num" data-testid={`stat-${v.variant}-${s}`}>
                 {v[s]}
                 {s !== 'sent' && v.sent > 0 && <span className="muted small"> {ratio(v[s], v.sent)}</span>}
               </td>
