@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from pywa.errors import WhatsAppError
@@ -80,7 +80,49 @@ _ERRORS_BY_CODE: dict[int, type[WhatsAppSendError]] = {
 }
 
 
-class WhatsAppClient:
+class GraphClient:
+    """What every Graph API client of one endpoint shares: its URL, the bearer token, the
+    timeouts and retry budget, and an httpx client (``http`` to share a connection pool; the
+    client then leaves it open on ``aclose``)."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        access_token: str,
+        timeout_s: float,
+        max_attempts: int,
+        backoff_s: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.url = url
+        self._headers = {"Authorization": f"Bearer {access_token}"}
+        self._timeout_s = timeout_s
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(transport=transport, timeout=timeout_s)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+
+class WhatsAppClient(GraphClient):
     """Sends messages from one business number through ``{graph_base}/{version}/{id}/messages``.
 
     Retries throttling, 5xx and network failures with exponential backoff (or ``Retry-After``).
@@ -100,31 +142,16 @@ class WhatsAppClient:
         transport: httpx.AsyncBaseTransport | None = None,
         http: httpx.AsyncClient | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        self.url = f"{graph_base.rstrip('/')}/{api_version}/{phone_number_id}/messages"
+        super().__init__(
+            url=f"{graph_base.rstrip('/')}/{api_version}/{phone_number_id}/messages",
+            access_token=access_token,
+            timeout_s=timeout_s,
+            max_attempts=max_attempts,
+            backoff_s=backoff_s,
+            transport=transport,
+            http=http,
+        )
         self.phone_number_id = phone_number_id
-        self._headers = {"Authorization": f"Bearer {access_token}"}
-        self._timeout_s = timeout_s
-        self._max_attempts = max_attempts
-        self._backoff_s = backoff_s
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(transport=transport, timeout=timeout_s)
-
-    async def __aenter__(self) -> WhatsAppClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
 
     async def send_text(
         self, *, to: str, body: str, reply_to: str | None = None, preview_url: bool = False

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import httpx
 
-from invekto.channels.whatsapp.client import MAX_RETRY_DELAY_S, _retry_after
+from invekto.channels.whatsapp.client import MAX_RETRY_DELAY_S, GraphClient, _retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,7 @@ class TemplateNotFound(WabaApiError):
     """Delete of a name the WABA does not have."""
 
 
-class WabaClient:
+class WabaClient(GraphClient):
     """Template management of one WhatsApp Business Account.
 
     ``create`` is never retried (a retried creation could create twice); listing and deleting
@@ -95,31 +94,16 @@ class WabaClient:
     ) -> None:
         if not waba_id or not waba_id.isdigit():
             raise ValueError("waba_id must be the WhatsApp Business Account's numeric id")
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        super().__init__(
+            url=f"{graph_base.rstrip('/')}/{api_version}/{waba_id}/message_templates",
+            access_token=access_token,
+            timeout_s=timeout_s,
+            max_attempts=max_attempts,
+            backoff_s=backoff_s,
+            transport=transport,
+            http=http,
+        )
         self.waba_id = waba_id
-        self.url = f"{graph_base.rstrip('/')}/{api_version}/{waba_id}/message_templates"
-        self._headers = {"Authorization": f"Bearer {access_token}"}
-        self._timeout_s = timeout_s
-        self._max_attempts = max_attempts
-        self._backoff_s = backoff_s
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(transport=transport, timeout=timeout_s)
-
-    async def __aenter__(self) -> WabaClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
 
     async def create(self, template: dict[str, Any]) -> dict[str, Any]:
         """``POST /{waba_id}/message_templates``: ``{"id", "status", "category"}``."""
