@@ -172,3 +172,15 @@ def test_a_tapped_button_says_it_without_words():
     assert satisfaction("...", {}, "UNSATISFIED") == "unhappy"
     assert satisfaction("...", {}, "SATISFIED") == "happy"
     assert satisfaction("memnunum", {"signals": ["negative_sentiment"]}) == "unhappy"
+
+
+def test_an_answer_weeks_later_is_no_answer_to_the_check():
+    import datetime as dt
+
+    from invekto.graphs.conversation.proactive import proactive_flow
+
+    sent = dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
+    flow = {"name": "proactive", "flow": "post_purchase", "sent_at": sent.isoformat()}
+    assert proactive_flow(flow, sent + dt.timedelta(days=2)) == flow
+    assert proactive_flow(flow, sent + dt.timedelta(days=8)) is None
+    assert proactive_flow({"name": "return_reason"}, sent) is None

@@ -11,6 +11,7 @@ Runs as a job under the conversation's lock, like the notes of human replies.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -76,11 +77,23 @@ def satisfaction(
     return None
 
 
-def proactive_flow(flow: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The open flow when it is a proactive message waiting for its answer."""
-    if flow and flow.get("name") == FLOW_NAME:
+ANSWER_WINDOW = dt.timedelta(days=7)
+"""A message this long after the proactive one is no answer to it ("evet" two weeks later)."""
+
+
+def proactive_flow(
+    flow: dict[str, Any] | None, received_at: dt.datetime | None = None
+) -> dict[str, Any] | None:
+    """The open flow when it is a proactive message waiting for its answer (and not too old)."""
+    if not flow or flow.get("name") != FLOW_NAME:
+        return None
+    try:
+        sent_at = dt.datetime.fromisoformat(str(flow.get("sent_at")))
+    except ValueError:
         return flow
-    return None
+    if received_at is not None and received_at - sent_at > ANSWER_WINDOW:
+        return None
+    return flow
 
 
 async def note_outbound(services: StateAccess, message_id: uuid.UUID) -> str:
@@ -118,6 +131,7 @@ async def note_outbound(services: StateAccess, message_id: uuid.UUID) -> str:
             "review_id": context.get("review_id"),
             "cart_id": context.get("cart_id"),
             "send_id": str(send.id) if send is not None else None,
+            "sent_at": (message.sent_at or message.created_at).isoformat(),
         }
         update["active_agent"] = "followup"
         if context.get("order_number"):

@@ -39,6 +39,7 @@ from invekto.core.tenant_settings import (
     DEFAULT_SUGGEST_BELOW,
     TenantSettings,
 )
+from invekto.graphs.conversation.proactive import FLOW_NAME as PROACTIVE_FLOW
 from invekto.graphs.conversation.proactive import proactive_flow, satisfaction
 from invekto.integrations.glossary import glossary_product
 from invekto.nlu.answers import yes_or_no
@@ -198,7 +199,7 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
     if consent_keyword(text) and not state.get("part_text"):
         # "STOP", "İPTAL", "BAŞLAT" as a whole message: the customer's marketing choice.
         return _settled("consent", state, focus, slots)
-    answered = proactive_flow(state.get("flow"))
+    answered = proactive_flow(state.get("flow"), runtime.context.received_at)
     if answered is not None:
         mood = (
             satisfaction(text, understanding, state["turn"].get("reply_id"))
@@ -218,7 +219,9 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
                 **_settled("handoff", state, focus, slots),
                 "handoff_reason": f"unhappy_after_{answered.get('flow')}",
             }
-        # Not an answer to it: the message is routed as any other, the proactive flow closed.
+    if (state.get("flow") or {}).get("name") == PROACTIVE_FLOW:
+        # Not an answer to it (or too late to be one): routed as any other message, the
+        # proactive flow closed.
         state = {**state, "flow": None, "active_agent": None}
     if understanding.get("intent") == "human_request" and not asks_for_a_person(text):
         entities = understanding.get("entities") or {}
