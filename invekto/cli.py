@@ -509,13 +509,22 @@ def bench_outbound(
     tier: Annotated[int, typer.Option(help="Daily unique-user tier (0: unlimited)")] = 10_000,
     rate: Annotated[int, typer.Option(help="The number's throughput, msg/s")] = 80,
     workers: Annotated[int, typer.Option(help="Worker processes (0: in the API process)")] = 1,
+    callbacks: Annotated[
+        bool, typer.Option(help="Meta's status callbacks back through the webhook")
+    ] = True,
 ) -> None:
     """A campaign on one number through the real dispatcher; prints its pace and drain time."""
     from invekto.bench_outbound import run_outbound_bench
 
     _logging("WARNING")
     result = asyncio.run(
-        run_outbound_bench(recipients=recipients, tier=tier or None, rate=rate, workers=workers)
+        run_outbound_bench(
+            recipients=recipients,
+            tier=tier or None,
+            rate=rate,
+            workers=workers,
+            callbacks=callbacks,
+        )
     )
     typer.echo(json.dumps(result))
 

@@ -37,7 +37,7 @@ from invekto.channels.whatsapp.client import WhatsAppClient, WhatsAppSendError
 from invekto.channels.whatsapp.ingest import (
     EARLY_STATUS,
     apply_early_statuses,
-    open_conversation,
+    open_conversations,
 )
 from invekto.core.tenant_settings import TenantSettings
 from invekto.outbound.consent import may_receive, record_consent
@@ -127,53 +127,86 @@ async def dispatch_channel(
 ) -> DispatchReport:
     """Send what is due on one channel. ``now`` fixes the clock (tests); pacing is real time.
 
-    Rounds overlap: while one round's outcomes are recorded, the next round is cleared and
-    sent, so the number's pace is kept rather than paused for the database.
+    Rounds overlap, so the number's pace is not paused for the database: while one round is
+    being sent, the next one is cleared, and the one before is recorded.
     """
     report = DispatchReport()
     started = time.monotonic()
-    fixed_now = now
-    pacer: _Pacer | None = None
-    recording: asyncio.Task[None] | None = None
     async with services.db.session() as session:
-        await _reconcile(session, channel_id, fixed_now or utcnow())
+        await _reconcile(session, channel_id, now or utcnow())
         await session.commit()
+        loaded = await _load(session, channel_id)
+    if loaded is None:
+        return report
+    channel, tenant, settings = loaded
+    run = _Run(
+        services=services,
+        channel=channel,
+        tenant=tenant,
+        settings=settings,
+        pacer=_Pacer(settings.outbound.messages_per_second * OUTBOUND_SHARE),
+        tier=_Tier(settings.outbound.daily_unique_limit),
+        report=report,
+        fixed_now=now,
+    )
+    recording: asyncio.Task[None] | None = None
     try:
-        while True:
-            if should_stop is not None and should_stop():
-                report.more = True
-                break
-            current = fixed_now or utcnow()
-            async with services.db.session() as session:
-                loaded = await _load(session, channel_id)
-                if loaded is None:
-                    break
-                channel, tenant, settings = loaded
-                if pacer is None:
-                    pacer = _Pacer(settings.outbound.messages_per_second * OUTBOUND_SHARE)
-                ready = await _clear_round(
-                    session, channel, tenant, settings, current, pacer.round_size, report
-                )
-                await session.commit()
-            if ready is None:
-                break
+        current, ready = await run.clear()
+        while ready is not None:
             report.rounds += 1
-            if ready:
-                outcomes = await _send_paced(services, channel, ready, pacer)
-                if any(_throttled(o.error) for o in outcomes):
-                    pacer.slow_down()
-                if recording is not None:
-                    await recording
-                recording = asyncio.create_task(
-                    _record_round(services, tenant, settings, outcomes, current, report)
-                )
-            if time.monotonic() - started > budget_s:
+            sending = asyncio.create_task(_send_paced(services, channel, ready, run.pacer))
+            stop = (should_stop is not None and should_stop()) or (
+                time.monotonic() - started > budget_s
+            )
+            upcoming = None if stop else await run.clear()
+            outcomes = await sending
+            if any(_throttled(o.error) for o in outcomes):
+                run.pacer.slow_down()
+            if recording is not None:
+                await recording
+            recording = asyncio.create_task(
+                _record_round(services, tenant, settings, outcomes, current, report)
+            )
+            if stop:
                 report.more = True
                 break
+            assert upcoming is not None
+            current, ready = upcoming
     finally:
         if recording is not None:
             await recording
     return report
+
+
+@dataclass
+class _Run:
+    """One dispatcher run: the channel, its tenant's settings, the pace and the tier."""
+
+    services: DispatchAccess
+    channel: Channel
+    tenant: Tenant
+    settings: TenantSettings
+    pacer: _Pacer
+    tier: _Tier
+    report: DispatchReport
+    fixed_now: dt.datetime | None
+
+    async def clear(self) -> tuple[dt.datetime, list[_Ready] | None]:
+        """The next round, claimed (committed). An empty list: nothing of it may go now."""
+        current = self.fixed_now or utcnow()
+        async with self.services.db.session() as session:
+            ready = await _clear_round(
+                session,
+                self.channel,
+                self.tenant,
+                self.settings,
+                current,
+                self.pacer.round_size,
+                self.tier,
+                self.report,
+            )
+            await session.commit()
+        return current, ready
 
 
 async def _record_round(
@@ -268,6 +301,7 @@ async def _clear_round(
     settings: TenantSettings,
     now: dt.datetime,
     rate: int,
+    tier: _Tier,
     report: DispatchReport,
 ) -> list[_Ready] | None:
     """Decide the next due rows: claim what may go, move or skip the rest. None: nothing due."""
@@ -302,8 +336,7 @@ async def _clear_round(
             select(Customer).where(Customer.id.in_({s.customer_id for s in due}))
         )
     }
-    tier = _Tier(outbound.daily_unique_limit)
-    if tier.limit is not None:
+    if tier.limit is not None and not tier.loaded:
         await tier.load(session, tenant.id, now)
     templates = _TemplateCache(session, tenant)
     held = await _held_campaigns(session, {s.campaign_id for s in due if s.campaign_id})
@@ -357,11 +390,16 @@ async def _clear_round(
                 customer=customer,
                 template=template,
                 text=_text_of(send, template),
-                conversation_id=send.conversation_id
-                or await open_conversation(session, tenant.id, channel.id, customer.id),
+                conversation_id=send.conversation_id or uuid.UUID(int=0),
             )
         )
-        send.conversation_id = ready[-1].conversation_id
+    missing = [item for item in ready if item.send.conversation_id is None]
+    if missing:
+        opened = await open_conversations(
+            session, tenant.id, channel.id, [item.customer.id for item in missing]
+        )
+        for item in missing:
+            item.conversation_id = item.send.conversation_id = opened[item.customer.id]
     return ready
 
 
@@ -402,12 +440,15 @@ def _wait(send: OutboundSend, until: dt.datetime, reason: str, report: DispatchR
 
 
 class _Tier:
-    """The portfolio's messaging tier: unique customers reached by templates in 24 hours."""
+    """The portfolio's messaging tier: unique customers reached by templates in 24 hours.
+
+    Read once per dispatcher run (at most ``ROUND_BUDGET_S``), then counted in memory."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.reached: set[uuid.UUID] = set()
         self.oldest: dt.datetime | None = None
+        self.loaded = False
 
     async def load(self, session: AsyncSession, tenant_id: uuid.UUID, now: dt.datetime) -> None:
         # A send being recorded (the previous round) counts as much as a sent one.
@@ -426,6 +467,7 @@ class _Tier:
         ).all()
         self.reached = {customer_id for customer_id, _ in rows}
         self.oldest = min((first for _, first in rows), default=None)
+        self.loaded = True
 
     def admit(self, customer_id: uuid.UUID, now: dt.datetime) -> bool:
         if self.limit is None or customer_id in self.reached:
@@ -470,24 +512,26 @@ class _TemplateCache:
 async def _send_paced(
     services: DispatchAccess, channel: Channel, ready: list[_Ready], pacer: _Pacer
 ) -> list[_Outcome]:
-    """Send each row in its pacer slot, at most ``MAX_IN_FLIGHT`` at once."""
+    """Start each send at its pacer slot (taken when it is due, so a stalled loop never
+    bursts to catch up), at most ``MAX_IN_FLIGHT`` at once."""
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
-    slots = [pacer.slot() for _ in ready]
     async with services.whatsapp_client(channel) as client:
 
-        async def one(slot: float, item: _Ready) -> _Outcome:
-            delay = slot - time.monotonic()
+        async def one(item: _Ready) -> _Outcome:
+            try:
+                return await _send_one(client, item)
+            finally:
+                gate.release()
+
+        started: list[asyncio.Task[_Outcome]] = []
+        for item in ready:
+            await gate.acquire()
+            delay = pacer.slot() - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            async with gate:
-                return await _send_one(client, item)
-
+            started.append(asyncio.create_task(one(item)))
         # Shielded: a stopping worker lets the round finish, so every claim gets its record.
-        return list(
-            await asyncio.shield(
-                asyncio.gather(*(one(t, r) for t, r in zip(slots, ready, strict=True)))
-            )
-        )
+        return list(await asyncio.shield(asyncio.gather(*started)))
 
 
 async def _send_one(client: WhatsAppClient, item: _Ready) -> _Outcome:

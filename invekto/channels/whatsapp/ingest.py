@@ -382,6 +382,34 @@ async def open_conversation(
     ).scalar_one()
 
 
+async def open_conversations(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    customer_ids: list[uuid.UUID],
+) -> dict[uuid.UUID, uuid.UUID]:
+    """``open_conversation`` for many customers in two statements (a dispatcher's round)."""
+    if not customer_ids:
+        return {}
+    await session.execute(
+        text(
+            "INSERT INTO conversations (id, tenant_id, channel_id, customer_id, status, created_at)"
+            " SELECT gen_random_uuid(), :tenant, :channel, customer, 'open', now()"
+            " FROM unnest(CAST(:customers AS uuid[])) AS customer"
+            " ON CONFLICT (channel_id, customer_id) WHERE status <> 'closed' DO NOTHING"
+        ),
+        {"tenant": tenant_id, "channel": channel_id, "customers": list(customer_ids)},
+    )
+    rows = await session.execute(
+        select(Conversation.customer_id, Conversation.id).where(
+            Conversation.channel_id == channel_id,
+            Conversation.customer_id.in_(customer_ids),
+            Conversation.status != "closed",
+        )
+    )
+    return {customer_id: conversation_id for customer_id, conversation_id in rows.all()}
+
+
 async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     """Move our outbound message forward (sent → delivered → read); failed records the error
     and puts the conversation in front of a human (not for a message Invekto wrote first: see
@@ -644,7 +672,7 @@ async def _resolve_interrupted_send(session: AsyncSession, status: StatusUpdate)
             Channel.phone_number_id == status.phone_number_id,
             Channel.tenant_id == OutboundSend.tenant_id,
         )
-        .with_for_update(of=OutboundSend)
+        .with_for_update(of=OutboundSend, skip_locked=True)  # locked: a dispatcher records it
     )
     if send is None or send.message_id is not None:
         return
