@@ -7,6 +7,7 @@ import logging
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from invekto.api.deps import ServicesDep
 from invekto.channels.whatsapp.ingest import ingest, store_problem
@@ -63,9 +64,19 @@ async def receive(request: Request, services: ServicesDep) -> Response:
         await _keep(services, "malformed", str(exc), body, headers)
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"malformed webhook body: {exc}") from exc
     raw = clean_text(body.decode("utf-8", errors="replace"))
-    async with services.db.session() as session:
-        report = await ingest(session, parsed, raw_body=raw)
-        await session.commit()
+    try:
+        async with services.db.session() as session:
+            report = await ingest(session, parsed, raw_body=raw)
+            await session.commit()
+    except PoolTimeout as exc:
+        # Every database connection of this process is busy: Meta redelivers on a non-2xx,
+        # so "come back in a moment" loses nothing (a 500 would say something broke).
+        log.warning("webhook refused for now: the database pool is exhausted")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "busy: no database connection free, deliver again",
+            headers={"Retry-After": "5"},
+        ) from exc
     return Response(
         status_code=200,
         content=json.dumps(
