@@ -685,3 +685,34 @@ async def test_bad_ids_and_bodies_are_4xx(stack):
         ),
     ]
     assert all(400 <= a.status_code < 500 for a in answers), [a.status_code for a in answers]
+
+
+async def test_the_flows_drafts_are_submitted_in_one_go(stack, session):
+    """A shop gets the seed plan's templates as drafts (5 names × tr/en/ar): one click submits
+    them all, and the stand-in's webhooks approve them."""
+    token = await owner_token(stack)
+    tenant = await tenant_of(session)
+    drafts = (
+        await session.scalars(
+            select(WaTemplate.id).where(
+                WaTemplate.tenant_id == tenant.id, WaTemplate.status == "DRAFT"
+            )
+        )
+    ).all()
+    assert len(drafts) == 15
+    answer = await call(stack, "POST", f"{API}/templates/submit-drafts", token)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["submitted"]) == 15 and body["refused"] == []
+    again = await call(stack, "POST", f"{API}/templates/submit-drafts", token)
+    assert again.json() == {"submitted": [], "refused": []}
+
+    async def approved():
+        listed = await call(stack, "GET", f"{API}/templates", token)
+        statuses = {t["status"] for t in listed.json() if t["name"] == "memnuniyet_kontrol"}
+        return statuses == {"APPROVED"}
+
+    await wait_for(approved, timeout_s=15)
+    agent = await user_token(stack, session, "agent")
+    refused = await call(stack, "POST", f"{API}/templates/submit-drafts", agent)
+    assert refused.status_code == 403

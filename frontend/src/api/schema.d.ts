@@ -1066,6 +1066,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/outbound/templates/submit-drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Drafts
+         * @description Submit every DRAFT template (the built-in flows' come as drafts, in three languages) in
+         *     one go; each is committed as it is answered, so a refusal does not hold back the rest.
+         *     409: no number is connected.
+         */
+        post: operations["outbound-submit_drafts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/outbound/templates/{template_id}": {
         parameters: {
             query?: never;
@@ -3159,6 +3181,13 @@ export interface components {
              * @enum {string}
              */
             name: "trendyol" | "whatsapp" | "cargo_automation" | "test_message" | "first_auto_reply";
+        };
+        /** SubmitDraftsResult */
+        SubmitDraftsResult: {
+            /** Refused */
+            refused: components["schemas"]["TemplatePublic"][];
+            /** Submitted */
+            submitted: components["schemas"]["TemplatePublic"][];
         };
         /** SuggestionFigures */
         SuggestionFigures: {
@@ -5514,6 +5543,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "outbound-submit_drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubmitDraftsResult"];
                 };
             };
         };

@@ -99,4 +99,15 @@ describe('TemplatesPage', () => {
     expect(screen.queryByRole('button', { name: 'Yeni şablon' })).toBeNull()
     expect(screen.queryByRole('button', { name: 'Onaya gönder' })).toBeNull()
   })
+
+  it('submits every draft in one click', async () => {
+    const calls = renderAs(<TemplatesPage />, (call) =>
+      call.method === 'POST'
+        ? [200, { submitted: [template({ status: 'PENDING' }), template({ id: 'tpl-2', language: 'en', status: 'PENDING' })], refused: [] }]
+        : [200, [template(), template({ id: 'tpl-2', language: 'en' }), template({ id: 'tpl-3', name: 'onayli', status: 'APPROVED', editable: false })]],
+    )
+    await userEvent.click(await screen.findByRole('button', { name: 'Taslakların hepsini onaya gönder (2)' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.path.endsWith('/templates/submit-drafts'))).toBe(true))
+    expect(await screen.findByText(/2 şablon WhatsApp'a gönderildi/)).toBeInTheDocument()
+  })
 })

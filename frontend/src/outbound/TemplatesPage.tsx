@@ -93,6 +93,21 @@ export function TemplatesPage() {
     await refresh()
   }
 
+  async function submitDrafts() {
+    setError(null)
+    setNotice(null)
+    const { data, error: failure } = await api.POST('/api/outbound/templates/submit-drafts')
+    if (failure) setError(errorText(failure))
+    else {
+      setNotice(t('tpl.draftsSubmitted', { count: data.submitted.length }))
+      if (data.refused.length)
+        setError(data.refused.map((row) => `${row.name} (${row.language}): ${row.reason ?? ''}`).join(' · '))
+    }
+    await refresh()
+  }
+
+  const drafts = (templates.data ?? []).filter((row) => row.status === 'DRAFT').length
+
   async function remove(id: string) {
     setError(null)
     const { error: failure } = await api.DELETE('/api/outbound/templates/{template_id}', {
@@ -108,6 +123,11 @@ export function TemplatesPage() {
         <h1>{t('nav.templates')}</h1>
         <span className="muted">{t('tpl.intro')}</span>
         <span className="spacer" />
+        {manages && !editing && drafts > 0 && (
+          <button type="button" onClick={submitDrafts}>
+            {t('tpl.submitDrafts', { count: drafts })}
+          </button>
+        )}
         {manages && !editing && (
           <button type="button" className="primary" onClick={() => setEditing({ id: null, draft: EMPTY_TEMPLATE })}>
             {t('tpl.new')}

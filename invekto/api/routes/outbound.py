@@ -378,6 +378,44 @@ async def submit_template(
     return template_public(row)
 
 
+class SubmitDraftsResult(BaseModel):
+    submitted: list[TemplatePublic]
+    """Now PENDING (or already APPROVED, when Meta answered so)."""
+    refused: list[TemplatePublic]
+    """Still drafts: Meta refused them or could not be reached (``reason`` says why)."""
+
+
+@router.post("/templates/submit-drafts")
+async def submit_drafts(
+    services: ServicesDep,
+    session: TenantSessionDep,
+    tenant: TenantContext = require(MANAGE),
+) -> SubmitDraftsResult:
+    """Submit every DRAFT template (the built-in flows' come as drafts, in three languages) in
+    one go; each is committed as it is answered, so a refusal does not hold back the rest.
+    409: no number is connected."""
+    channel = await _active_channel(session, tenant)
+    drafts = (
+        await session.scalars(
+            select(WaTemplate)
+            .where(WaTemplate.tenant_id == tenant.tenant_id, WaTemplate.status == "DRAFT")
+            .order_by(WaTemplate.name, WaTemplate.language)
+            .limit(MAX_DRAFTS_AT_ONCE)
+        )
+    ).all()
+    submitted, refused = [], []
+    for row in drafts:
+        await templates.submit(services, session, row, channel)
+        await session.commit()  # releases the row: Meta's approval webhook may follow at once
+        await session.refresh(row)
+        (submitted if row.status != "DRAFT" else refused).append(template_public(row))
+    return SubmitDraftsResult(submitted=submitted, refused=refused)
+
+
+MAX_DRAFTS_AT_ONCE = 50
+"""Meta allows 100 template creations per WABA per hour; one click sends at most half."""
+
+
 @router.get("/templates/{template_id}/preview")
 async def preview_template(
     template_id: uuid.UUID,
