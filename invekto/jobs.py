@@ -75,6 +75,7 @@ async def defer_in(
     *,
     lock: str | None = None,
     scheduled_at: dt.datetime | None = None,
+    queueing_lock: str | None = None,
 ) -> int:
     """Enqueue a job inside the caller's transaction: it exists exactly when the commit does.
 
@@ -83,10 +84,16 @@ async def defer_in(
     """
     result = await session.execute(
         text(
-            "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, :lock, NULL,"
-            " CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1]))"
+            "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW('default', :task, 0, :lock,"
+            " :queueing_lock, CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1]))"
         ),
-        {"task": task_name, "lock": lock, "args": json.dumps(args), "at": scheduled_at},
+        {
+            "task": task_name,
+            "lock": lock,
+            "queueing_lock": queueing_lock,
+            "args": json.dumps(args),
+            "at": scheduled_at,
+        },
     )
     return result.scalar_one()
 

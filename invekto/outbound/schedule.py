@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.tenant_settings import TenantSettings
@@ -175,16 +176,31 @@ async def wake(
     session: AsyncSession, channel_id: uuid.UUID, *, at: dt.datetime | None = None
 ) -> None:
     """Enqueue the channel's dispatcher (in the caller's transaction). Its jobs share a lock,
-    so one dispatcher per channel runs at a time; an extra wake-up finds nothing and ends."""
+    so one dispatcher per channel runs at a time. An immediate wake-up is enqueued once: while
+    one is waiting to start, another adds nothing (an order sync that ships 1,000 orders wakes
+    the dispatcher once, not 1,000 times)."""
     from invekto.jobs import DISPATCH_OUTBOUND, defer_in, outbound_lock
 
-    await defer_in(
-        session,
-        DISPATCH_OUTBOUND,
-        {"channel_id": str(channel_id)},
-        lock=outbound_lock(channel_id),
-        scheduled_at=at,
-    )
+    if at is not None:
+        await defer_in(
+            session,
+            DISPATCH_OUTBOUND,
+            {"channel_id": str(channel_id)},
+            lock=outbound_lock(channel_id),
+            scheduled_at=at,
+        )
+        return
+    try:
+        async with session.begin_nested():
+            await defer_in(
+                session,
+                DISPATCH_OUTBOUND,
+                {"channel_id": str(channel_id)},
+                lock=outbound_lock(channel_id),
+                queueing_lock=f"outbound-now:{channel_id}",
+            )
+    except IntegrityError:
+        pass  # a wake-up is already waiting: it will find these too
 
 
 async def cancel(

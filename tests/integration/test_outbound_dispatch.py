@@ -546,3 +546,34 @@ async def test_an_event_rule_with_a_time_of_day_waits_for_it(quiet):
     await _emit(quiet, "order_delivered", data, key="order:x:Delivered", at=local(1, 15))
     [send] = await _sends(quiet)
     assert send.due_at == local(5, 11, 0)  # three days later, at the next 11:00
+
+
+async def test_a_burst_of_events_wakes_the_dispatcher_once(quiet):
+    from sqlalchemy import text
+
+    from invekto.storage.models import utcnow
+
+    tenant = await shop(quiet)
+    async with quiet.services.db.session() as session:
+        row = await session.get(Tenant, tenant.id)
+        # Due now whatever the hour the suite runs at.
+        row.settings = {
+            **row.settings,
+            "outbound": {"quiet_hours": {"start": "00:00", "end": "00:00"}},
+        }
+        await session.commit()
+    await switch_on(quiet, ["shipping_update"])
+    data = {"cargo_provider": "Aras", "tracking_number": "2"}
+    for n in range(20):
+        await _emit(
+            quiet, "order_shipped", {**data, "order_number": str(n)}, key=f"o:{n}", at=utcnow()
+        )
+    async with quiet.services.db.session() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
+                " AND task_name = 'invekto.tasks.dispatch_outbound'"
+            )
+        )
+    assert len(await _sends(quiet)) == 20
+    assert waiting == 1  # not 20
