@@ -5,6 +5,7 @@ import { useAuth } from '../auth'
 import { locale, useI18n } from '../i18n'
 import { campaignStatusLabel } from '../labels'
 import { shortTime } from '../lib/format'
+import { EmptyRow } from './EmptyRow'
 import {
   MANAGERS,
   templateNames,
@@ -166,11 +167,7 @@ export function CampaignsPage() {
         </thead>
         <tbody>
           {(campaigns.data ?? []).length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                {campaigns.isLoading ? t('common.loading') : t('camp.none')}
-              </td>
-            </tr>
+            <EmptyRow colSpan={5} loading={campaigns.isLoading} text={t('camp.none')} />
           )}
           {(campaigns.data ?? []).map((c) => (
             <tr

@@ -4,6 +4,7 @@ import { api, errorText } from '../api/client'
 import { useAuth } from '../auth'
 import { useI18n } from '../i18n'
 import { fieldLabel, flowLabel, triggerLabel } from '../labels'
+import { EmptyRow } from './EmptyRow'
 import {
   MANAGERS,
   templateNames,
@@ -172,11 +173,7 @@ export function RulesPage() {
         </thead>
         <tbody>
           {(rules.data ?? []).length === 0 && (
-            <tr>
-              <td colSpan={6} className="muted">
-                {rules.isLoading ? t('common.loading') : t('rule.none')}
-              </td>
-            </tr>
+            <EmptyRow colSpan={6} loading={rules.isLoading} text={t('rule.none')} />
           )}
           {(rules.data ?? []).map((rule) => (
             <tr key={rule.id} className={rule.enabled ? '' : 'inactive'} data-testid={`rule-${rule.name}`}>

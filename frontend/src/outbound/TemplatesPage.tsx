@@ -5,6 +5,7 @@ import { useAuth } from '../auth'
 import { useI18n } from '../i18n'
 import { templateStatusLabel } from '../labels'
 import { shortTime } from '../lib/format'
+import { EmptyRow } from './EmptyRow'
 import { MANAGERS, useTemplates, type TemplatePublic, type TemplateSpec } from './api'
 import {
   EMPTY_TEMPLATE,
@@ -167,11 +168,7 @@ export function TemplatesPage() {
         </thead>
         <tbody>
           {(templates.data ?? []).length === 0 && (
-            <tr>
-              <td colSpan={7} className="muted">
-                {templates.isLoading ? t('common.loading') : t('tpl.none')}
-              </td>
-            </tr>
+            <EmptyRow colSpan={7} loading={templates.isLoading} text={t('tpl.none')} />
           )}
           {(templates.data ?? []).map((row) => (
             <tr key={row.id} data-testid={`template-${row.name}-${row.language}`}>
