@@ -13,12 +13,11 @@ import datetime as dt
 import logging
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.outbound.schedule import Planned, schedule
+from invekto.outbound.schedule import Planned, schedule, time_of_day
 from invekto.storage.models import Channel, Customer, OutboundRule, Tenant, utcnow
 
 log = logging.getLogger(__name__)
@@ -231,14 +230,12 @@ async def emit(
 def _at_time_of_day(due: dt.datetime, rule: OutboundRule, tenant: Tenant) -> dt.datetime:
     """An event rule may also name a time of day (``schedule: {"at": "10:00"}``): the first such
     time at or after ``due``, in the tenant's zone."""
-    at = str((rule.schedule or {}).get("at") or "")
-    try:
-        hours, minutes = (int(part) for part in at.split(":"))
-        zone = ZoneInfo(tenant.timezone or "Europe/Istanbul")
-    except (ValueError, ZoneInfoNotFoundError):
+    read = time_of_day((rule.schedule or {}).get("at"), tenant)
+    if read is None:
         return due
+    at, zone = read
     local = due.astimezone(zone)
-    when = dt.datetime.combine(local.date(), dt.time(hours, minutes), tzinfo=zone)
+    when = dt.datetime.combine(local.date(), at, tzinfo=zone)
     if when < local:
         when += dt.timedelta(days=1)
     return when.astimezone(dt.UTC)
@@ -273,18 +270,16 @@ down a few minutes still sends it; one down all day does not send yesterday's)."
 def occurrence(rule: OutboundRule, tenant: Tenant, now: dt.datetime) -> dt.datetime | None:
     """The rule's latest occurrence at or before ``now`` (within the grace), else None."""
     schedule_ = rule.schedule or {}
-    at = str(schedule_.get("at") or "")
-    try:
-        hours, minutes = (int(part) for part in at.split(":"))
-        zone = ZoneInfo(tenant.timezone or "Europe/Istanbul")
-    except (ValueError, ZoneInfoNotFoundError):
+    read = time_of_day(schedule_.get("at"), tenant)
+    if read is None:
         return None
+    at, zone = read
     local_now = now.astimezone(zone)
     for back in range(0, 8):
         day = local_now.date() - dt.timedelta(days=back)
         if schedule_.get("every") == "week" and day.weekday() != schedule_.get("weekday"):
             continue
-        when = dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=zone)
+        when = dt.datetime.combine(day, at, tzinfo=zone)
         if when <= local_now:
             return when.astimezone(dt.UTC) if now - when <= SCHEDULE_GRACE else None
     return None

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,18 @@ def _clock(value: str) -> dt.time:
     return dt.time(int(hours), int(minutes))
 
 
+def tenant_zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.timezone or "Europe/Istanbul")
+
+
+def time_of_day(value: object, tenant: Tenant) -> tuple[dt.time, ZoneInfo] | None:
+    """A rule's ``"HH:MM"`` and the tenant's zone; None when either does not read."""
+    try:
+        return _clock(str(value or "")), tenant_zone(tenant)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
 def in_quiet_hours(when: dt.datetime, tenant: Tenant) -> bool:
     return out_of_quiet_hours(when, tenant) != when
 
@@ -70,7 +82,7 @@ def quiet_hours_of(tenant: Tenant) -> Callable[[dt.datetime], dt.datetime]:
     """The tenant's "out of the quiet hours" as a function (settings read once)."""
     quiet = TenantSettings.parse(tenant.settings).outbound.quiet_hours
     start, end = _clock(quiet.start), _clock(quiet.end)
-    zone = ZoneInfo(tenant.timezone or "Europe/Istanbul")
+    zone = tenant_zone(tenant)
 
     def moved(when: dt.datetime) -> dt.datetime:
         if start == end:
