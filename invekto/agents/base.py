@@ -47,6 +47,9 @@ class AgentTurn:
         self.grounds: list[str] = []
         """Figures the agent computed from tool results (a total for a quantity): what the
         output guard may find in the reply besides the tool results."""
+        self.published: list[str] = []
+        """The tenant's own published details the reply names (a doctor's name): not PII to
+        the output guard."""
         self.slots: dict[str, Any] = dict(state.get("slots") or {})
         """What the customer has stated so far (a return reason, a company...)."""
 
@@ -91,9 +94,11 @@ class AgentTurn:
         *,
         flow: dict | None = None,
         handoff_reason: str | None = None,
+        interactive: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         update = {
             "draft": reply,
+            "interactive": interactive,
             "flow": flow,
             "tools": self.tools,
             # Earlier requests of the same message may have proposed actions too.
@@ -110,6 +115,8 @@ class AgentTurn:
             update["flow_answer"] = True
         if self.grounds:
             update["computed"] = [*self.state.get("computed", []), *self.grounds]
+        if self.published:
+            update["published"] = [*self.state.get("published", []), *self.published]
         return update
 
     def last_reply(self) -> str:

@@ -69,6 +69,10 @@ class ConversationState(TypedDict, total=False):
     """Tools called in this turn (reset by ``ingest``)."""
     draft: str | None
     """The reply an agent composed, before the decision."""
+    interactive: dict[str, Any] | None
+    """Reply buttons or a list that go with the draft (``{"buttons": [[id, title], ...]}`` or
+    ``{"list": {"button": ..., "rows": [[id, title, description], ...]}}``); a person's edit
+    drops them (reset by ``ingest``)."""
     actions: list[dict[str, Any]]
     """The side effects the agent proposed this turn (``tools.actions``, as JSON), committed
     with the reply that is sent or kept pending with a suggestion (reset by ``ingest``)."""
@@ -80,6 +84,9 @@ class ConversationState(TypedDict, total=False):
     not depend on the intent model's confidence."""
     computed: list[str]
     """Figures agents computed from tool results this turn (a total): grounds for the guard."""
+    published: list[str]
+    """The tenant's own published details a reply names this turn (a doctor's name): never PII
+    to the guard (reset by ``ingest``)."""
     focus: Focus
     """What the conversation is about: the order, the product (colour and size asked) and the
     quantity, set by any agent and read by all (``agents.dialogue``)."""

@@ -22,6 +22,10 @@ class RetryableSendError(Exception):
     """The send failed in a way worth another attempt later (the job retries)."""
 
 
+MAX_INTERACTIVE_BODY = 1024
+"""WhatsApp's limit for an interactive message's body; a longer reply goes as plain text."""
+
+
 async def send_stored_message(services: SendAccess, message_id: uuid.UUID) -> str:
     """Send one queued message. Returns its final state; raises RetryableSendError to retry.
 
@@ -51,7 +55,16 @@ async def send_stored_message(services: SendAccess, message_id: uuid.UUID) -> st
         return "failed"
     try:
         async with services.whatsapp_client(channel) as client:
-            if window_open:
+            buttons = ((message.payload or {}).get("interactive") or {}).get("buttons")
+            if window_open and buttons and len(message.text) <= MAX_INTERACTIVE_BODY:
+                # Reply buttons (offered slots): the text says the same, so a client that shows
+                # no buttons still works.
+                result = await client.send_interactive_buttons(
+                    to=customer.phone,
+                    body=message.text,
+                    buttons=[(str(b[0]), str(b[1])) for b in buttons[:3]],
+                )
+            elif window_open:
                 result = await client.send_text(to=customer.phone, body=message.text)
             else:
                 result = await client.send_template(

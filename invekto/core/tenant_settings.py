@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "B2B",
+    "Clinic",
     "BUILTIN_AUTOMATION_AREAS",
     "LEGACY_KEYS",
     "Automation",
@@ -420,6 +421,67 @@ class Outbound(_Block):
     )
 
 
+_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+
+
+def _ranges(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Weekday ("0" = Monday … "6") → ``["09:00-13:00", "14:00-19:00"]``, ordered, no overlap."""
+    for day, ranges in value.items():
+        if day not in {str(n) for n in range(7)}:
+            raise ValueError(f"weekday {day!r}: use 0 (Monday) to 6 (Sunday)")
+        previous = ""
+        for item in ranges:
+            if not _RANGE.match(item) or item[:5] >= item[6:]:
+                raise ValueError(f"weekday {day}: {item!r} is not a range like 09:00-13:00")
+            if item[:5] < previous:
+                raise ValueError(f"weekday {day}: ranges overlap or are out of order")
+            previous = item[6:]
+    return value
+
+
+WeeklyHours = Annotated[dict[str, list[str]], AfterValidator(_ranges)]
+
+
+class Clinic(_Block):
+    """A clinic's practice: where it is, when it works, how far ahead and how soon patients
+    book, what the first examination costs, its review link, referrals and the package for
+    patients from abroad. Doctors, services and days off are rows (``/api/clinic``)."""
+
+    address: str = Field("", description="The address patients are given.")
+    maps_url: str | None = Field(None, description="A map link sent with the address.")
+    phone: str | None = Field(None, description="The clinic's phone for emergencies.")
+    hours: WeeklyHours = Field(
+        default_factory=lambda: {
+            str(day): ["09:00-18:00"] for day in range(5)
+        },
+        description="Opening hours per weekday (\"0\" = Monday): ranges HH:MM-HH:MM; a gap is a "
+        "break; a missing day is closed. Doctors without their own schedule work these.",
+    )
+    min_notice_minutes: int = Field(
+        120, ge=0, le=10080, description="The earliest a slot can be booked from now."
+    )
+    horizon_days: int = Field(30, ge=1, le=365, description="How far ahead patients can book.")
+    slot_step_minutes: int = Field(
+        15, ge=5, le=120, description="Slots start on this grid (minutes past the hour)."
+    )
+    free_examination: bool = Field(True, description="The first examination is free.")
+    review_url: str | None = Field(None, description="The clinic's Google review link.")
+    referral_percent: int = Field(
+        10, ge=0, le=50, description="A friend's discount with a referral code (0: no codes)."
+    )
+    referral_valid_days: int = Field(90, ge=1, le=365, description="How long a code is valid.")
+    package_price: dict[str, float] = Field(
+        default_factory=dict,
+        description="The package for patients from abroad (stay + transfers), per currency: "
+        "{\"EUR\": 400}. Empty: no package.",
+    )
+    package_includes: dict[str, str] = Field(
+        default_factory=dict, description="What the package includes, per language (tr, en, ar)."
+    )
+    reminders: bool = Field(True, description="Remind patients 48 h and 2 h before.")
+    follow_ups: bool = Field(True, description="Follow up after treatments (T+1, T+7, T+30).")
+
+
 # --- the whole ---------------------------------------------------------------------------------
 
 
@@ -446,6 +508,7 @@ class TenantSettings(_Block):
     outbound: Outbound = Field(
         default_factory=Outbound, description="Messages Invekto writes first."
     )
+    clinic: Clinic = Field(default_factory=Clinic, description="A clinic's practice.")
 
     @model_validator(mode="before")
     @classmethod

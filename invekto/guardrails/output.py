@@ -305,7 +305,8 @@ def reply_language(reply: str) -> str | None:
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum("\u0600" <= ch <= "\u06ff" for ch in letters) / len(letters) >= 0.3:
         return "ar"
-    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.casefold())
+    # "İ" casefolds to "i" + a combining dot, which would split "İmplant" into an English "i".
+    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.replace("İ", "i").casefold())
     english = sum(token in _EN_WORDS for token in tokens)
     turkish = sum(token in _TR_FUNCTION_WORDS or token.endswith(_TR_ENDINGS) for token in tokens)
     if english + turkish < 2:

@@ -283,6 +283,63 @@ async def queue_lead_alerts(
     return alerts
 
 
+async def queue_alert(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    payload: Mapping[str, Any],
+    webhook_url: str | None,
+    email_to: str | None,
+    dedupe_key: str,
+    settings: Settings,
+) -> list[LeadAlert]:
+    """Store and enqueue an alert that is not a lead's (``payload["event"]``, e.g.
+    ``clinic.urgent`` to the on-call doctor): one row per channel, once per ``dedupe_key`` and
+    channel (a re-run turn alerts once), failed at once with the reason when the channel
+    cannot work. Webhooks are signed with the tenant's ``sales.webhook_secret``. The caller
+    commits."""
+    wanted: list[tuple[str, str]] = []
+    if webhook_url:
+        wanted.append(("webhook", resolve_webhook_url(webhook_url, settings)))
+    if email_to:
+        wanted.append(("email", email_to))
+    alerts: list[LeadAlert] = []
+    for channel, target in wanted:
+        key = f"{dedupe_key}:{channel}"[:200]
+        existing = await session.scalar(
+            select(LeadAlert).where(LeadAlert.tenant_id == tenant_id, LeadAlert.dedupe_key == key)
+        )
+        if existing is not None:
+            alerts.append(existing)
+            continue
+        if channel == "webhook":
+            problem = _webhook_url_problem(target)
+        elif not email_recipients(target):
+            problem = "invalid e-mail address"
+        else:
+            problem = None if settings.smtp_host else SMTP_NOT_CONFIGURED
+        alert = LeadAlert(
+            tenant_id=tenant_id,
+            lead_id=None,
+            event=str(payload.get("event")),
+            dedupe_key=key,
+            channel=channel,
+            target=target[:500],
+            status="failed" if problem else "pending",
+            attempts=0,
+            last_error=problem,
+            payload=dict(payload),
+        )
+        session.add(alert)
+        await session.flush()
+        if problem:
+            log.warning("%s alert %s not sent: %s", alert.event, alert.id, problem)
+        else:
+            await defer_in(session, DELIVER_TASK, {"alert_id": str(alert.id)})
+        alerts.append(alert)
+    return alerts
+
+
 # --- delivery ------------------------------------------------------------------------------------
 
 
@@ -493,13 +550,18 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def email_subject(payload: Mapping[str, Any]) -> str:
+    if payload.get("event", EVENT) != EVENT:
+        return str(payload.get("subject") or payload.get("event"))
     customer = payload.get("customer") or {}
     who = payload.get("company") or customer.get("phone") or customer.get("name") or "müşteri"
     return f"Yeni toptan satış talebi: {who}"
 
 
 def email_text(payload: Mapping[str, Any], *, sales_name: str | None = None) -> str:
-    """The plain-text Turkish body of the alert e-mail."""
+    """The plain-text Turkish body of the alert e-mail (another event than a lead brings its
+    own ``text``)."""
+    if payload.get("event", EVENT) != EVENT:
+        return str(payload.get("text") or "") + "\n"
     customer = payload.get("customer") or {}
     tenant = payload.get("tenant") or {}
     phone = str(customer.get("phone") or "")

@@ -421,6 +421,12 @@ def _parameters(send: OutboundSend) -> dict[str, str]:
     return {str(k): str(v) for k, v in (send.parameters or {}).items()}
 
 
+def _payloads(send: OutboundSend) -> dict[int, str]:
+    """Per-send quick-reply payloads (``context["payloads"]``, by button index)."""
+    values = (send.context or {}).get("payloads") or []
+    return {index: str(value) for index, value in enumerate(values) if value}
+
+
 def _text_of(send: OutboundSend, template: WaTemplate | None) -> str:
     if template is None:
         return send.text or ""
@@ -543,7 +549,7 @@ async def _send_one(client: WhatsAppClient, item: _Ready) -> _Outcome:
                 to=item.customer.phone,
                 name=item.template.name,
                 language=item.template.language,
-                components=send_components(item.template, parameters),
+                components=send_components(item.template, parameters, payloads=_payloads(send)),
                 biz_opaque_callback_data=f"{OPAQUE_PREFIX}{send.id}",
             )
         else:

@@ -16,38 +16,13 @@ ordinary: a tenant turns a flow off, edits its delay or its template like any ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invekto.outbound.flow_types import FlowRule, FlowTemplate
 from invekto.storage.models import OutboundRule, Tenant, WaTemplate
 
-
-@dataclass(frozen=True, kw_only=True)
-class FlowTemplate:
-    name: str
-    category: str
-    variables: tuple[tuple[str, str], ...]
-    """(name, example) in the order of {{1}}, {{2}}, ..."""
-    body: dict[str, str]
-    """Per language."""
-    buttons: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    """Per language: (title, payload) quick replies."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class FlowRule:
-    name: str
-    flow: str
-    trigger: str
-    template: str
-    fields: dict[str, str] = field(default_factory=dict)
-    """Template variable → event field, where they are not named alike."""
-    delay_minutes: int = 0
-    condition: dict[str, Any] = field(default_factory=dict)
-    follow_up_hours: int | None = None
+__all__ = ["FlowRule", "FlowTemplate", "install"]
 
 
 _SATISFACTION = {
@@ -176,9 +151,15 @@ RULES: tuple[FlowRule, ...] = (
 
 async def install(session: AsyncSession, tenant: Tenant, *, enabled: bool = False) -> int:
     """Give the tenant the flows' templates (as drafts, to submit) and rules (off unless
-    ``enabled``); what the tenant already has by those names is left alone. The caller commits.
+    ``enabled``); what the tenant already has by those names is left alone. A clinic gets its
+    own templates (``invekto.outbound.clinic_flows``) and no rules. The caller commits.
     """
+    from invekto.outbound import clinic_flows
     from invekto.outbound.templates import TemplateSpec, row_values
+
+    clinic = tenant.vertical == "clinic"
+    templates = clinic_flows.TEMPLATES if clinic else TEMPLATES
+    flow_rules = () if clinic else RULES
 
     added = 0
     have = {
@@ -191,7 +172,7 @@ async def install(session: AsyncSession, tenant: Tenant, *, enabled: bool = Fals
             )
         ).all()
     }
-    for template in TEMPLATES:
+    for template in templates:
         for language, body in template.body.items():
             if (template.name, language) in have:
                 continue
@@ -217,7 +198,7 @@ async def install(session: AsyncSession, tenant: Tenant, *, enabled: bool = Fals
     rules = set(
         await session.scalars(select(OutboundRule.name).where(OutboundRule.tenant_id == tenant.id))
     )
-    for rule in RULES:
+    for rule in flow_rules:
         if rule.name in rules:
             continue
         session.add(

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.graphs.conversation.proactive import PROACTIVE_FLOWS
+from invekto.graphs.conversation.proactive import CLINIC_FLOWS, PROACTIVE_FLOWS
 from invekto.storage.models import Message, OutboundSend, WaTemplate
 
 
@@ -64,7 +64,7 @@ async def record_sent(
     await session.flush()
     send.status, send.sent_at, send.message_id, send.reason = "sent", at, message.id, None
     send.conversation_id, send.error = conversation_id, None
-    if send.flow in PROACTIVE_FLOWS:
+    if send.flow in PROACTIVE_FLOWS or send.flow in CLINIC_FLOWS:
         from invekto.jobs import NOTE_OUTBOUND, conversation_lock, defer_in
 
         await defer_in(

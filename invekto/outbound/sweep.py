@@ -1,6 +1,7 @@
 """The minute's outbound bookkeeping: wake the dispatchers with something due, plan the one
 follow-up of rules that ask for it (an apology not answered in 48 hours), close finished
-campaigns."""
+campaigns, and the clinics' bookkeeping (lapsed waitlist offers, expired referral codes:
+``invekto.clinic.outreach.sweep_clinic``)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,14 @@ async def sweep(services: SweepAccess, *, now: dt.datetime | None = None) -> dic
     planned = await plan_follow_ups(services.db, now=now)
     recurring = await plan_recurring(services.db, now=now)
     async with services.db.session() as session:
+        from invekto.clinic.outreach import sweep_clinic
         from invekto.outbound import carts, reviews
         from invekto.outbound.campaigns import complete_finished
 
         completed = await complete_finished(session, now)
         await reviews.refresh_all(session, now)
         await carts.refresh_all(session, now)
+        clinic = await sweep_clinic(session, now)
         await session.commit()
     channels = await channels_due(services.db, now)
     async with services.db.session() as session:
@@ -48,6 +51,7 @@ async def sweep(services: SweepAccess, *, now: dt.datetime | None = None) -> dic
         "recurring": recurring,
         "campaigns_completed": completed,
         "woken": len(channels),
+        **clinic,
     }
 
 

@@ -16,8 +16,22 @@ FALLBACK_LANGUAGE = "tr"
 
 @functools.cache
 def default_templates() -> dict[str, dict[str, Any]]:
-    text = resources.files("invekto.prompts").joinpath("defaults/replies.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    """Every ``defaults/*.yaml`` (``replies.yaml``, then one file per agent that brings its own,
+    ``clinic.yaml``...), merged per language; a key defined twice is an error."""
+    merged: dict[str, dict[str, Any]] = {}
+    folder = resources.files("invekto.prompts").joinpath("defaults")
+    files = sorted(
+        (f for f in folder.iterdir() if f.name.endswith(".yaml")),
+        key=lambda f: (f.name != "replies.yaml", f.name),
+    )
+    for file in files:
+        for language, texts in (yaml.safe_load(file.read_text("utf-8")) or {}).items():
+            own = merged.setdefault(language, {})
+            twice = own.keys() & texts.keys()
+            if twice:
+                raise ValueError(f"{file.name}: {language} keys defined twice: {sorted(twice)}")
+            own.update(texts)
+    return merged
 
 
 def tenant_templates(tenant_settings: TenantSettings | Mapping[str, Any] | None) -> Templates:

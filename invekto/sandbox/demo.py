@@ -6,6 +6,7 @@ Tests, eval datasets and the README rely on these facts; change them only with c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,30 @@ DEMO_SHOP = DemoTenant(
     trendyol_api_secret="demo-shop-api-secret",
 )
 
+WEEKDAY_HOURS = ["09:00-13:00", "14:00-19:00"]
+SATURDAY_HOURS = ["10:00-13:00", "14:00-15:00"]
+CLINIC_SETTINGS: dict[str, Any] = {
+    "address": "Bağdat Caddesi No: 210, Kadıköy, İstanbul",
+    "maps_url": "https://maps.google.com/?q=Ba%C4%9Fdat+Caddesi+No+210+Kad%C4%B1k%C3%B6y",
+    "phone": "+90 216 555 02 10",
+    "hours": {**{str(day): WEEKDAY_HOURS for day in range(5)}, "5": SATURDAY_HOURS},
+    "min_notice_minutes": 120,
+    "horizon_days": 30,
+    "slot_step_minutes": 15,
+    "free_examination": True,
+    "review_url": "https://g.page/r/demo-dis-klinigi/review",
+    "referral_percent": 10,
+    "referral_valid_days": 90,
+    "package_price": {"EUR": 400},
+    "package_includes": {
+        "tr": "anlaşmalı otelde 4 gece konaklama ve havalimanı transferleri",
+        "en": "4 nights in a partner hotel and airport transfers",
+        "ar": "إقامة 4 ليالٍ في فندق شريك والتنقل من المطار وإليه",
+    },
+}
+"""``settings.clinic`` of demo-clinic: Monday–Friday 09:00–19:00, Saturday 10:00–15:00, lunch
+13:00–14:00, closed on Sunday; 2 hours' notice; 30 days ahead."""
+
 DEMO_CLINIC = DemoTenant(
     slug="demo-clinic",
     name="Demo Diş Kliniği",
@@ -52,7 +77,10 @@ DEMO_CLINIC = DemoTenant(
     access_token="sandbox-token-demo-clinic",
     owner_email="owner@demo-clinic.test",
     owner_password="demo-clinic-2026",
+    business_hours={"days": [0, 1, 2, 3, 4, 5], "start": "09:00", "end": "19:00"},
+    settings={"clinic": CLINIC_SETTINGS},
 )
+"""Demo Diş Kliniği: its practice, doctors, services and patients are in ``clinic_demo``."""
 
 DEMO_COPILOT = DemoTenant(
     slug="demo-copilot",

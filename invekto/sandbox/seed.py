@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.tenant_settings import TenantSettings
 from invekto.outbound.flows import install as install_flows
+from invekto.sandbox.clinic_demo import seed_clinic
 from invekto.sandbox.demo import (
     AYSE_PHONE,
     DEMO_TENANTS,
@@ -62,6 +63,12 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
                 await _trendyol(session, tenant, demo, credentials)
             for phone, name in DEMO_CUSTOMERS.get(demo.slug, []):
                 await _customer(session, tenant, phone, name)
+            if demo.vertical == "clinic":
+                # The reminder and follow-up templates first (drafts: submitted to the WABA
+                # like any tenant's, see ``docs/outbound.md``), then the practice, whose
+                # completed implant plans its follow-ups.
+                await install_flows(session, tenant)
+                await seed_clinic(session, tenant)
             if demo.vertical == "ecommerce":
                 # The seed plan's flows, as drafts and switched-off rules: the seller submits
                 # the templates and turns each flow on (Şablonlar, Otomasyonlar).

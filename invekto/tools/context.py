@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from invekto.clinic.port import ClinicDesk
 from invekto.core.tenant_settings import TenantSettings
 from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
@@ -49,6 +50,8 @@ class Ports:
     catalogue: Catalog
     casework: CaseFiles
     prompts: TenantPrompts
+    clinic: ClinicDesk | None = None
+    """A clinic's practice and appointments (None for a shop)."""
     clock: Callable[[], dt.datetime] = utc_now
 
 

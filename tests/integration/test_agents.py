@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from invekto.sandbox.demo import AYSE_PHONE, DEMO_CLINIC, MEHMET_PHONE
+from invekto.sandbox.demo import AYSE_PHONE, MEHMET_PHONE
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.storage.models import (
     Coupon,
@@ -255,16 +255,6 @@ async def test_asking_for_a_person_inside_a_flow_hands_over_at_once(stack):
         "human_request",
         "handoff",
         "customer_asked_for_human",
-    )
-
-
-async def test_clinic_chats_go_to_the_clinic_agent(stack):
-    turn = await say(stack, "implant fiyatı ne kadar", phone=NEW_PHONE, tenant=DEMO_CLINIC)
-
-    assert (turn["agent"], turn["outcome"], turn["reason"]) == (
-        "clinic",
-        "handoff",
-        "clinic_agent_not_available",
     )
 
 

@@ -70,8 +70,14 @@ async def _channel_id(stack):
 
 
 async def _sends(stack, **where):
+    """The demo shop's sends (the demo clinic's seed plans its own reminders)."""
+    tenant = await shop(stack)
     async with stack.services.db.session() as session:
-        statement = select(OutboundSend).order_by(OutboundSend.created_at)
+        statement = (
+            select(OutboundSend)
+            .where(OutboundSend.tenant_id == tenant.id)
+            .order_by(OutboundSend.created_at)
+        )
         for key, value in where.items():
             statement = statement.where(getattr(OutboundSend, key) == value)
         return list(await session.scalars(statement))
@@ -392,7 +398,9 @@ async def test_a_restart_in_the_middle_of_a_campaign_sends_each_message_exactly_
     async with quiet.services.db.session() as session:
         stuck = list(
             await session.scalars(
-                select(OutboundSend).where(OutboundSend.status == "scheduled").limit(6)
+                select(OutboundSend)
+                .where(OutboundSend.status == "scheduled", OutboundSend.channel_id == channel)
+                .limit(6)
             )
         )
         for row in stuck:
@@ -434,7 +442,9 @@ async def test_a_restart_in_the_middle_of_a_campaign_sends_each_message_exactly_
         statuses = dict(
             (
                 await session.execute(
-                    select(OutboundSend.status, func.count()).group_by(OutboundSend.status)
+                    select(OutboundSend.status, func.count())
+                    .where(OutboundSend.channel_id == channel)
+                    .group_by(OutboundSend.status)
                 )
             ).all()
         )
@@ -573,7 +583,9 @@ async def test_a_burst_of_events_wakes_the_dispatcher_once(quiet):
             text(
                 "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"
                 " AND task_name = 'invekto.tasks.dispatch_outbound'"
-            )
+                " AND args->>'channel_id' = :channel"
+            ),
+            {"channel": str(await _channel_id(quiet))},
         )
     assert len(await _sends(quiet)) == 20
     assert waiting == 1  # not 20

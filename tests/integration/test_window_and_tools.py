@@ -18,7 +18,17 @@ from invekto.sandbox.demo import AYSE_PHONE
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.seed import seed
 from invekto.security import CredentialBox
-from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant, User
+from invekto.storage.models import (
+    Appointment,
+    Channel,
+    ClinicService,
+    Conversation,
+    Customer,
+    Doctor,
+    Message,
+    Tenant,
+    User,
+)
 from tests.conftest import TEST_SECRET
 from tests.support.chat import say
 from tests.support.waiting import wait_for
@@ -160,13 +170,14 @@ async def test_seed_is_idempotent(stack, session):
     async def counts():
         return [
             await session.scalar(select(func.count()).select_from(model))
-            for model in (Tenant, User, Channel, Customer)
+            for model in (Tenant, User, Channel, Customer, Doctor, ClinicService, Appointment)
         ]
 
     before = await counts()
     await seed(stack.services.db, CredentialBox(TEST_SECRET))
     await seed(stack.services.db, CredentialBox(TEST_SECRET))
-    assert await counts() == before == [3, 3, 3, 2]  # tenants, owners, channels, customers
+    # tenants, owners, channels, customers (2 shop + 3 clinic), doctors, services, appointments
+    assert await counts() == before == [3, 3, 3, 5, 3, 9, 3]
 
 
 def test_graph_wiring_matches_the_snapshot():

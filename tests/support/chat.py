@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
 
+from invekto.channels.whatsapp.parse import build_message_webhook, new_message_id
+from invekto.channels.whatsapp.signature import sign
 from invekto.sandbox.customer import post_customer_text
 from invekto.sandbox.demo import AYSE_PHONE, DEMO_SHOP, DemoTenant
+from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.simulate import turn_result
 from invekto.stack import Stack
 
@@ -50,4 +54,45 @@ async def say(
     wa_id = await post_text(stack, text, **kwargs)
     result = await turn_result(stack.services, wa_id, timeout_s=timeout_s)
     result["wa_message_id"] = wa_id
+    return result
+
+
+async def tap(
+    stack: Stack,
+    button_id: str,
+    title: str,
+    *,
+    phone: str = AYSE_PHONE,
+    tenant: DemoTenant = DEMO_SHOP,
+    timestamp: dt.datetime | None = None,
+    timeout_s: float = 30.0,
+) -> dict[str, Any]:
+    """Tap a reply button of the last message (an ``interactive.button_reply`` webhook) and wait
+    for the turn."""
+    message = {
+        "from": phone,
+        "id": new_message_id(),
+        "timestamp": str(int((timestamp or dt.datetime.now(dt.UTC)).timestamp())),
+        "type": "interactive",
+        "interactive": {"type": "button_reply", "button_reply": {"id": button_id, "title": title}},
+    }
+    payload = build_message_webhook(
+        phone_number_id=tenant.phone_number_id,
+        display_phone_number=tenant.display_phone_number,
+        message=message,
+    )
+    raw = json.dumps(payload, ensure_ascii=False).encode()
+    SANDBOX_GRAPH.note_inbound(tenant.phone_number_id, phone, timestamp)
+    async with httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(
+            f"{stack.base_url}/webhooks/whatsapp",
+            content=raw,
+            headers={
+                "Content-Type": "application/json",
+                "X-Hub-Signature-256": sign(stack.settings.whatsapp_app_secret, raw),
+            },
+        )
+    assert response.status_code == 200, response.text
+    result = await turn_result(stack.services, message["id"], timeout_s=timeout_s)
+    result["wa_message_id"] = message["id"]
     return result

@@ -2,7 +2,8 @@
 
 A proactive message of a flow ("memnun musunuz?" three days after delivery, "değişim ürününüz
 yolda, memnun musunuz?", an apology for a low review) opens a flow of the ``followup`` agent in
-the conversation: the customer's answer is read against it. An unhappy answer goes to the
+the conversation (a clinic's reminder, waitlist offer or follow-up: a ``clinic_proactive`` flow of
+the clinic agent): the customer's answer is read against it. An unhappy answer goes to the
 returns flow with the order in focus, a happy one gets the follow-up agent's reply (a cross-sell
 from the same category after a purchase). An answer that is neither is routed as usual.
 
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from invekto.core.text import fold
 from invekto.graphs.conversation.human import StateAccess
+from invekto.outbound import clinic_flows
 from invekto.storage.models import Message, OutboundSend
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ PROACTIVE_FLOWS = frozenset(
 ASKS_SATISFACTION = frozenset({"post_purchase", "exchange_followup", "review_recovery"})
 
 FLOW_NAME = "proactive"
+CLINIC_FLOW_NAME = "clinic_proactive"
+CLINIC_FLOWS = clinic_flows.FLOWS
+"""A clinic's flows whose messages open a ``clinic_proactive`` flow of the clinic agent."""
 
 Mood = Literal["happy", "unhappy"]
 
@@ -119,7 +124,10 @@ async def note_outbound(services: StateAccess, message_id: uuid.UUID) -> str:
         "messages": [AIMessage(content=message.text, id=str(message.id))],
     }
     flow_name = send.flow if send is not None else None
-    if flow_name in PROACTIVE_FLOWS and newer_inbound is None:
+    if flow_name in CLINIC_FLOWS and newer_inbound is None and send is not None:
+        update["flow"] = clinic_flow(send, (message.sent_at or message.created_at))
+        update["active_agent"] = "clinic"
+    elif flow_name in PROACTIVE_FLOWS and newer_inbound is None:
         context = send.context or {} if send is not None else {}
         update["flow"] = {
             "name": FLOW_NAME,
@@ -141,6 +149,22 @@ async def note_outbound(services: StateAccess, message_id: uuid.UUID) -> str:
             update["focus"] = focus
     await services.graph.aupdate_state(config, update, as_node="deliver")
     return "flow_opened" if "flow" in update else "message_added"
+
+
+def clinic_flow(send: OutboundSend, sent_at: dt.datetime) -> dict[str, Any]:
+    """The ``clinic_proactive`` flow a clinic's reminder, waitlist offer or follow-up opens: the
+    clinic agent reads the patient's answer against it (``invekto.agents.clinic.outreach``)."""
+    context = send.context or {}
+    return {
+        "name": CLINIC_FLOW_NAME,
+        "flow": CLINIC_FLOWS[str(send.flow)],
+        "appointment_id": context.get("appointment_id"),
+        "entry_id": context.get("entry_id"),
+        "offer_id": context.get("offer_id"),
+        "send_id": str(send.id),
+        "sent_at": sent_at.isoformat(),
+        "answers_small_talk": True,
+    }
 
 
 def _first(value: Any) -> str | None:

@@ -5,7 +5,8 @@ vertical's profile says whether one agent takes every message (a clinic's). In o
 
 1. "insanla konuşmak istiyorum" → a human at once.
 2. A vertical whose profile names an agent for everything (a clinic) → that agent (small talk is
-   still answered by the graph).
+   still answered by the graph, unless the agent's open flow takes it: a yes or no to its
+   question, or a flow marked ``answers_small_talk``).
 3. A flow in progress ("hangi sipariş?", "iade nedeni?", "değişim ister misiniz?") keeps its
    agent when the message answers it (an ordinal, an order number, a reason, a plain yes or
    no...), unless the customer clearly starts something else.
@@ -105,9 +106,11 @@ def choose_route(
     follows_up: bool = False,
     words: int = 1,
     names_a_product: bool = False,
+    tapped: bool = False,
     registry: Registry = REGISTRY,
 ) -> Route:
     """``short_answer``: the message is a plain yes or no (``nlu.answers.yes_or_no``).
+    ``tapped``: the message is a tapped reply button (of the open flow's question).
     ``follows_up``: a short follow-up about the product in focus ("M olsa?"), whose intent the
     dialogue state gave (``agents.dialogue.follows_up_on_product``): not unsure."""
     intent = understanding.get("intent", "other")
@@ -120,7 +123,19 @@ def choose_route(
     profile = vertical_profile(vertical)
     vertical_name = profile.name
     if profile.takes_all and profile.takes_all in registry:
-        return "small_talk" if intent in SMALL_TALK and not unsure else profile.takes_all
+        own_flow = bool(flow) and active_agent == profile.takes_all
+        takes_small_talk = bool((flow or {}).get("answers_small_talk"))
+        keeps = own_flow and (
+            takes_small_talk
+            or short_answer is not None
+            or tapped
+            or entities.get("ordinal") is not None
+            or _unsure_in_flow(intent, confidence, suggest_below)
+        )
+        # "tamam" or "ikincisi olsun" to "hangisi uygun?", a tapped slot, "teşekkürler, iyiyim"
+        # to "nasıl hissediyorsunuz?": the agent's flow answers it, not the greeting text.
+        small = intent in SMALL_TALK and not unsure and not keeps
+        return "small_talk" if small else profile.takes_all
     active = registry.get(active_agent)
     if (
         flow
@@ -196,8 +211,10 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
     focus, slots = note_understanding(
         state.get("focus") or {}, state.get("slots") or {}, understanding
     )
-    if consent_keyword(text) and not state.get("part_text"):
-        # "STOP", "İPTAL", "BAŞLAT" as a whole message: the customer's marketing choice.
+    clinic_question = (state.get("flow") or {}).get("name") == "clinic_proactive"
+    if consent_keyword(text) and not state.get("part_text") and not clinic_question:
+        # "STOP", "İPTAL", "BAŞLAT" as a whole message: the customer's marketing choice (but
+        # "İptal" to a clinic's appointment reminder cancels the appointment).
         return _settled("consent", state, focus, slots)
     answered = proactive_flow(state.get("flow"), runtime.context.received_at)
     if answered is not None:
@@ -265,6 +282,7 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         clarify_below=clarify_below,
         suggest_below=suggest_below,
         short_answer=yes_or_no(text),
+        tapped=bool(state["turn"].get("reply_id")),
         follows_up=follow_up is not None,
         words=len(text.split()),
         names_a_product=bool((understanding.get("entities") or {}).get("products"))

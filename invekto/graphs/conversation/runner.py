@@ -13,6 +13,7 @@ from langgraph.graph.state import CompiledStateGraph
 from sqlalchemy import select
 
 from invekto.agents.state import TurnInput
+from invekto.clinic.port import ClinicDesk
 from invekto.core.tenant_settings import TenantSettings
 from invekto.graphs.conversation.escalation import build_escalation
 from invekto.graphs.conversation.kinds import handling
@@ -41,6 +42,15 @@ def ports_for(services: MarketplaceAccess, tenant: TenantInfo) -> Ports:
         catalogue=Catalog(services, tenant.id),
         casework=CaseFiles(services.db, tenant.id),
         prompts=TenantPrompts(tenant.settings),
+        clinic=ClinicDesk(
+            services.db,
+            tenant.id,
+            timezone=tenant.timezone,
+            settings=tenant.settings,
+            base_url=services.settings.base_url,
+        )
+        if tenant.vertical == "clinic"
+        else None,
     )
 
 

@@ -8,6 +8,15 @@ from invekto.storage.models.casework import (
     ReturnAttempt,
     ServiceRequest,
 )
+from invekto.storage.models.clinic import (
+    Appointment,
+    ClinicService,
+    Doctor,
+    PatientLead,
+    ReferralCode,
+    ScheduleOverride,
+    WaitlistEntry,
+)
 from invekto.storage.models.commerce import OrderCache, ProductCache
 from invekto.storage.models.inbox import ConversationRead
 from invekto.storage.models.messaging import Conversation, Customer, Message
@@ -27,16 +36,19 @@ from invekto.storage.models.workflow import ConversationEvent, ProposedAction, S
 
 __all__ = [
     "TENANT_TABLES",
+    "Appointment",
     "AutoReplyLog",
     "Base",
     "Campaign",
     "Cart",
     "Channel",
+    "ClinicService",
     "ConsentEvent",
     "Conversation",
     "ConversationEvent",
     "ConversationRead",
     "Coupon",
+    "Doctor",
     "Customer",
     "IntegrationAccount",
     "Lead",
@@ -45,15 +57,19 @@ __all__ = [
     "OrderCache",
     "OutboundRule",
     "OutboundSend",
+    "PatientLead",
     "PiiReveal",
     "ProductCache",
     "ProposedAction",
+    "ReferralCode",
     "ReturnAttempt",
     "ReviewCase",
+    "ScheduleOverride",
     "ServiceRequest",
     "SuggestionDecision",
     "Tenant",
     "User",
+    "WaitlistEntry",
     "WaTemplate",
     "WebhookEvent",
     "utcnow",

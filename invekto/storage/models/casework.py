@@ -97,11 +97,21 @@ class Lead(_CustomerCase, Base):
 
 @tenant_table
 class LeadAlert(IdMixin, TimestampMixin, TenantMixin, Base):
-    """One alert to the tenant's sales contact (webhook or e-mail) with its delivery result."""
+    """One alert (webhook or e-mail) with its delivery result: a B2B lead to the tenant's sales
+    contact (``lead.created``), or a clinic's patient to a doctor (``clinic.urgent``,
+    ``clinic.complaint``; no lead)."""
 
     __tablename__ = "lead_alerts"
-    __table_args__ = (Index("ix_lead_alerts_lead", "lead_id"),)
-    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    __table_args__ = (
+        Index("ix_lead_alerts_lead", "lead_id"),
+        UniqueConstraint("tenant_id", "dedupe_key"),
+    )
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), nullable=True
+    )
+    event: Mapped[str] = mapped_column(String(32), default="lead.created")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """For alerts without a lead: one alert per key (a re-run turn alerts once)."""
     channel: Mapped[str] = mapped_column(String(16))  # webhook | email
     target: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # | sent | failed

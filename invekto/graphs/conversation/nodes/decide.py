@@ -101,6 +101,7 @@ async def guarded(decision: Decision, state: ConversationState, context: TurnCon
             context.customer_name,
             *context.customer_name.split(),
             tenant.name,
+            *state.get("published", []),
         ],
     )
     result = await asyncio.to_thread(check_reply, reply, reply_context)

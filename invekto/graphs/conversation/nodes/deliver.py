@@ -64,6 +64,7 @@ async def deliver(
             language=state.get("language", "tr"),
             inbound_message_id=context.inbound_message_id,
         )
+    state_update: dict[str, Any] = {}
     async with db.tenant_session(tenant_id) as session:
         inbound = await session.scalar(
             select(Message).where(Message.id == context.inbound_message_id).with_for_update()
@@ -83,6 +84,13 @@ async def deliver(
         reply_message = None
         sending = decision["outcome"] in ("auto_reply", "handoff")
         if decision["reply"]:
+            payload: dict[str, Any] = {
+                "decision": dict(decision),
+                "language": state.get("language"),
+            }
+            interactive = state.get("interactive")
+            if interactive and decision["reply"] == state.get("draft"):
+                payload["interactive"] = interactive  # the agent's own reply, with its buttons
             reply_message = Message(
                 tenant_id=tenant_id,
                 conversation_id=conversation.id,
@@ -92,7 +100,7 @@ async def deliver(
                 author="ai",
                 status="queued" if sending else "suggested",
                 reply_to_id=inbound.id,
-                payload={"decision": dict(decision), "language": state.get("language")},
+                payload=payload,
             )
             session.add(reply_message)
             await session.flush()
@@ -120,6 +128,21 @@ async def deliver(
                     app_settings=app_settings,
                 )
                 await commit_rows(proposed, scope)
+                instead = replaced_reply(proposed)
+                if instead is not None and reply_message is not None and sending:
+                    # The booking found its slot taken a moment ago: the patient gets the next
+                    # slots instead of a confirmation that did not happen.
+                    reply_message.text = instead["reply"]
+                    reply_message.payload = {
+                        **(reply_message.payload or {}),
+                        "interactive": instead.get("interactive"),
+                        "replaced_by_action": True,
+                    }
+                    flow = instead.get("flow")
+                    state_update = {
+                        "flow": flow,
+                        "active_agent": decision["agent"] if flow else None,
+                    }
             elif reply_message is None or sending:
                 # Nothing for a person to accept them with: they do not happen.
                 log.info("dropping %d proposed actions without a suggestion", len(proposed))
@@ -173,5 +196,15 @@ async def deliver(
         await events.publish_all(session, tenant_id=tenant_id, events=announced)
         await session.commit()
     if reply_message is not None and reply_message.status == "queued":
-        return {"messages": [AIMessage(content=reply_message.text, id=str(reply_message.id))]}
-    return {}
+        message = AIMessage(content=reply_message.text, id=str(reply_message.id))
+        return {**state_update, "messages": [message]}
+    return state_update
+
+
+def replaced_reply(rows: list[Any]) -> dict[str, Any] | None:
+    """A committed action that changes what the customer is told (``reply`` in its result)."""
+    for row in rows:
+        result = row.result or {}
+        if row.status == "committed" and result.get("reply"):
+            return result
+    return None

@@ -29,6 +29,7 @@ async def ingest(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         "tools": [],
         "actions": [],
         "draft": None,
+        "interactive": None,
         "handoff_reason": None,
         "flow_answer": False,
         # The requests of this message (``understand`` sets them when it makes several).
@@ -39,6 +40,7 @@ async def ingest(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         "resumed": None,
         "next_request": False,
         "computed": [],
+        "published": [],
     }
     reason = turn.get("kind_reason")
     if reason:
