@@ -123,6 +123,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Outbound: see templates, rules, campaigns and sends; manage them.
     "outbound.view": frozenset({"owner", "admin", "supervisor", "agent"}),
     "outbound.manage": frozenset({"owner", "admin"}),
+    # Clinics: see the calendar, appointments, waitlist and figures; book, move, cancel and mark
+    # appointments for a patient; edit doctors, services and days off.
+    "clinic.view": frozenset({"owner", "admin", "supervisor", "agent"}),
+    "clinic.book": frozenset({"owner", "admin", "supervisor", "agent"}),
+    "clinic.manage": frozenset({"owner", "admin"}),
     # Only an owner may make, demote or deactivate an owner.
     "team.manage_owners": frozenset({"owner"}),
 }

@@ -18,6 +18,13 @@ const RulesPage = lazy(() => import('./outbound/RulesPage').then((m) => ({ defau
 const CampaignsPage = lazy(() =>
   import('./outbound/CampaignsPage').then((m) => ({ default: m.CampaignsPage })),
 )
+const CalendarPage = lazy(() =>
+  import('./clinic/CalendarPage').then((m) => ({ default: m.CalendarPage })),
+)
+const TodayPage = lazy(() => import('./clinic/TodayPage').then((m) => ({ default: m.TodayPage })))
+const WaitlistPage = lazy(() =>
+  import('./clinic/WaitlistPage').then((m) => ({ default: m.WaitlistPage })),
+)
 const DashboardPage = lazy(() =>
   import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
 )
@@ -40,6 +47,10 @@ export function App() {
           <Route path="/outbound/automations" element={<RulesPage />} />
           <Route path="/outbound/campaigns" element={<CampaignsPage />} />
           <Route path="/outbound" element={<Navigate to="/outbound/templates" replace />} />
+          <Route path="/clinic/calendar" element={<CalendarPage />} />
+          <Route path="/clinic/today" element={<TodayPage />} />
+          <Route path="/clinic/waitlist" element={<WaitlistPage />} />
+          <Route path="/clinic" element={<Navigate to="/clinic/calendar" replace />} />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/inbox" replace />} />
@@ -83,6 +94,7 @@ function Shell() {
         <nav>
           <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
           <NavLink to="/dashboard">{t('nav.dashboard')}</NavLink>
+          {me?.tenant_vertical === 'clinic' && <NavLink to="/clinic">{t('nav.clinic')}</NavLink>}
           <NavLink to="/outbound/templates">{t('nav.templates')}</NavLink>
           <NavLink to="/outbound/automations">{t('nav.automations')}</NavLink>
           <NavLink to="/outbound/campaigns">{t('nav.campaigns')}</NavLink>

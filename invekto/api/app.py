@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 
 from invekto.api.routes import (
     auth,
+    clinic,
     conversations,
     events,
     inbox,
@@ -90,8 +91,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         onboarding,
         outbound,
         outbound_inputs,
+        clinic,
     ):
         app.include_router(module.router)
+    app.include_router(clinic.feeds)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -33,6 +33,7 @@ PAGES = (
     "team",
     "settings",
     "outbound",
+    "clinic",
 )
 """The first path segment of every page of the web app."""
 PUBLIC_FILES = ("favicon.svg", "icons.svg")

@@ -127,6 +127,286 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clinic/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Appointments
+         * @description One day's appointments across doctors (or one doctor), in time order.
+         */
+        get: operations["clinic-list_appointments"];
+        put?: never;
+        /** Create Appointment */
+        post: operations["clinic-create_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/appointments/{appointment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Appointment
+         * @description Cancel a booked or confirmed appointment; its slot goes to the waitlist.
+         */
+        post: operations["clinic-cancel_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/appointments/{appointment_id}/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Appointment
+         * @description Confirmed, completed or no-show (a no-show may be corrected to completed, and back).
+         */
+        post: operations["clinic-mark_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/appointments/{appointment_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move Appointment */
+        post: operations["clinic-move_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calendar
+         * @description Per day and active doctor: working hours and appointments (every status).
+         */
+        get: operations["clinic-calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/doctors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Doctors */
+        get: operations["clinic-list_doctors"];
+        put?: never;
+        /** Create Doctor */
+        post: operations["clinic-create_doctor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/doctors/{doctor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Doctor */
+        patch: operations["clinic-update_doctor"];
+        trace?: never;
+    };
+    "/api/clinic/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Overrides */
+        get: operations["clinic-list_overrides"];
+        put?: never;
+        /** Create Override */
+        post: operations["clinic-create_override"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/overrides/{override_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Override */
+        delete: operations["clinic-delete_override"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Services */
+        get: operations["clinic-list_services"];
+        put?: never;
+        /** Create Service */
+        post: operations["clinic-create_service"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/services/{service_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update Service */
+        patch: operations["clinic-update_service"];
+        trace?: never;
+    };
+    "/api/clinic/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Slots
+         * @description The earliest free slots of a service (minimum notice and horizon apply).
+         */
+        get: operations["clinic-slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stats */
+        get: operations["clinic-stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Waitlist
+         * @description The entries in the order offers go (oldest first).
+         */
+        get: operations["clinic-waitlist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/clinic/waitlist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove From Waitlist
+         * @description Take a waiting (or offered) patient off the list: the entry is kept as cancelled.
+         */
+        delete: operations["clinic-remove_from_waitlist"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations": {
         parameters: {
             query?: never;
@@ -1409,6 +1689,47 @@ export interface paths {
         patch: operations["tenant-update_tenant"];
         trace?: never;
     };
+    "/calendar/appointment/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Appointment Feed
+         * @description One appointment as an .ics file (the link in the patient's confirmation).
+         */
+        get: operations["calendar-appointment_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/doctor/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Doctor Feed
+         * @description A doctor's appointments from 7 days ago to the booking horizon (cancelled ones left out),
+         *     for a calendar subscription; patients appear by first name only.
+         */
+        get: operations["calendar-doctor_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1601,6 +1922,57 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** AppointmentPublic */
+        AppointmentPublic: {
+            /**
+             * Calendar Url
+             * @description The patient's .ics link of this appointment.
+             */
+            calendar_url: string;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Doctor Id
+             * Format: uuid
+             */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Note */
+            note: string;
+            patient: components["schemas"]["PatientPublic"];
+            /** Service Key */
+            service_key: string;
+            /** Service Name */
+            service_name: string;
+            /**
+             * Source
+             * @description whatsapp | waitlist | inbox | seed
+             */
+            source: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Status
+             * @description booked | confirmed | cancelled | completed | no_show
+             */
+            status: string;
+            /** Urgent */
+            urgent: boolean;
+        };
         /** AssignRequest */
         AssignRequest: {
             /** User Id */
@@ -1665,6 +2037,69 @@ export interface components {
             sample: {
                 [key: string]: unknown;
             }[];
+        };
+        /**
+         * BookIn
+         * @description Book for a patient: an existing customer (``customer_id``) or a phone number and name.
+         */
+        BookIn: {
+            /** Customer Id */
+            customer_id?: string | null;
+            /**
+             * Doctor Id
+             * Format: uuid
+             */
+            doctor_id: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Service
+             * @description The service's key.
+             */
+            service: string;
+            /**
+             * Starts At
+             * Format: date-time
+             * @description With its zone: 2026-12-03T10:00:00+03:00.
+             */
+            starts_at: string;
+            /**
+             * Urgent
+             * @default false
+             */
+            urgent: boolean;
+        };
+        /** CalendarDay */
+        CalendarDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Doctors */
+            doctors: components["schemas"]["DoctorDay"][];
+        };
+        /** CalendarPublic */
+        CalendarPublic: {
+            /** Days */
+            days: components["schemas"]["CalendarDay"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * Timezone
+             * @description The clinic's zone: hours are wall-clock times in it.
+             */
+            timezone: string;
         };
         /**
          * CallPermission
@@ -1769,6 +2204,33 @@ export interface components {
             total: components["schemas"]["VariantStats"];
             /** Variants */
             variants: components["schemas"]["VariantStats"][];
+        };
+        /** CancelIn */
+        CancelIn: {
+            /**
+             * Reason
+             * @default clinic
+             */
+            reason: string;
+        };
+        /** CardAppointment */
+        CardAppointment: {
+            /** Doctor */
+            doctor: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Service */
+            service: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /** Status */
+            status: string;
         };
         /** CardCoupon */
         CardCoupon: {
@@ -1919,6 +2381,101 @@ export interface components {
             order_number: string;
             /** Status */
             status: string;
+        };
+        /** ClinicStats */
+        ClinicStats: {
+            /**
+             * Appointments
+             * @description Appointments whose time fell in the period.
+             */
+            appointments: number;
+            /**
+             * Cancelled
+             * @description Of those, cancelled.
+             */
+            cancelled: number;
+            /**
+             * Completed
+             * @description Of those, marked completed.
+             */
+            completed: number;
+            /**
+             * Compliance Rate
+             * @description follow_ups_answered / follow_ups_sent; null when none was sent.
+             */
+            compliance_rate: number | null;
+            /**
+             * Conversion Rate
+             * @description converted / price_questions; null when there was no price question.
+             */
+            conversion_rate: number | null;
+            /**
+             * Converted
+             * @description Of those, conversations whose patient booked an appointment after the first price question of the period (booked up to now, at most 7 days after the period).
+             */
+            converted: number;
+            /**
+             * Days
+             * @description The period: the last this many days, up to now.
+             */
+            days: number;
+            /**
+             * Follow Ups Answered
+             * @description Of those, answered by the patient within 48 hours (response compliance).
+             */
+            follow_ups_answered: number;
+            /**
+             * Follow Ups Sent
+             * @description Treatment follow-ups sent in the period.
+             */
+            follow_ups_sent: number;
+            /**
+             * No Show
+             * @description Of those, marked no-show.
+             */
+            no_show: number;
+            /**
+             * No Show Rate
+             * @description no_show / (completed + no_show); null when neither happened.
+             */
+            no_show_rate: number | null;
+            /**
+             * Price Questions
+             * @description Conversations with a treatment price question (intent treatment_price) in the period.
+             */
+            price_questions: number;
+            /**
+             * Referral Codes
+             * @description Referral codes created in the period, by status: generated, shared, used, expired.
+             */
+            referral_codes: {
+                [key: string]: number;
+            };
+            /**
+             * Referred Patients
+             * @description New patients who used a code in the period.
+             */
+            referred_patients: number;
+            /**
+             * Upcoming
+             * @description Booked or confirmed appointments from now on.
+             */
+            upcoming: number;
+            /**
+             * Waitlist Accepted
+             * @description Of the waiting patients, those who took one.
+             */
+            waitlist_accepted: number;
+            /**
+             * Waitlist Offers
+             * @description Freed slots offered to waiting patients.
+             */
+            waitlist_offers: number;
+            /**
+             * Waitlist Waiting
+             * @description Patients waiting on the waitlist now.
+             */
+            waitlist_waiting: number;
         };
         /**
          * ConnectionCheck
@@ -2079,6 +2636,11 @@ export interface components {
         };
         /** CustomerCard */
         CustomerCard: {
+            /**
+             * Appointments
+             * @default []
+             */
+            appointments: components["schemas"]["CardAppointment"][];
             /** Assigned User Id */
             assigned_user_id: string | null;
             /**
@@ -2172,6 +2734,118 @@ export interface components {
             pricing_type?: string | null;
             /** Status */
             status?: string | null;
+        };
+        /** DoctorDay */
+        DoctorDay: {
+            /** Appointments */
+            appointments: components["schemas"]["AppointmentPublic"][];
+            /**
+             * Doctor Id
+             * Format: uuid
+             */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string;
+            /**
+             * Hours
+             * @description Working ranges that day (empty: not working).
+             */
+            hours: string[];
+        };
+        /** DoctorIn */
+        DoctorIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Alert Email */
+            alert_email?: string | null;
+            /** Alert Webhook Url */
+            alert_webhook_url?: string | null;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /**
+             * On Call
+             * @default false
+             */
+            on_call: boolean;
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+            /** Specialties */
+            specialties?: string[];
+            /** Weekly */
+            weekly?: {
+                [key: string]: string[];
+            };
+        };
+        /**
+         * DoctorPatch
+         * @description Only the fields given change; ``alert_email``/``alert_webhook_url`` null clears them.
+         */
+        DoctorPatch: {
+            /** Active */
+            active?: boolean | null;
+            /** Alert Email */
+            alert_email?: string | null;
+            /** Alert Webhook Url */
+            alert_webhook_url?: string | null;
+            /** Name */
+            name?: string | null;
+            /** On Call */
+            on_call?: boolean | null;
+            /** Position */
+            position?: number | null;
+            /** Specialties */
+            specialties?: string[] | null;
+            /** Weekly */
+            weekly?: {
+                [key: string]: string[];
+            } | null;
+        };
+        /** DoctorPublic */
+        DoctorPublic: {
+            /** Active */
+            active: boolean;
+            /** Alert Email */
+            alert_email: string | null;
+            /** Alert Webhook Url */
+            alert_webhook_url: string | null;
+            /**
+             * Calendar Url
+             * @description The doctor's calendar feed (.ics), to subscribe to.
+             */
+            calendar_url: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /**
+             * On Call
+             * @description Receives the urgent-triage alerts.
+             */
+            on_call: boolean;
+            /** Position */
+            position: number;
+            /** Specialties */
+            specialties: string[];
+            /**
+             * Weekly
+             * @description Weekday ("0" = Monday) → ranges; empty: the clinic's hours.
+             */
+            weekly: {
+                [key: string]: string[];
+            };
         };
         /** EditInfo */
         EditInfo: {
@@ -2459,6 +3133,14 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MarkIn */
+        MarkIn: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "completed" | "no_show" | "confirmed";
+        };
         /** MaskedEntity */
         MaskedEntity: {
             /** End */
@@ -2489,6 +3171,8 @@ export interface components {
             tenant_name: string;
             /** Tenant Slug */
             tenant_slug: string;
+            /** Tenant Vertical */
+            tenant_vertical: string;
             /**
              * User Id
              * Format: uuid
@@ -2699,6 +3383,20 @@ export interface components {
             /** Minutes Per Reply */
             minutes_per_reply: number;
         };
+        /** MoveIn */
+        MoveIn: {
+            /**
+             * Doctor Id
+             * Format: uuid
+             */
+            doctor_id: string;
+            /**
+             * Starts At
+             * Format: date-time
+             * @description With its zone: 2026-12-03T10:00:00+03:00.
+             */
+            starts_at: string;
+        };
         /** OnboardingStatus */
         OnboardingStatus: {
             /** Next Step */
@@ -2765,12 +3463,73 @@ export interface components {
             /** Variant */
             variant?: string | null;
         };
+        /**
+         * OverrideIn
+         * @description A day that differs from the weekly schedule; replaces an existing one of the same day
+         *     and doctor.
+         */
+        OverrideIn: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Doctor Id */
+            doctor_id?: string | null;
+            /** Hours */
+            hours?: string[];
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** OverridePublic */
+        OverridePublic: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Doctor Id
+             * @description null: the whole clinic.
+             */
+            doctor_id: string | null;
+            /**
+             * Hours
+             * @description That day's ranges; empty: closed.
+             */
+            hours: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Note */
+            note: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PatientPublic */
+        PatientPublic: {
+            /**
+             * Customer Id
+             * Format: uuid
+             */
+            customer_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @description Masked: +90 532 *** ** 33.
+             */
+            phone: string;
         };
         /**
          * QuickReplyButton
@@ -3150,6 +3909,186 @@ export interface components {
             /** Variant */
             variant: string | null;
         };
+        /** ServiceIn */
+        ServiceIn: {
+            /**
+             * Active
+             * @default true
+             */
+            active: boolean;
+            /** Aliases */
+            aliases?: string[];
+            /** Booked As */
+            booked_as?: string | null;
+            /**
+             * Buffer After Minutes
+             * @default 0
+             */
+            buffer_after_minutes: number;
+            /**
+             * Buffer Before Minutes
+             * @default 0
+             */
+            buffer_before_minutes: number;
+            /** Control Questions */
+            control_questions?: {
+                [key: string]: string;
+            };
+            /** Doctor Keys */
+            doctor_keys?: string[];
+            /**
+             * Duration Minutes
+             * @default 30
+             */
+            duration_minutes: number;
+            /**
+             * Follow Up
+             * @default false
+             */
+            follow_up: boolean;
+            /** Foreign Prices */
+            foreign_prices?: {
+                [key: string]: number[];
+            };
+            /** Key */
+            key: string;
+            /** Names */
+            names: {
+                [key: string]: string;
+            };
+            /**
+             * Position
+             * @default 0
+             */
+            position: number;
+            /** Price Max */
+            price_max?: number | string | null;
+            /** Price Min */
+            price_min?: number | string | null;
+            /** Price Unit */
+            price_unit?: {
+                [key: string]: string;
+            };
+            /**
+             * Seats
+             * @default 1
+             */
+            seats: number;
+        };
+        /**
+         * ServicePatch
+         * @description Only the fields given change; ``price_min``, ``price_max``, ``booked_as`` null clear.
+         */
+        ServicePatch: {
+            /** Active */
+            active?: boolean | null;
+            /** Aliases */
+            aliases?: string[] | null;
+            /** Booked As */
+            booked_as?: string | null;
+            /** Buffer After Minutes */
+            buffer_after_minutes?: number | null;
+            /** Buffer Before Minutes */
+            buffer_before_minutes?: number | null;
+            /** Control Questions */
+            control_questions?: {
+                [key: string]: string;
+            } | null;
+            /** Doctor Keys */
+            doctor_keys?: string[] | null;
+            /** Duration Minutes */
+            duration_minutes?: number | null;
+            /** Follow Up */
+            follow_up?: boolean | null;
+            /** Foreign Prices */
+            foreign_prices?: {
+                [key: string]: number[];
+            } | null;
+            /** Names */
+            names?: {
+                [key: string]: string;
+            } | null;
+            /** Position */
+            position?: number | null;
+            /** Price Max */
+            price_max?: number | string | null;
+            /** Price Min */
+            price_min?: number | string | null;
+            /** Price Unit */
+            price_unit?: {
+                [key: string]: string;
+            } | null;
+            /** Seats */
+            seats?: number | null;
+        };
+        /** ServicePublic */
+        ServicePublic: {
+            /** Active */
+            active: boolean;
+            /** Aliases */
+            aliases: string[];
+            /**
+             * Booked As
+             * @description The service a patient books first.
+             */
+            booked_as: string | null;
+            /** Buffer After Minutes */
+            buffer_after_minutes: number;
+            /** Buffer Before Minutes */
+            buffer_before_minutes: number;
+            /** Control Questions */
+            control_questions: {
+                [key: string]: string;
+            };
+            /**
+             * Doctor Keys
+             * @description The doctors who do it (empty: any).
+             */
+            doctor_keys: string[];
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Follow Up */
+            follow_up: boolean;
+            /**
+             * Foreign Prices
+             * @description For patients from abroad, the clinic's own list: {"EUR": [650, 1000]}.
+             */
+            foreign_prices: {
+                [key: string]: number[];
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key */
+            key: string;
+            /**
+             * Names
+             * @description Per language: {"tr": "İmplant", "en": ...}.
+             */
+            names: {
+                [key: string]: string;
+            };
+            /** Position */
+            position: number;
+            /** Price Max */
+            price_max: number | null;
+            /**
+             * Price Min
+             * @description TRY; null: not quoted.
+             */
+            price_min: number | null;
+            /** Price Unit */
+            price_unit: {
+                [key: string]: string;
+            };
+            /**
+             * Seats
+             * @description Patients one slot takes (more than 1: a group slot).
+             */
+            seats: number;
+        };
         /** SignupRequest */
         SignupRequest: {
             /** Business Name */
@@ -3165,6 +4104,41 @@ export interface components {
              * @enum {string}
              */
             vertical: "ecommerce" | "clinic";
+        };
+        /** SlotPublic */
+        SlotPublic: {
+            /**
+             * Doctor Id
+             * Format: uuid
+             */
+            doctor_id: string;
+            /** Doctor Name */
+            doctor_name: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Service Key */
+            service_key: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+        };
+        /**
+         * SlotTaken
+         * @description 409: the slot is not free (taken, outside hours, past); the next free ones.
+         */
+        SlotTaken: {
+            /** Alternatives */
+            alternatives: components["schemas"]["SlotPublic"][];
+            /**
+             * Detail
+             * @constant
+             */
+            detail: "slot_taken";
         };
         /** Step */
         Step: {
@@ -3699,6 +4673,50 @@ export interface components {
             /** Variant */
             variant: string;
         };
+        /** WaitlistPublic */
+        WaitlistPublic: {
+            /**
+             * Appointment Id
+             * @description The appointment they would move.
+             */
+            appointment_id: string | null;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Doctor Id */
+            doctor_id: string | null;
+            /**
+             * Doctor Name
+             * @description null: any doctor.
+             */
+            doctor_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Not After
+             * @description Only slots up to this day.
+             */
+            not_after: string | null;
+            /** Offered At */
+            offered_at: string | null;
+            patient: components["schemas"]["PatientPublic"];
+            /** Service Key */
+            service_key: string;
+            /** Service Name */
+            service_name: string;
+            /**
+             * Status
+             * @description waiting | offered | booked | gone | cancelled | expired
+             */
+            status: string;
+        };
         /** WhatsAppCheck */
         WhatsAppCheck: {
             /** Display Phone Number */
@@ -3945,6 +4963,627 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-list_appointments": {
+        parameters: {
+            query?: {
+                /** @description Default: today in the clinic's zone */
+                day?: string | null;
+                status?: ("booked" | "confirmed" | "cancelled" | "completed" | "no_show") | null;
+                doctor_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-create_appointment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BookIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotTaken"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-cancel_appointment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CancelIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-mark_appointment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-move_appointment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                appointment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentPublic"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotTaken"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-calendar": {
+        parameters: {
+            query?: {
+                doctor_id?: string | null;
+                /** @description Default: today in the clinic's zone */
+                from?: string | null;
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-list_doctors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorPublic"][];
+                };
+            };
+        };
+    };
+    "clinic-create_doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-update_doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                doctor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoctorPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoctorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-list_overrides": {
+        parameters: {
+            query?: {
+                /** @description Default: all */
+                from?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverridePublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-create_override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverridePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-delete_override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                override_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-list_services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePublic"][];
+                };
+            };
+        };
+    };
+    "clinic-create_service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-update_service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServicePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-slots": {
+        parameters: {
+            query: {
+                /** @description The service's key */
+                service: string;
+                doctor_id?: string | null;
+                /** @description Only this day (default: from now) */
+                day?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-stats": {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClinicStats"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-waitlist": {
+        parameters: {
+            query?: {
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "clinic-remove_from_waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -6239,6 +7878,104 @@ export interface operations {
                         start: string;
                     };
                     /**
+                     * Clinic
+                     * @description A clinic's practice: where it is, when it works, how far ahead and how soon patients
+                     *     book, what the first examination costs, its review link, referrals and the package for
+                     *     patients from abroad. Doctors, services and days off are rows (``/api/clinic``).
+                     */
+                    clinic?: {
+                        /**
+                         * Address
+                         * @description The address patients are given.
+                         * @default
+                         */
+                        address?: string;
+                        /**
+                         * Follow Ups
+                         * @description Follow up after treatments (T+1, T+7, T+30).
+                         * @default true
+                         */
+                        follow_ups?: boolean;
+                        /**
+                         * Free Examination
+                         * @description The first examination is free.
+                         * @default true
+                         */
+                        free_examination?: boolean;
+                        /**
+                         * Horizon Days
+                         * @description How far ahead patients can book.
+                         * @default 30
+                         */
+                        horizon_days?: number;
+                        /**
+                         * Hours
+                         * @description Opening hours per weekday ("0" = Monday): ranges HH:MM-HH:MM; a gap is a break; a missing day is closed. Doctors without their own schedule work these.
+                         */
+                        hours?: {
+                            [key: string]: string[];
+                        };
+                        /**
+                         * Maps Url
+                         * @description A map link sent with the address.
+                         */
+                        maps_url?: string | null;
+                        /**
+                         * Min Notice Minutes
+                         * @description The earliest a slot can be booked from now.
+                         * @default 120
+                         */
+                        min_notice_minutes?: number;
+                        /**
+                         * Package Includes
+                         * @description What the package includes, per language (tr, en, ar).
+                         */
+                        package_includes?: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * Package Price
+                         * @description The package for patients from abroad (stay + transfers), per currency: {"EUR": 400}. Empty: no package.
+                         */
+                        package_price?: {
+                            [key: string]: number;
+                        };
+                        /**
+                         * Phone
+                         * @description The clinic's phone for emergencies.
+                         */
+                        phone?: string | null;
+                        /**
+                         * Referral Percent
+                         * @description A friend's discount with a referral code (0: no codes).
+                         * @default 10
+                         */
+                        referral_percent?: number;
+                        /**
+                         * Referral Valid Days
+                         * @description How long a code is valid.
+                         * @default 90
+                         */
+                        referral_valid_days?: number;
+                        /**
+                         * Reminders
+                         * @description Remind patients 48 h and 2 h before.
+                         * @default true
+                         */
+                        reminders?: boolean;
+                        /**
+                         * Review Url
+                         * @description The clinic's Google review link.
+                         */
+                        review_url?: string | null;
+                        /**
+                         * Slot Step Minutes
+                         * @description Slots start on this grid (minutes past the hour).
+                         * @default 15
+                         */
+                        slot_step_minutes?: number;
+                    };
+                    /**
                      * Discounts
                      * @description Coupons offered instead of a return, and the limit no reply may exceed.
                      */
@@ -6489,6 +8226,82 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TenantPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "calendar-appointment_feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": unknown;
+                };
+            };
+            /** @description Unknown token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "calendar-doctor_feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": unknown;
+                };
+            };
+            /** @description Unknown token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

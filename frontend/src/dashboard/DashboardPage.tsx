@@ -11,6 +11,8 @@ import {
   YAxis,
 } from 'recharts'
 import { api, errorText, type MetricsSummary } from '../api/client'
+import { useAuth } from '../auth'
+import { ClinicStatsCard } from '../clinic/StatsCard'
 import { locale, useI18n } from '../i18n'
 import { agentLabel, intentLabel } from '../labels'
 import { percent, seconds } from '../lib/format'
@@ -49,6 +51,7 @@ function Card({ id, label, value, sub }: { id: string; label: string; value: str
 
 export function DashboardPage() {
   const { t, lang } = useI18n()
+  const { me } = useAuth()
   // The API's default period ends on the tenant's today (its time zone, not the browser's).
   const today = useQuery({ queryKey: ['metrics', 'today'], queryFn: () => summary() })
   const tenantToday = today.data?.to_date
@@ -70,6 +73,7 @@ export function DashboardPage() {
       <h1 className="headline" data-testid="headline">
         {t('dash.headline', { n: todayAuto ?? '…' })}
       </h1>
+      {me?.tenant_vertical === 'clinic' && <ClinicStatsCard />}
       <div className="range-bar">
         <label>
           {t('dash.from')}

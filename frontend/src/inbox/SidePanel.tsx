@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, errorText, type Schemas } from '../api/client'
+import { StatusBadge } from '../clinic/Actions'
 import { orRaw, useI18n } from '../i18n'
 import {
   actionKindLabel,
@@ -95,6 +96,16 @@ function CardView({ card }: { card: Card | undefined }) {
         </span>
       </div>
       {card.escalation && <EscalationBox note={card.escalation} />}
+      {(card.appointments ?? []).length > 0 && (
+        <Section title={t('card.appointments')} count={card.appointments!.length}>
+          {card.appointments!.map((a) => (
+            <div key={a.id} className="row small" data-testid="card-appointment">
+              <span>{shortTime(a.starts_at, lang)}</span> <span>{a.service}</span>{' '}
+              <span className="muted">{a.doctor}</span> <StatusBadge status={a.status} />
+            </div>
+          ))}
+        </Section>
+      )}
       <Section title={t('card.orders')} count={card.orders.length}>
         {card.orders.map((order) => (
           <div key={order.order_number} className="order">

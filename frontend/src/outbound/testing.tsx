@@ -11,6 +11,7 @@ export const ME = {
   tenant_id: 't-1',
   tenant_name: 'Demo Mağaza',
   tenant_slug: 'demo-shop',
+  tenant_vertical: 'ecommerce',
   permissions: [] as string[],
 }
 

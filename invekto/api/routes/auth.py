@@ -58,6 +58,8 @@ class MePublic(BaseModel):
     tenant_id: uuid.UUID
     tenant_slug: str
     tenant_name: str
+    tenant_vertical: str
+    """ecommerce | clinic: which pages the web app shows."""
     permissions: list[str]
     """What my role may do (``GET /api/team/roles`` lists every role's)."""
 
@@ -159,6 +161,7 @@ async def me(tenant: TenantDep, session: TenantSessionDep) -> MePublic:
         tenant_id=owner.id,
         tenant_slug=owner.slug,
         tenant_name=owner.name,
+        tenant_vertical=owner.vertical,
         permissions=sorted(p for p, roles in PERMISSIONS.items() if user.role in roles),
     )
 

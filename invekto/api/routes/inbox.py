@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import TenantDep, TenantSessionDep
 from invekto.api.routes.conversations import (
@@ -39,9 +40,12 @@ from invekto.guardrails.pii import mask
 from invekto.security import allowed
 from invekto.storage.events import CONVERSATION_UPDATED, publish
 from invekto.storage.models import (
+    Appointment,
     AutoReplyLog,
+    ClinicService,
     ConversationRead,
     Coupon,
+    Doctor,
     Lead,
     Message,
     OrderCache,
@@ -154,6 +158,16 @@ class CardCoupon(BaseModel):
     created_at: dt.datetime
 
 
+class CardAppointment(BaseModel):
+    id: uuid.UUID
+    service: str
+    """The service's Turkish name."""
+    doctor: str
+    starts_at: dt.datetime
+    status: str
+    """booked | confirmed | cancelled | completed | no_show"""
+
+
 class CustomerCard(BaseModel):
     conversation_id: uuid.UUID
     status: str
@@ -168,6 +182,9 @@ class CustomerCard(BaseModel):
     returns: list[CardReturn]
     leads: list[CardLead]
     coupons: list[CardCoupon]
+    appointments: list[CardAppointment] = []
+    """A clinic's patient: upcoming appointments first (soonest first), then the latest past
+    ones; at most 10."""
 
 
 class TurnTool(BaseModel):
@@ -344,6 +361,34 @@ def _lead_products(products: list[dict[str, Any]]) -> list[CardLeadProduct]:
     return out
 
 
+async def _appointments(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[CardAppointment]:
+    rows = (
+        await session.execute(
+            select(Appointment, ClinicService.names, Doctor.name)
+            .join(ClinicService, ClinicService.id == Appointment.service_id)
+            .join(Doctor, Doctor.id == Appointment.doctor_id)
+            .where(Appointment.tenant_id == tenant_id, Appointment.customer_id == customer_id)
+            .order_by(Appointment.starts_at.desc())
+            .limit(30)
+        )
+    ).all()
+    now = utcnow()
+    upcoming = sorted((r for r in rows if r[0].starts_at >= now), key=lambda r: r[0].starts_at)
+    past = [r for r in rows if r[0].starts_at < now]
+    return [
+        CardAppointment(
+            id=appointment.id,
+            service=str((names or {}).get("tr") or ""),
+            doctor=doctor,
+            starts_at=appointment.starts_at,
+            status=appointment.status,
+        )
+        for appointment, names, doctor in [*upcoming, *past][:10]
+    ]
+
+
 @router.get("/{conversation_id}/card")
 async def customer_card(
     conversation_id: uuid.UUID, tenant: TenantDep, session: TenantSessionDep
@@ -401,6 +446,7 @@ async def customer_card(
             .limit(20)
         )
     ).all()
+    appointments = await _appointments(session, tid, customer.id)
     language = _language(conversation, customer)
     companies = await asyncio.to_thread(
         lambda: [mask(lead.company, language) if lead.company else None for lead in leads]
@@ -419,6 +465,7 @@ async def customer_card(
         ),
         window=reply_window(customer.last_inbound_at),
         escalation=escalation_public(conversation.escalation),
+        appointments=appointments,
         orders=[
             CardOrder(
                 order_number=o.order_number,
