@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import select, update
 
+from invekto.clinic.practice import published_names
 from invekto.core.tenant_settings import TenantSettings
 from invekto.evals.dataset import Case, Expect, weekday_time
 from invekto.evals.metrics import Check, InvektoMetric, default_metrics, turn_test_case
@@ -26,7 +27,7 @@ from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.simulate import turn_result
 from invekto.stack import Stack
-from invekto.storage.models import Channel, Conversation, Customer, Tenant
+from invekto.storage.models import Channel, Conversation, Customer, Doctor, Tenant
 
 TURN_GAP = dt.timedelta(seconds=30)
 """Each turn is written this long after the one before it."""
@@ -95,6 +96,7 @@ async def run_case(
     moment = case_start(case.at, timezone, dt.datetime.now(dt.UTC))
     published = setting_strings(TenantSettings.parse(tenant.settings))  # as the guard reads them
     known = {phone, *published, tenant.name, channel.display_phone_number}
+    known |= await _staff_names(stack, channel)
     history: list[str] = []
     metrics = default_metrics()
     await _close_conversations(stack, channel, phone)
@@ -188,6 +190,15 @@ async def _customer_names(stack: Stack, channel: Channel, phone: str) -> set[str
             )
         )
     return {name, *name.split()} if name else set()
+
+
+async def _staff_names(stack: Stack, channel: Channel) -> set[str]:
+    """A clinic's doctors, as its replies name them (the agent gives the guard the same)."""
+    async with stack.services.db.session() as session:
+        names = await session.scalars(
+            select(Doctor.name).where(Doctor.tenant_id == channel.tenant_id)
+        )
+        return {part for name in names for part in published_names(name)}
 
 
 async def _close_conversations(stack: Stack, channel: Channel, phone: str) -> None:
