@@ -13,56 +13,10 @@ from zoneinfo import ZoneInfo
 
 from invekto.clinic.practice import Practice, Range, ServiceView
 from invekto.clinic.slots import Slot
+from invekto.core.locale import MONTH_NAMES, WEEKDAY_NAMES
 
-WEEKDAYS = {
-    "tr": ["Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "ar": ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
-}
-MONTHS = {
-    "tr": [
-        "Ocak",
-        "Şubat",
-        "Mart",
-        "Nisan",
-        "Mayıs",
-        "Haziran",
-        "Temmuz",
-        "Ağustos",
-        "Eylül",
-        "Ekim",
-        "Kasım",
-        "Aralık",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ar": [
-        "يناير",
-        "فبراير",
-        "مارس",
-        "أبريل",
-        "مايو",
-        "يونيو",
-        "يوليو",
-        "أغسطس",
-        "سبتمبر",
-        "أكتوبر",
-        "نوفمبر",
-        "ديسمبر",
-    ],
-}
+WEEKDAYS = WEEKDAY_NAMES
+MONTHS = MONTH_NAMES
 SHORT_WEEKDAYS = {
     "tr": ["Pzt", "Sal", "Çar", "Per", "Cum", "Cmt", "Paz"],
     "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from invekto.core.locale import MONTH_NAMES, WEEKDAY_NAMES
 from invekto.core.text import fold
 from invekto.nlu.dates import WEEKDAYS, extract_dates
 
@@ -445,71 +446,24 @@ def _hour(
 _NAMES: dict[str, dict[str, list[str]]] = {
     "tr": {
         "relative": ["bugün", "yarın", "öbür gün"],
-        "weekdays": ["Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"],
-        "months": [
-            "Ocak",
-            "Şubat",
-            "Mart",
-            "Nisan",
-            "Mayıs",
-            "Haziran",
-            "Temmuz",
-            "Ağustos",
-            "Eylül",
-            "Ekim",
-            "Kasım",
-            "Aralık",
-        ],  # fmt: skip
+        "weekdays": list(WEEKDAY_NAMES["tr"]),
+        "months": list(MONTH_NAMES["tr"]),
         "sets": ["hafta içi", "hafta sonu", " veya "],
         "parts": ["sabah", "öğlen", "öğleden sonra", "akşam"],
         "bounds": ["saat {}", "saat {} sonrası", "saat {} öncesi", "saat {}–{} arası"],
     },
     "en": {
         "relative": ["today", "tomorrow", "the day after tomorrow"],
-        "weekdays": [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ],  # fmt: skip
-        "months": [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],  # fmt: skip
+        "weekdays": list(WEEKDAY_NAMES["en"]),
+        "months": list(MONTH_NAMES["en"]),
         "sets": ["weekdays", "weekend", " or "],
         "parts": ["morning", "noon", "afternoon", "evening"],
         "bounds": ["at {}", "after {}", "before {}", "between {} and {}"],
     },
     "ar": {
         "relative": ["اليوم", "غدًا", "بعد غد"],
-        "weekdays": ["الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"],
-        "months": [
-            "يناير",
-            "فبراير",
-            "مارس",
-            "أبريل",
-            "مايو",
-            "يونيو",
-            "يوليو",
-            "أغسطس",
-            "سبتمبر",
-            "أكتوبر",
-            "نوفمبر",
-            "ديسمبر",
-        ],  # fmt: skip
+        "weekdays": list(WEEKDAY_NAMES["ar"]),
+        "months": list(MONTH_NAMES["ar"]),
         "sets": ["أيام الأسبوع", "نهاية الأسبوع", " أو "],
         "parts": ["صباحًا", "الظهر", "بعد الظهر", "مساءً"],
         "bounds": ["الساعة {}", "بعد الساعة {}", "قبل الساعة {}", "بين الساعة {} و{}"],

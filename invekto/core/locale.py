@@ -16,3 +16,24 @@ ENGLISH_WORDS = frozenset(
     sorry make instead other small medium large same also actually okay sure great""".split()
 )
 """Common English words of shop conversations (a Turkish message rarely holds several)."""
+
+
+MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "tr": tuple(
+        "Ocak Şubat Mart Nisan Mayıs Haziran Temmuz Ağustos Eylül Ekim Kasım Aralık".split()
+    ),
+    "en": tuple(
+        "January February March April May June July August September October November "
+        "December".split()
+    ),
+    "ar": tuple(
+        "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split()
+    ),
+}
+"""Month names as replies write them, January first."""
+WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
+    "tr": ("Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "ar": ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
+}
+"""Weekday names as replies write them, Monday first."""

@@ -451,10 +451,8 @@ class Clinic(_Block):
     maps_url: str | None = Field(None, description="A map link sent with the address.")
     phone: str | None = Field(None, description="The clinic's phone for emergencies.")
     hours: WeeklyHours = Field(
-        default_factory=lambda: {
-            str(day): ["09:00-18:00"] for day in range(5)
-        },
-        description="Opening hours per weekday (\"0\" = Monday): ranges HH:MM-HH:MM; a gap is a "
+        default_factory=lambda: {str(day): ["09:00-18:00"] for day in range(5)},
+        description='Opening hours per weekday ("0" = Monday): ranges HH:MM-HH:MM; a gap is a '
         "break; a missing day is closed. Doctors without their own schedule work these.",
     )
     min_notice_minutes: int = Field(
@@ -473,7 +471,7 @@ class Clinic(_Block):
     package_price: dict[str, float] = Field(
         default_factory=dict,
         description="The package for patients from abroad (stay + transfers), per currency: "
-        "{\"EUR\": 400}. Empty: no package.",
+        '{"EUR": 400}. Empty: no package.',
     )
     package_includes: dict[str, str] = Field(
         default_factory=dict, description="What the package includes, per language (tr, en, ar)."
