@@ -729,7 +729,11 @@ export const DICTIONARY: Record<Lang, Dict> = {
     'clinic.stats.upcoming': "Yaklaşan randevular",
     'clinic.stats.upcomingSub': "{cancelled} iptal (dönemde)",
     'clinic.stats.waiting': "Bekleme listesi",
-    'clinic.stats.waitingSub': "bekleyen hasta",
+    'clinic.stats.waitingSub': "bekleyen hasta · {offers} teklif, {accepted} kabul",
+    'clinic.stats.compliance': "Takip yanıt oranı",
+    'clinic.stats.complianceSub': "{sent} takip mesajından {answered} yanıt (48 saat)",
+    'clinic.stats.referrals': "Tavsiyeyle gelen",
+    'clinic.stats.referralsSub': "{shared} kod paylaşıldı · {used} kullanıldı",
   },
   en: {
     'app.name': 'Invekto',
@@ -1453,7 +1457,11 @@ export const DICTIONARY: Record<Lang, Dict> = {
     'clinic.stats.upcoming': "Upcoming appointments",
     'clinic.stats.upcomingSub': "{cancelled} cancelled (in the period)",
     'clinic.stats.waiting': "Waitlist",
-    'clinic.stats.waitingSub': "patients waiting",
+    'clinic.stats.waitingSub': "patients waiting · {offers} offered, {accepted} accepted",
+    'clinic.stats.compliance': "Follow-up response rate",
+    'clinic.stats.complianceSub': "{answered} answered of {sent} follow-ups (48 h)",
+    'clinic.stats.referrals': "Referred patients",
+    'clinic.stats.referralsSub': "{shared} codes shared · {used} used",
   },
 }
 

@@ -1,6 +1,7 @@
 """The clinic pages in the browser: the owner of Demo Diş Kliniği sees Dt. Burak Aydın's week with
 the seeded appointment, marks it completed from Takvim, marks today's patient a no-show from
-Bugün (the no-show rate follows), sees the waitlist; a shop's owner sees no clinic pages."""
+Bugün (the no-show rate follows), sees the waitlist; a patient who books on WhatsApp shows in the
+inbox with the appointment on the card; a shop's owner sees no clinic pages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP
 from invekto.storage.models import Appointment, ClinicService, Customer, Doctor, Tenant
 from tests.e2e.conftest import SCREENSHOTS, log_in
+from tests.support.chat import say
 
 SHOTS = SCREENSHOTS / "clinic"
 ZONE = ZoneInfo("Europe/Istanbul")
@@ -128,3 +130,27 @@ async def test_a_shop_has_no_clinic_pages(page, shots):
     await expect(page.get_by_test_id("value-questions")).not_to_have_text("…")
     await expect(page.get_by_test_id("clinic-stats")).to_have_count(0)
     await shot(page, "08-shop-nav", full_page=False)
+
+
+async def test_a_patient_books_on_whatsapp_and_the_inbox_shows_the_appointment(stack, page, shots):
+    phone = "905449870011"
+    offer = await say(
+        stack, "dolgu için randevu almak istiyorum", phone=phone, tenant=DEMO_CLINIC, name="Can"
+    )
+    assert "Dt. Burak Aydın" in offer["reply"], offer
+    booked = await say(stack, "ilki olsun", phone=phone, tenant=DEMO_CLINIC)
+    assert "Randevunuz oluşturuldu" in booked["reply"], booked
+
+    await log_in(page, DEMO_CLINIC)
+    item = page.get_by_test_id("conversation-item").filter(has_text="Can")
+    await item.click()
+    await page.wait_for_url("**/inbox/*")
+    await expect(
+        page.get_by_test_id("message").filter(has_text="Randevunuz oluşturuldu")
+    ).to_be_visible()
+    card = page.get_by_test_id("customer-card")
+    appointment = card.get_by_test_id("card-appointment")
+    await expect(appointment).to_contain_text("Dolgu")
+    await expect(appointment).to_contain_text("Dt. Burak Aydın")
+    await expect(appointment).to_contain_text("Randevulu")
+    await shot(page, "09-inbox-card", full_page=False)

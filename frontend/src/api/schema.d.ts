@@ -2231,6 +2231,8 @@ export interface components {
             starts_at: string;
             /** Status */
             status: string;
+            /** Timezone */
+            timezone: string;
         };
         /** CardCoupon */
         CardCoupon: {

@@ -15,7 +15,7 @@ function Figure({ id, label, value, sub }: { id: string; label: string; value: s
 }
 
 /** The clinic's figures of the last ``days`` days: no-show rate, price question → appointment
- * conversion, upcoming appointments, patients on the waitlist. */
+ * conversion, upcoming appointments, the waitlist, follow-up compliance and referrals. */
 export function ClinicStatsCard({ days = 30 }: { days?: number }) {
   const { t, lang } = useI18n()
   const stats = useStats(days)
@@ -47,7 +47,26 @@ export function ClinicStatsCard({ days = 30 }: { days?: number }) {
           id="waiting"
           label={t('clinic.stats.waiting')}
           value={s ? String(s.waitlist_waiting) : '…'}
-          sub={t('clinic.stats.waitingSub')}
+          sub={s ? t('clinic.stats.waitingSub', { offers: s.waitlist_offers, accepted: s.waitlist_accepted }) : ''}
+        />
+        <Figure
+          id="compliance"
+          label={t('clinic.stats.compliance')}
+          value={s ? rateText(s.compliance_rate, lang) : '…'}
+          sub={s ? t('clinic.stats.complianceSub', { answered: s.follow_ups_answered, sent: s.follow_ups_sent }) : ''}
+        />
+        <Figure
+          id="referrals"
+          label={t('clinic.stats.referrals')}
+          value={s ? String(s.referred_patients) : '…'}
+          sub={
+            s
+              ? t('clinic.stats.referralsSub', {
+                  shared: (s.referral_codes.shared ?? 0) + (s.referral_codes.used ?? 0),
+                  used: s.referral_codes.used ?? 0,
+                })
+              : ''
+          }
         />
       </div>
     </section>

@@ -36,6 +36,13 @@ const STATS = {
   converted: 1,
   conversion_rate: 0.25,
   waitlist_waiting: 0,
+  follow_ups_sent: 2,
+  follow_ups_answered: 1,
+  compliance_rate: 0.5,
+  referral_codes: { generated: 0, shared: 1, used: 1, expired: 0 },
+  referred_patients: 1,
+  waitlist_offers: 0,
+  waitlist_accepted: 0,
 }
 
 describe('Bugün', () => {

@@ -13,7 +13,7 @@ import {
   reasonLabel,
   understoodByLabel,
 } from '../labels'
-import { percent, shortTime } from '../lib/format'
+import { percent, shortTime, zonedTime } from '../lib/format'
 
 type Card = Schemas['CustomerCard']
 type Turn = Schemas['Turn']
@@ -100,7 +100,7 @@ function CardView({ card }: { card: Card | undefined }) {
         <Section title={t('card.appointments')} count={card.appointments!.length}>
           {card.appointments!.map((a) => (
             <div key={a.id} className="row small" data-testid="card-appointment">
-              <span>{shortTime(a.starts_at, lang)}</span> <span>{a.service}</span>{' '}
+              <span>{zonedTime(a.starts_at, lang, a.timezone)}</span> <span>{a.service}</span>{' '}
               <span className="muted">{a.doctor}</span> <StatusBadge status={a.status} />
             </div>
           ))}

@@ -10,6 +10,19 @@ export function shortTime(iso: string | null | undefined, lang: Lang, now = new 
   return `${day} ${time}`
 }
 
+/** "Çar 02.12 09:00": an appointment on the business's own wall clock (``timeZone``), whatever
+ * the browser's zone. */
+export function zonedTime(iso: string, lang: Lang, timeZone: string): string {
+  return new Date(iso).toLocaleString(locale(lang), {
+    timeZone,
+    weekday: 'short',
+    day: '2-digit',
+    month: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
+}
+
 export function percent(value: number | null | undefined): string {
   if (value === null || value === undefined) return '–'
   return `${(value * 100).toFixed(1).replace(/\.0$/, '')}%`

@@ -40,7 +40,11 @@ from sqlalchemy.orm import aliased
 from invekto.api.deps import TenantContext, TenantDep, TenantSessionDep, require_role
 from invekto.channels.base import DeliveryInfo, MessageDetails
 from invekto.channels.outbound import CUSTOMER_SERVICE_WINDOW
+from invekto.clinic.practice import published_names
+from invekto.core.tenant_settings import TenantSettings
 from invekto.guardrails.agent_messages import check_agent_message
+from invekto.guardrails.leaks import fold as pii_fold
+from invekto.guardrails.output import setting_strings
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
 from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STORED, publish
@@ -48,8 +52,10 @@ from invekto.storage.models import (
     Conversation,
     ConversationRead,
     Customer,
+    Doctor,
     Message,
     PiiReveal,
+    Tenant,
     User,
     utcnow,
 )
@@ -265,13 +271,20 @@ class _Masked:
     entities: list[MaskedEntity]
 
 
-def mask_text(message_id: uuid.UUID | str, text: str, language: str) -> _Masked:
-    """``text`` with every value replaced by ``<ENTITY_TYPE>``, and where each one now sits."""
+def mask_text(
+    message_id: uuid.UUID | str, text: str, language: str, public: frozenset[str] = frozenset()
+) -> _Masked:
+    """``text`` with every value replaced by ``<ENTITY_TYPE>``, and where each one now sits.
+    ``public``: the tenant's own published details (folded, :func:`published_details`), left
+    as they are (a clinic's doctors and address in its replies). A ref keeps the value's index
+    among all the values found, as ``/reveal`` counts them."""
     found = find_pii(text, language)
     if not found:
         return _Masked(text, [])
     entities, pieces, cursor = [], [], 0
     for index, entity in enumerate(found):
+        if public and pii_fold(entity.text) in public:
+            continue
         token = f"<{entity.entity_type}>"
         pieces.append(text[cursor : entity.start])
         start = sum(len(p) for p in pieces)
@@ -286,10 +299,17 @@ def mask_text(message_id: uuid.UUID | str, text: str, language: str) -> _Masked:
             )
         )
     pieces.append(text[cursor:])
-    masked = mask(text, language, found)
-    if masked != "".join(pieces):  # the anonymizer changed its format: trust our own offsets
-        masked = "".join(pieces)
-    return _Masked(masked, entities)
+    return _Masked("".join(pieces), entities)
+
+
+async def published_details(session: AsyncSession, tenant_id: uuid.UUID) -> frozenset[str]:
+    """What the tenant publishes itself (its settings' texts: an address, a sales name; a
+    clinic's doctors), folded like PII values: never masked in the inbox."""
+    tenant = await session.get(Tenant, tenant_id)
+    values = setting_strings(TenantSettings.parse(tenant.settings if tenant else None))
+    doctors = await session.scalars(select(Doctor.name).where(Doctor.tenant_id == tenant_id))
+    values += [part for name in doctors for part in published_names(name)]
+    return frozenset(pii_fold(value) for value in values if value)
 
 
 def mask_phone(phone: str) -> str:
@@ -306,15 +326,20 @@ def _language(conversation: Conversation, customer: Customer | None) -> str:
     return conversation.language or (customer.language if customer else None) or "tr"
 
 
-async def _mask_many(items: list[tuple[uuid.UUID, str, str]]) -> list[_Masked]:
+async def _mask_many(
+    items: list[tuple[uuid.UUID, str, str]], public: frozenset[str] = frozenset()
+) -> list[_Masked]:
     """Mask (id, text, language) triples off the event loop (Presidio is CPU work)."""
     if not items:
         return []
-    return await asyncio.to_thread(lambda: [mask_text(i, t, lang) for i, t, lang in items])
+    return await asyncio.to_thread(lambda: [mask_text(i, t, lang, public) for i, t, lang in items])
 
 
-async def public_messages(messages: list[Message], language: str) -> list[MessagePublic]:
-    """The messages as the inbox shows them: text and details masked, off the event loop."""
+async def public_messages(
+    messages: list[Message], language: str, public: frozenset[str] = frozenset()
+) -> list[MessagePublic]:
+    """The messages as the inbox shows them: text and details masked (the tenant's own
+    ``public`` details left as they are), off the event loop."""
 
     def build() -> list[MessagePublic]:
         shown = []
@@ -323,7 +348,7 @@ async def public_messages(messages: list[Message], language: str) -> list[Messag
             shown.append(
                 _message_public(
                     message,
-                    mask_text(message.id, message.text, language),
+                    mask_text(message.id, message.text, language, public),
                     mask_details(details, language) if details is not None else None,
                 )
             )
@@ -656,7 +681,8 @@ async def conversation_summaries(
             (row.Conversation.id, row.text, _language(row.Conversation, row.Customer))
             for row in page
             if row.text is not None
-        ]
+        ],
+        await published_details(session, tenant.tenant_id),
     )
     previews = iter(masked)
     now = utcnow()
@@ -798,7 +824,9 @@ async def list_messages(
         conversation_id=conversation.id,
         status=conversation.status,
         language=language,
-        messages=await public_messages(page, language),
+        messages=await public_messages(
+            page, language, await published_details(session, tenant.tenant_id)
+        ),
         next_before=page[0].id if more else None,
     )
 
@@ -928,7 +956,9 @@ async def export_conversation(
     )
     language = _language(conversation, customer)
     if redact:
-        shown = await public_messages(messages, language)
+        shown = await public_messages(
+            messages, language, await published_details(session, tenant.tenant_id)
+        )
         texts = [m.text for m in shown]
         details = [m.details for m in shown]
         name = "<PERSON>" if customer.name else ""
@@ -1101,7 +1131,9 @@ async def send_agent_message(
         conversation.id,
         ",".join(kinds) or "-",
     )
-    (masked,) = await _mask_many([(message.id, message.text, language)])
+    (masked,) = await _mask_many(
+        [(message.id, message.text, language)], await published_details(session, tenant.tenant_id)
+    )
     public = _message_public(message, masked)
     return JSONResponse(public.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
 

@@ -52,6 +52,7 @@ from invekto.storage.models import (
     ProposedAction,
     ReturnAttempt,
     ServiceRequest,
+    Tenant,
     User,
     utcnow,
 )
@@ -164,6 +165,8 @@ class CardAppointment(BaseModel):
     """The service's Turkish name."""
     doctor: str
     starts_at: dt.datetime
+    timezone: str
+    """The clinic's zone: the time to show is its wall clock."""
     status: str
     """booked | confirmed | cancelled | completed | no_show"""
 
@@ -366,9 +369,10 @@ async def _appointments(
 ) -> list[CardAppointment]:
     rows = (
         await session.execute(
-            select(Appointment, ClinicService.names, Doctor.name)
+            select(Appointment, ClinicService.names, Doctor.name, Tenant.timezone)
             .join(ClinicService, ClinicService.id == Appointment.service_id)
             .join(Doctor, Doctor.id == Appointment.doctor_id)
+            .join(Tenant, Tenant.id == Appointment.tenant_id)
             .where(Appointment.tenant_id == tenant_id, Appointment.customer_id == customer_id)
             .order_by(Appointment.starts_at.desc())
             .limit(30)
@@ -383,9 +387,10 @@ async def _appointments(
             service=str((names or {}).get("tr") or ""),
             doctor=doctor,
             starts_at=appointment.starts_at,
+            timezone=timezone,
             status=appointment.status,
         )
-        for appointment, names, doctor in [*upcoming, *past][:10]
+        for appointment, names, doctor, timezone in [*upcoming, *past][:10]
     ]
 
 

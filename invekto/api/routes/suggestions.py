@@ -41,6 +41,7 @@ from invekto.api.routes.conversations import (
     MAX_AGENT_TEXT,
     MaskedEntity,
     mask_text,
+    published_details,
     reply_window,
 )
 from invekto.core.tenant_settings import TenantSettings
@@ -436,7 +437,10 @@ async def list_suggestions(
     )
     actions = await _actions_of(session, tenant.tenant_id, [m.id for m in messages])
     language = conversation.language or "tr"
-    masked = await asyncio.to_thread(lambda: [mask_text(m.id, m.text, language) for m in messages])
+    public = await published_details(session, tenant.tenant_id)
+    masked = await asyncio.to_thread(
+        lambda: [mask_text(m.id, m.text, language, public) for m in messages]
+    )
     result = []
     for message, shown in zip(messages, masked, strict=True):
         decision = (message.payload or {}).get("decision") or {}
