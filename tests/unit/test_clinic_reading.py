@@ -116,3 +116,15 @@ def test_hostile_input_is_read_in_bounded_time():
         reading.triage(text)
         reading.from_abroad(text)
         reading.declines(text)
+
+
+def test_typed_bleeding_and_fee_questions():
+    assert reading.triage("implant yaptirdim dikislerden kan geliyo hala durmadi") == "urgent"
+    assert reading.for_staff("son dakika iptal edersem sizden ücret alınıyor mu")
+    assert not reading.for_staff("implant ücreti ne kadar")
+
+
+def test_an_appointment_of_ones_own():
+    assert reading.own_appointment("salı günkü randevumu perşembeye kaydırmak istiyorum")
+    assert reading.own_appointment("can I move my appointment")
+    assert not reading.own_appointment("başka gün olsun, salı olur mu")

@@ -462,8 +462,13 @@ class Visit:
             zone=self.practice.zone,
         )
         service = self.practice.service(str(flow.get("service")))
-        if turn.intent in ("change_appointment", "cancel_appointment") and (
-            flow.get("purpose") != "move"
+        if (
+            turn.intent in ("change_appointment", "cancel_appointment")
+            and flow.get("purpose") != "move"
+            and (
+                reading.own_appointment(self.text)
+                or (self.when is None and not reading.declines(self.text))
+            )
         ):
             return None  # "randevumu iptal edin": about an appointment, not these slots
         if chosen is not None and service is not None:

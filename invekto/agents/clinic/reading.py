@@ -26,8 +26,9 @@ _PAIN = re.compile(
 )
 _PAIN_AR = re.compile(r"ألم(?!ان)|الم |وجع|يوجعني|توجعني|يؤلم|تؤلم")
 _RED_FLAGS = re.compile(
-    r"\b(?:sis(?:lik|ti|mis|me|kin)\w*|sis\b|ates\w*|kanama\w*|kaniyor\w*|kanadi\w*|"
-    r"kan geliyor|travma\w*|darbe\w*|dustum|dusup|carpti\w*|carpmis\w*|kaza\w*|kirildi\w*|"
+    r"\b(?:sis(?:lik|ti|mis|me|kin)\w*|sis\b|ates\w*|kanama\w*|kaniyo\w*|kanadi\w*|"
+    r"kan gel\w*|kan dur\w*|travma\w*|darbe\w*|dustum|dusup|carpti\w*|carpmis\w*|kaza\w*|"
+    r"kirildi\w*|"
     r"kirik\w*|yerinden cikti|swell\w*|swollen|fever\w*|bleed\w*|blood|trauma\w*|"
     r"knocked out|broke|broken|accident\w*|hit my)\b"
 )
@@ -140,6 +141,7 @@ _AR_ORDINALS = {
 _STAFF = re.compile(
     r"\b(?:taksit\w*|installments?|kredi kart\w*|sigorta\w*|sgk|insurance|kampanya\w*|"
     r"indirim\w*|discount\w*|campaign\w*|promotion\w*|iptal ucret\w*|cancellation fee\w*|"
+    r"ucret al\w*|ucret kes\w*|cancellation charge\w*|late cancel\w*|"
     r"kurumsal|corporate|calisanlar\w*|employees|anlasma\w*|fatura\w*|invoice\w*)\b"
 )
 _STAFF_AR = re.compile(r"تقسيط|أقساط|اقساط|تأمين|تامين|خصم|عرض خاص|عروض|فاتورة|شركة|موظف")
@@ -208,6 +210,16 @@ def asks_duration(text: str) -> bool:
     """ "Ne kadar sürüyor?": the visit's length, for a treatment done in one visit."""
     folded, raw = read(text)
     return bool(_DURATION.search(folded) or _DURATION_AR.search(raw))
+
+
+_OWN_APPOINTMENT = re.compile(r"\b(?:randevum\w*|my (?:appointment|booking)s?)\b")
+_OWN_APPOINTMENT_AR = re.compile(r"موعدي|حجزي")
+
+
+def own_appointment(text: str) -> bool:
+    """ "Randevumu perşembeye alın", "cancel my appointment": about one already booked."""
+    folded, raw = read(text)
+    return bool(_OWN_APPOINTMENT.search(folded) or _OWN_APPOINTMENT_AR.search(raw))
 
 
 def asks_when_it_is(text: str) -> bool:
