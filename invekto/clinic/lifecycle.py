@@ -225,18 +225,7 @@ async def _plan_reminders(
                 f"appt:cancel:{appointment.id}",
             ]
         planned.append(
-            Planned(
-                customer_id=customer.id,
-                channel_id=channel.id,
-                conversation_id=appointment.conversation_id,
-                dedupe_key=_key(appointment, name),
-                due_at=due,
-                template_name=name,
-                language=language,
-                parameters=parameters,
-                context=context,
-                flow=name,
-            )
+            _planned(appointment, customer.id, channel.id, name, due, language, parameters, context)
         )
     await schedule(session, tenant, planned)
 
@@ -277,25 +266,41 @@ async def _plan_follow_ups(
             if not questions:
                 continue
             parameters["questions"] = questions
+        context = {
+            "appointment_id": str(appointment.id),
+            "doctor_id": str(appointment.doctor_id),
+            "service": service.key,
+        }
         planned.append(
-            Planned(
-                customer_id=customer.id,
-                channel_id=channel.id,
-                conversation_id=appointment.conversation_id,
-                dedupe_key=_key(appointment, name),
-                due_at=due,
-                template_name=name,
-                language=language,
-                parameters=parameters,
-                context={
-                    "appointment_id": str(appointment.id),
-                    "doctor_id": str(appointment.doctor_id),
-                    "service": service.key,
-                },
-                flow=name,
-            )
+            _planned(appointment, customer.id, channel.id, name, due, language, parameters, context)
         )
     await schedule(session, tenant, planned)
+
+
+def _planned(
+    appointment: Appointment,
+    customer_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    name: str,
+    due: dt.datetime,
+    language: str,
+    parameters: dict[str, Any],
+    context: dict[str, Any],
+) -> Planned:
+    """One send of the appointment's flow ``name`` (its dedupe key ties it to the appointment
+    as it is now)."""
+    return Planned(
+        customer_id=customer_id,
+        channel_id=channel_id,
+        conversation_id=appointment.conversation_id,
+        dedupe_key=_key(appointment, name),
+        due_at=due,
+        template_name=name,
+        language=language,
+        parameters=parameters,
+        context=context,
+        flow=name,
+    )
 
 
 async def _cancel_planned(

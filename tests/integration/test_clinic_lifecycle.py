@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import json
 import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -26,8 +24,6 @@ from invekto.agents.base import AgentTurn
 from invekto.agents.clinic.agent import clinic_agent
 from invekto.agents.clinic.outreach import referral_in
 from invekto.agents.registry import REGISTRY
-from invekto.channels.whatsapp.parse import build_message_webhook, new_message_id
-from invekto.channels.whatsapp.signature import sign
 from invekto.clinic import book
 from invekto.clinic.actions import BookAppointment
 from invekto.clinic.outreach import outreach_stats, sweep_clinic
@@ -41,7 +37,6 @@ from invekto.sandbox.demo import DEMO_CLINIC
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.seed import seed
 from invekto.security import CredentialBox
-from invekto.simulate import turn_result
 from invekto.stack import Stack, running_stack
 from invekto.storage.models import (
     Appointment,
@@ -57,7 +52,7 @@ from invekto.storage.models import (
 )
 from invekto.tools.actions import CommitScope
 from tests.conftest import TEST_SECRET, make_settings
-from tests.support.chat import say
+from tests.support.chat import say, tap
 from tests.support.outbound import approve
 from tests.support.waiting import wait_for
 
@@ -237,31 +232,7 @@ def _templates_to(phone: str) -> list[dict[str, Any]]:
 
 async def _tap(stack: Stack, phone: str, title: str, payload: str) -> dict[str, Any]:
     """The patient taps a template's quick-reply button; the turn's result."""
-    message = {
-        "from": phone,
-        "id": new_message_id(),
-        "timestamp": str(int(utcnow().timestamp())),
-        "type": "button",
-        "button": {"payload": payload, "text": title},
-    }
-    body = build_message_webhook(
-        phone_number_id=DEMO_CLINIC.phone_number_id,
-        display_phone_number=DEMO_CLINIC.display_phone_number,
-        message=message,
-    )
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    SANDBOX_GRAPH.note_inbound(DEMO_CLINIC.phone_number_id, phone, None)
-    async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(
-            f"{stack.base_url}/webhooks/whatsapp",
-            content=raw,
-            headers={
-                "Content-Type": "application/json",
-                "X-Hub-Signature-256": sign(stack.settings.whatsapp_app_secret, raw),
-            },
-        )
-    assert response.status_code == 200, response.text
-    return await turn_result(stack.services, message["id"], timeout_s=30)
+    return await tap(stack, payload, title, phone=phone, tenant=DEMO_CLINIC, template=True)
 
 
 async def _say(stack: Stack, phone: str, text: str) -> dict[str, Any]:

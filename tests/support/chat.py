@@ -65,17 +65,27 @@ async def tap(
     phone: str = AYSE_PHONE,
     tenant: DemoTenant = DEMO_SHOP,
     timestamp: dt.datetime | None = None,
+    template: bool = False,
     timeout_s: float = 30.0,
 ) -> dict[str, Any]:
-    """Tap a reply button of the last message (an ``interactive.button_reply`` webhook) and wait
-    for the turn."""
-    message = {
+    """Tap a reply button of the last message and wait for the turn: an interactive message's
+    (``interactive.button_reply``), or with ``template`` a template's quick reply (``button``
+    with its payload)."""
+    message: dict[str, Any] = {
         "from": phone,
         "id": new_message_id(),
         "timestamp": str(int((timestamp or dt.datetime.now(dt.UTC)).timestamp())),
-        "type": "interactive",
-        "interactive": {"type": "button_reply", "button_reply": {"id": button_id, "title": title}},
     }
+    if template:
+        message |= {"type": "button", "button": {"payload": button_id, "text": title}}
+    else:
+        message |= {
+            "type": "interactive",
+            "interactive": {
+                "type": "button_reply",
+                "button_reply": {"id": button_id, "title": title},
+            },
+        }
     payload = build_message_webhook(
         phone_number_id=tenant.phone_number_id,
         display_phone_number=tenant.display_phone_number,
