@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.clinic import book, lifecycle
 from invekto.clinic.practice import load_practice
+from invekto.sandbox.demo import CLINIC_SETTINGS
 from invekto.storage.models import (
     Appointment,
     ClinicService,
     Customer,
     Doctor,
+    ReferralCode,
     ScheduleOverride,
     Tenant,
     utcnow,
@@ -194,7 +196,9 @@ PATIENTS = [
     ("905321230003", "Fatma Şahin"),
 ]
 """Zeynep: scaling with Dt. Aydın in 2 working days at 10:00; Ahmet: implant consultation with
-Dt. Arslan in 4 working days at 11:00; Fatma: an implant completed yesterday (follow-up due)."""
+Dt. Arslan in 4 working days at 11:00; Fatma: an implant completed yesterday (follow-up due), and
+her referral code for a friend, ``DEMO_REFERRAL_CODE``."""
+DEMO_REFERRAL_CODE = "DK-2A7F10"
 
 
 def _working_day(start: dt.date, ahead: int) -> dt.date:
@@ -341,6 +345,30 @@ async def _patients(
     session.add(done)
     await session.flush()
     await book.mark(session, practice, appointment_id=done.id, status="completed", by="seed")
+    await _referral(session, tenant, customers[PATIENTS[2][0]], now)
+
+
+async def _referral(
+    session: AsyncSession, tenant: Tenant, customer: Customer, now: dt.datetime
+) -> None:
+    """Fatma's code for a friend, shared after her implant (``DEMO_REFERRAL_CODE``): the same
+    on every seed, unused, valid for the clinic's ``referral_valid_days``."""
+    code = await session.scalar(
+        select(ReferralCode).where(
+            ReferralCode.tenant_id == tenant.id, ReferralCode.code == DEMO_REFERRAL_CODE
+        )
+    )
+    if code is None:
+        code = ReferralCode(tenant_id=tenant.id, code=DEMO_REFERRAL_CODE)
+        session.add(code)
+    settings = CLINIC_SETTINGS
+    code.customer_id, code.percent, code.status = (
+        customer.id,
+        settings["referral_percent"],
+        "shared",
+    )
+    code.shared_at, code.used_by, code.used_at = now, None, None
+    code.expires_at = now + dt.timedelta(days=settings["referral_valid_days"])
 
 
 def _seed_id(phone: str, service_key: str) -> uuid.UUID:

@@ -19,7 +19,7 @@ from tests.support.chat import say
 
 
 async def owner_token(stack, demo=DEMO_SHOP) -> str:
-    async with httpx.AsyncClient(base_url=stack.base_url) as client:
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
         response = await client.post(
             "/api/auth/login", json={"email": demo.owner_email, "password": demo.owner_password}
         )

@@ -109,7 +109,9 @@ class Visit:
         referral = await referral_in(turn)
         if referral is not None:
             # "Arkadaşımın kodu DK-7F3A2B": the code is taken (or refused), then the request.
-            update = await self.request(severity)
+            update = await self.request(severity, referral=True)
+            if update.get("handoff_reason") == "clinic_unclear":
+                return turn.done(referral.text)  # the code alone: nothing else to serve
             draft = update.get("draft")
             return {**update, "draft": f"{referral.text}\n{draft}" if draft else referral.text}
         offered = flow if flow.get("name") == OFFER_FLOW else None
@@ -124,13 +126,15 @@ class Visit:
             update = {**update, "flow": offered, "active_agent": NAME}
         return update
 
-    async def request(self, severity: reading.Triage | None) -> dict[str, Any]:
+    async def request(
+        self, severity: reading.Triage | None, *, referral: bool = False
+    ) -> dict[str, Any]:
         turn, intent = self.turn, self.turn.intent
         if severity == "pain" or intent == "urgent_pain":
             return await self.pain()
         if intent in ("complaint", "human_request"):
             return turn.done(None, handoff_reason="clinic_complaint")
-        if reading.for_staff(self.text):
+        if reading.for_staff(self.text, referral=referral):
             return turn.done(None, handoff_reason="clinic_question_for_staff")
         if reading.wants_package(self.text) and (
             turn.slots.get("clinic_abroad") or reading.from_abroad(self.text)

@@ -140,11 +140,13 @@ _AR_ORDINALS = {
 
 _STAFF = re.compile(
     r"\b(?:taksit\w*|installments?|kredi kart\w*|sigorta\w*|sgk|insurance|kampanya\w*|"
-    r"indirim\w*|discount\w*|campaign\w*|promotion\w*|iptal ucret\w*|cancellation fee\w*|"
+    r"campaign\w*|promotion\w*|iptal ucret\w*|cancellation fee\w*|"
     r"ucret al\w*|ucret kes\w*|cancellation charge\w*|late cancel\w*|"
     r"kurumsal|corporate|calisanlar\w*|employees|anlasma\w*|fatura\w*|invoice\w*)\b"
 )
-_STAFF_AR = re.compile(r"تقسيط|أقساط|اقساط|تأمين|تامين|خصم|عرض خاص|عروض|فاتورة|شركة|موظف")
+_STAFF_AR = re.compile(r"تقسيط|أقساط|اقساط|تأمين|تامين|عرض خاص|عروض|فاتورة|شركة|موظف")
+_DISCOUNT = re.compile(r"\b(?:indirim\w*|discount\w*)\b")
+_DISCOUNT_AR = re.compile(r"خصم")
 _NO_THANKS = re.compile(
     r"\b(?:gerek yok|istemiyorum|vazgectim|simdilik (?:yok|degil|kalsin)|sonra yazarim|"
     r"no thanks|no thank you|not now|never mind|maybe later)\b"
@@ -237,11 +239,14 @@ def arabic_ordinal(text: str) -> int | None:
     return None
 
 
-def for_staff(text: str) -> bool:
+def for_staff(text: str, *, referral: bool = False) -> bool:
     """Installments, insurance, discounts and campaigns, fees, corporate deals, invoices: the
-    clinic's people answer those (nothing in the practice says them)."""
+    clinic's people answer those (nothing in the practice says them). With a ``referral`` code
+    in the message, its discount is the code's, not a question for them."""
     folded, raw = read(text)
-    return bool(_STAFF.search(folded) or _STAFF_AR.search(raw))
+    if _STAFF.search(folded) or _STAFF_AR.search(raw):
+        return True
+    return not referral and bool(_DISCOUNT.search(folded) or _DISCOUNT_AR.search(raw))
 
 
 def no_thanks(text: str) -> bool:
