@@ -195,7 +195,8 @@ def agents(
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Jobs run at once")] = None,
 ) -> None:
-    """Run the job worker (processing, sending, order syncs) until stopped."""
+    """Run the job worker (processing, sending, order syncs) until stopped (SIGINT/SIGTERM:
+    the running jobs finish first). A database outage does not stop it: it waits and goes on."""
     from invekto.jobs import run_worker_for
     from invekto.services import Services
 
@@ -344,13 +345,39 @@ def eval_(
 @app.command()
 def understand(
     text: Annotated[str | None, typer.Argument(help="The customer's message")] = None,
-    tenant: Annotated[str, typer.Option(help="Tenant slug")] = "demo-shop",
+    tenant: Annotated[
+        str,
+        typer.Option(
+            help="Tenant slug: a demo tenant (demo-shop, demo-clinic) brings its vertical and "
+            "settings; another slug is a shop with default settings"
+        ),
+    ] = "demo-shop",
+    vertical: Annotated[
+        str | None,
+        typer.Option(help="ecommerce | clinic: the tenant's vertical (default: the tenant's)"),
+    ] = None,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help='Read {"tenant", "text"} lines on stdin')
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Read {"text", "tenant"?, "vertical"?, "previous_language"?} lines on stdin',
+        ),
     ] = False,
     heldout: Annotated[
-        bool, typer.Option("--heldout", help="Accuracy of the local model on held-out texts")
+        bool,
+        typer.Option(
+            "--heldout",
+            help="Accuracy of the local model on held-out texts, and on the hard messages "
+            "(invekto/nlu/heldout/hard.yaml) per category and language",
+        ),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="--heldout: list every miss")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="--heldout: write the hard messages' full report (JSON) here"),
+    ] = None,
     ship: Annotated[
         bool,
         typer.Option(
@@ -358,10 +385,13 @@ def understand(
         ),
     ] = False,
 ) -> None:
-    """What the understanding layer makes of a text: one JSON object per message.
+    """What the understanding layer makes of a text: one JSON object per message, read exactly
+    as the conversation graph reads it for the tenant (its vertical limits the intents).
 
     {"language", "intent", "confidence", "entities", "signals", "source"}
     """
+    from invekto.evals.understanding import demo_tenant, read_as_graph
+    from invekto.nlu.heldout import VERTICALS
     from invekto.services import load_understander
 
     settings = get_settings()
@@ -370,29 +400,54 @@ def understand(
 
         typer.echo(f"wrote {ship_model(settings.nlu_dir)}")
         return
+    if vertical is not None and vertical not in VERTICALS:
+        raise typer.BadParameter(f"--vertical must be one of {VERTICALS}")
     if heldout:
+        from invekto.evals.understanding import reader
         from invekto.nlu.classifier import heldout_report
+        from invekto.nlu.heldout import format_hard, hard_report, load_hard
         from invekto.nlu.local import shared_local
 
         local = shared_local(settings.nlu_dir)
         typer.echo(json.dumps(heldout_report(local.model, local.embeddings)))
+        hard = asyncio.run(hard_report(load_hard(), reader(local)))
+        for line in format_hard(hard, verbose=verbose):
+            typer.echo(line)
+        if report is not None:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(json.dumps(hard, ensure_ascii=False, indent=2), encoding="utf-8")
         return
     understander = load_understander(settings)
 
-    async def one(slug: str, message: str) -> str:
-        result = await understander.understand(message, tenant_slug=slug)
-        return result.model_dump_json()
+    async def one(
+        slug: str, message: str, kind: str | None = None, previous: str | None = None
+    ) -> str:
+        update = await read_as_graph(
+            understander, message, demo_tenant(slug, kind), previous_language=previous
+        )
+        return json.dumps(update["understanding"], ensure_ascii=False)
 
     async def run() -> None:
         if not jsonl:
             if text is None:
                 raise typer.BadParameter("give a text, or --jsonl with lines on stdin")
-            typer.echo(await one(tenant, text))
+            typer.echo(await one(tenant, text, vertical))
             return
         for number, item in _jsonl_items():
             try:
-                typer.echo(await one(str(item.get("tenant", tenant)), str(item["text"])))
-            except (KeyError, TypeError, AttributeError) as exc:
+                kind = item.get("vertical", vertical)
+                if kind is not None and kind not in VERTICALS:
+                    raise ValueError(f"'vertical' must be one of {VERTICALS}")
+                previous = item.get("previous_language")
+                typer.echo(
+                    await one(
+                        str(item.get("tenant", tenant)),
+                        str(item["text"]),
+                        kind,
+                        str(previous) if previous else None,
+                    )
+                )
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
                 typer.echo(json.dumps({"error": f"line {number}: {exc!r}"}))
 
     asyncio.run(run())

@@ -120,6 +120,18 @@ class Settings(BaseSettings):
     worker_concurrency: int = 8
     worker_heartbeat_s: float = 5.0
     worker_stalled_after_s: float = 20.0
+    worker_restart_backoff_s: float = Field(
+        default=0.5, description="A stopped or crashed worker starts again after this, doubling"
+    )
+    worker_restart_backoff_max_s: float = Field(
+        default=10.0, description="The longest wait before a stopped worker starts again"
+    )
+    ready_timeout_s: float = Field(
+        default=2.0, description="/readyz: how long the database may take to answer"
+    )
+    ready_max_job_wait_s: float = Field(
+        default=60.0, description="/readyz: not ready once a runnable job has waited this long"
+    )
 
     # --- sandbox -------------------------------------------------------------------------------
     sandbox: bool | None = Field(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -29,6 +31,32 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash of a random password no one knows, made once per process with the same argon2
+    parameters as real ones: a login for an unknown e-mail verifies against it, so it costs
+    the same time as one for a known e-mail."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
+def verify_login(password_hash: str | None, password: str) -> bool:
+    """Check ``password`` against ``password_hash``, or against :func:`dummy_password_hash`
+    when there is no user (``None``): the same argon2 work either way, always False then."""
+    if password_hash is None:
+        verify_password(dummy_password_hash(), password)
+        return False
+    return verify_password(password_hash, password)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_chars(value: str) -> bool:
+    """Whether ``value`` has a control character (NUL, a newline, DEL...): never part of an
+    e-mail address, and PostgreSQL refuses NUL in text."""
+    return _CONTROL.search(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +107,12 @@ def read_token(*, secret: str, token: str) -> TokenClaims:
 
 
 class CredentialBox:
-    """Encrypts tenant credentials (marketplace keys, WhatsApp tokens) with a key derived
-    from the app secret. Rotating the secret needs a re-encryption, see the README."""
+    """Encrypts tenant credentials (marketplace keys, WhatsApp tokens, the sales webhook secret)
+    with a key derived from the app secret. Rotating the secret needs a re-encryption, see the
+    README."""
+
+    SEALED = "sealed:"
+    """What a single sealed value (:meth:`seal_secret`) starts with."""
 
     def __init__(self, secret: str) -> None:
         digest = hashlib.sha256(("invekto-credentials:" + secret).encode()).digest()
@@ -94,6 +126,39 @@ class CredentialBox:
             return json.loads(self._fernet.decrypt(sealed.encode()))
         except InvalidToken as exc:
             raise ValueError("credentials cannot be decrypted with the current secret") from exc
+
+    def seal_secret(self, value: str) -> str:
+        """One secret text sealed for storing in JSON (``sealed:<token>``); a value already
+        sealed is returned as it is."""
+        if self.is_sealed(value):
+            return value
+        return self.SEALED + self._fernet.encrypt(value.encode()).decode()
+
+    def open_secret(self, value: str) -> str:
+        """The clear text of :meth:`seal_secret`'s output. A value not sealed (stored before
+        secrets were sealed and not upgraded yet) is returned as it is."""
+        if not self.is_sealed(value):
+            return value
+        try:
+            return self._fernet.decrypt(value.removeprefix(self.SEALED).encode()).decode()
+        except InvalidToken as exc:
+            raise ValueError("a secret cannot be decrypted with the current secret") from exc
+
+    @classmethod
+    def is_sealed(cls, value: str) -> bool:
+        return value.startswith(cls.SEALED)
+
+
+def sealed_settings(stored: dict[str, Any], box: CredentialBox) -> dict[str, Any]:
+    """Tenant settings as stored (``TenantSettings.to_json()``) with the sales webhook secret
+    sealed; one already sealed is kept. What is written to ``tenants.settings``."""
+    sales = stored.get("sales")
+    if isinstance(sales, dict) and isinstance(sales.get("webhook_secret"), str):
+        stored = {
+            **stored,
+            "sales": {**sales, "webhook_secret": box.seal_secret(sales["webhook_secret"])},
+        }
+    return stored
 
 
 def _jwt_key(secret: str) -> str:
@@ -145,6 +210,12 @@ def roles_with(*roles: str) -> frozenset[str]:
     if "supervisor" in wanted:
         wanted.add("admin")
     return frozenset(wanted)
+
+
+def login_throttle_key(scope: str, value: str) -> str:
+    """What ``login_throttle.key`` holds for an e-mail (scope ``account``) or a client address
+    (``address``): a digest, so neither is stored in clear."""
+    return hashlib.sha256(f"{scope}:{value.strip().lower()}".encode()).hexdigest()
 
 
 # --- single-use tokens (invites, password resets) -----------------------------------------------

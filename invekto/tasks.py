@@ -6,7 +6,9 @@ import datetime as dt
 import logging
 import uuid
 
-from procrastinate import JobContext, RetryStrategy
+from procrastinate import BaseRetryStrategy, JobContext, RetryStrategy
+from procrastinate.jobs import Job
+from procrastinate.retry import RetryDecision
 from sqlalchemy import select
 
 from invekto.integrations.alerts import AlertRetryStrategy
@@ -59,28 +61,58 @@ async def note_human_reply(message_id: str) -> None:
 
 
 SEND_ATTEMPTS = 6
+"""Sends of one message tried (``messages.attempts``) before it is given up."""
+MAX_SEND_JOB_RUNS = 200
+"""A backstop only: the sends are bounded by ``SEND_ATTEMPTS``, the waits by
+``channels.outbound.SETTLE_WAIT_S``."""
+
+
+class SendRetryStrategy(BaseRetryStrategy):
+    """A send waiting for the status callback of an interrupted attempt
+    (``AwaitingStatusCallback``) comes back after the short wait it asks for, not counted as a
+    send; a transient failure (``RetryableSendError``) comes back after 2, 4, 8, 16 s... by the
+    sends tried so far (the same waits as before the settle wait existed)."""
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        from invekto.channels.outbound import AwaitingStatusCallback, RetryableSendError
+
+        if job.attempts + 1 >= MAX_SEND_JOB_RUNS:
+            return None
+        if isinstance(exception, AwaitingStatusCallback):
+            return RetryDecision(retry_in={"seconds": exception.retry_in_s})
+        if isinstance(exception, RetryableSendError):
+            return RetryDecision(retry_in={"seconds": 2 ** max(exception.attempts, 1)})
+        return None
 
 
 @queue.task(
     name="invekto.tasks.send_message",
-    pass_context=True,
-    retry=RetryStrategy(max_attempts=SEND_ATTEMPTS, exponential_wait=2),
+    retry=SendRetryStrategy(),
 )
-async def send_message(context: JobContext, message_id: str) -> None:
+async def send_message(message_id: str) -> None:
     """Send one outbound message (lock: the conversation's sends, so they go out in order).
 
     A transient failure is retried with backoff; the last failure, or any other error, marks the
-    message failed and puts the conversation in front of a human.
+    message failed and puts the conversation in front of a human. A message an earlier run left
+    in ``sending`` (its worker died) waits for its status callback first
+    (``channels.outbound.send_stored_message``): the job is put back for a few seconds at a
+    time, holding no worker, and the conversation's later sends stay behind it.
     """
-    from invekto.channels.outbound import RetryableSendError, mark_failed, send_stored_message
+    from invekto.channels.outbound import (
+        AwaitingStatusCallback,
+        RetryableSendError,
+        mark_failed,
+        send_stored_message,
+    )
     from invekto.services import current
 
     services = current()
-    attempt = (context.job.attempts if context.job else 0) + 1
     try:
         await send_stored_message(services, uuid.UUID(message_id))
+    except AwaitingStatusCallback:
+        raise  # back in a few seconds (SendRetryStrategy), not a failure
     except RetryableSendError as exc:
-        if attempt < SEND_ATTEMPTS:
+        if exc.attempts < SEND_ATTEMPTS:
             raise
         await mark_failed(services, uuid.UUID(message_id), {"title": "gave_up", "detail": str(exc)})
     except Exception as exc:

@@ -13,7 +13,8 @@ ENGLISH_WORDS = frozenset(
     who why will with would yes yet you your black white blue red green delivery delivered arrive
     arrived wrong damaged broken item items address company wholesale bulk pieces pcs agent human
     talk person bye goodbye receive received status available cheaper discount coupon then
-    sorry make instead other small medium large same also actually okay sure great""".split()
+    sorry make instead other small medium large same also actually okay sure great good morning
+    evening afternoon night""".split()
 )
 """Common English words of shop conversations (a Turkish message rarely holds several)."""
 

@@ -6,9 +6,12 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from invekto.jobs import RecoveringPool
+
 
 def checkpoint_pool(url: str, *, max_size: int = 10) -> AsyncConnectionPool:
-    return AsyncConnectionPool(
+    """Checked when lent, and back within seconds of a database restart (``RecoveringPool``)."""
+    return RecoveringPool(
         conninfo=url,
         min_size=1,
         max_size=max_size,

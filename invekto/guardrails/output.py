@@ -50,11 +50,14 @@ MONTHS = {
     **{m: i for i, m in enumerate("يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split(), 1)},  # noqa: E501
 }  # fmt: skip
 _LONG_NUMBER = re.compile(r"(?<!\d)(?<!\d[.,])\d(?:[ \-]?\d){5,}(?!\d|[.,]\d)")
+# A number is read from the start of its run of digits and separators only: tried from every
+# digit of a long run, each of these would be quadratic.
 _PRICE = re.compile(
-    r"(?:₺\s?(\d[\d.,]*)|(\d[\d.,]*)\s?(?:TL|₺|TRY|lira|ليرة)\b)", re.IGNORECASE | re.UNICODE
+    r"(?:₺\s?(\d[\d.,]*)|(?<![\d.,])[.,]*(\d[\d.,]*)\s?(?:TL|₺|TRY|lira|ليرة)\b)",
+    re.IGNORECASE | re.UNICODE,
 )
 _STOCK = re.compile(
-    r"(\d+)\s?(?:adet|tane|units?|pieces?|pcs|left|in stock|قطع|قطعة)", re.IGNORECASE
+    r"(?<!\d)(\d+)\s?(?:adet|tane|units?|pieces?|pcs|left|in stock|قطع|قطعة)", re.IGNORECASE
 )
 _DAY_MONTH = re.compile(r"\b(\d{1,2})\s+([^\W\d_]+)", re.UNICODE)
 _MONTH_DAY = re.compile(r"\b([A-Za-z]+)\s+(\d{1,2})\b")
@@ -252,7 +255,7 @@ def ungrounded(reply: str, context: ReplyContext) -> list[str]:
             missing.append(match.group())
     for match in _PRICE.finditer(reply):
         if _amount(match.group(1) or match.group(2)) not in numbers:
-            missing.append(match.group().strip())
+            missing.append(match.group().strip(" .,"))
     for match in _STOCK.finditer(reply):
         if _amount(match.group(1)) not in numbers:
             missing.append(match.group())

@@ -389,6 +389,8 @@ class CreditCardRecognizer(_Recognizer):
 
 _PHONE_RUN = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-]*\d")
 _MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE}
+MAX_PHONE_DIGITS = 15
+"""E.164's longest number."""
 
 
 def _phone_score(digits: str, plus: bool) -> float:
@@ -406,7 +408,7 @@ def _phone_score(digits: str, plus: bool) -> float:
         candidate, region = digits, "TR"
     else:
         return 0.0
-    if not 8 <= len(digits) <= 15:
+    if not 8 <= len(digits) <= MAX_PHONE_DIGITS:
         return 0.0
     try:
         number = phonenumbers.parse(candidate, region)
@@ -458,7 +460,15 @@ class PhoneRecognizer(_Recognizer):
                 continue
             plus = prefix == "+" or (i == 0 and run.startswith("+"))
             found = None
-            for j in range(len(groups) - 1, i - 1, -1):
+            # No phone has more than 15 digits: only the groups that fit are joined (the
+            # run of a hostile text may hold thousands of groups).
+            last, count = i, 0
+            while (
+                last < len(groups) and count + groups[last][1] - groups[last][0] <= MAX_PHONE_DIGITS
+            ):
+                count += groups[last][1] - groups[last][0]
+                last += 1
+            for j in range(last - 1, i - 1, -1):
                 digits = "".join(run[s:e] for s, e in groups[i : j + 1])
                 score = _phone_score(digits, plus)
                 if score:

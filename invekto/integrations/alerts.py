@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invekto.config import Settings
 from invekto.core.tenant_settings import TenantSettings
 from invekto.jobs import defer_in
+from invekto.security import CredentialBox
 from invekto.storage.models import Customer, Lead, LeadAlert, Tenant, utcnow
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def sales_settings(
     tenant_settings: TenantSettings | Mapping[str, Any] | None,
 ) -> dict[str, str | None]:
     """``settings.sales`` (``TenantSettings.sales``) with every key present; blank values are
-    None, the webhook secret in clear."""
+    None, the webhook secret as stored (sealed: open it with :func:`webhook_secret`)."""
     sales = TenantSettings.parse(tenant_settings, blocks=("sales",)).sales
     return {
         "webhook_url": sales.webhook_url,
@@ -134,6 +135,15 @@ def sales_settings(
         "email": sales.email,
         "name": sales.name,
     }
+
+
+def webhook_secret(settings: Settings, stored: str | None) -> str | None:
+    """The webhook secret in clear: ``tenants.settings`` holds it sealed with the credentials
+    key (``CredentialBox.seal_secret``); one stored in clear before that is used as it is.
+    ValueError when it cannot be opened (the app secret changed)."""
+    if not stored:
+        return None
+    return CredentialBox(settings.resolved_secret_key()).open_secret(stored)
 
 
 def lead_payload(
@@ -374,7 +384,7 @@ async def deliver_alert(
                 target,
                 payload,
                 alert_id=alert_id,
-                secret=sales["webhook_secret"],
+                secret=webhook_secret(services.settings, sales["webhook_secret"]),
                 timeout_s=services.settings.alert_timeout_s,
                 transport=services.transport,
             )

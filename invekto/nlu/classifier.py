@@ -186,7 +186,7 @@ def _warn_once(message: str) -> None:
         log.warning(message)
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # from a word's start: linear
 _LONG_NUMBER = re.compile(r"\+?\d[\d\s()-]{4,}\d")
 _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
 _TOKEN = re.compile(r"[a-z\u0600-\u06ff]+|\d+")

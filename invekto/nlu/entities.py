@@ -34,7 +34,8 @@ DEFAULT_TIMEZONE = "Europe/Istanbul"
 
 _PHONE = re.compile(r"(?<![\d+])(?:\+?90[\s-]?|0)?5\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)")
 _DIGITS = re.compile(r"(?<![A-Za-z\d])(?<!\d[.,])\d{6,24}(?![A-Z\d])(?![.,]\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+"""An e-mail address; it starts where a word does (linear on a long word without an "@")."""
 # Context right before a number (folded text, the number follows at the end).
 _ORDER_BEFORE = re.compile(
     r"(?:siparis\w*|sip|order\w*)\s*(?:no|numara\w*|number|nr|num)?\.?\s*[:#-]?\s*#?\s*$"
@@ -374,7 +375,11 @@ _LEGAL_FORM = (
     r"anonim\s+sirketi|sti\.?|inc\.?|llc|gmbh|corp\.?|co\.|plc)"
 )
 _COMPANY_LEGAL = re.compile(
-    r"(?P<name>(?:[\w&'.-]+\s+){0,4}?[\w&'.-]+)\s+(?P<form>" + _LEGAL_FORM + r")(?=$|[\s,;:!?)])"
+    # A name starts where a word starts: without the look-behind every position inside a long
+    # word would start a match of its own (quadratic on a 20k-character word).
+    r"(?<![\w&'.-])(?P<name>(?:[\w&'.-]+\s+){0,4}?[\w&'.-]+)\s+(?P<form>"
+    + _LEGAL_FORM
+    + r")(?=$|[\s,;:!?)])"
 )
 _COMPANY_CUE = re.compile(
     r"\b(?:firmamiz|sirketimiz|firma\s+(?:adi|ismi|unvani)|sirket\s+(?:adi|ismi|unvani)|"
@@ -511,7 +516,7 @@ def _identifiers(text: str) -> tuple[list[str], list[str], list[str]]:
     phones: list[str] = []
     taken: list[tuple[int, int]] = []
     pii = _pii_spans(text)
-    bare = _BARE_NUMBER.fullmatch(text) is not None
+    bare = _BARE_NUMBER.fullmatch(text.strip()) is not None
     for match in _PHONE.finditer(text):
         before = fold(text[max(0, match.start() - 30) : match.start()])
         if _ORDER_BEFORE.search(before) or _TRACKING_BEFORE.search(before):
@@ -545,7 +550,9 @@ def _identifiers(text: str) -> tuple[list[str], list[str], list[str]]:
 _PII_NOT_IDS = frozenset(
     {"TR_NATIONAL_ID", "TR_TAX_ID", "IBAN_CODE", "CREDIT_CARD", "PHONE_NUMBER"}
 )
-_BARE_NUMBER = re.compile(r"\s*#?\s*\d{6,24}\s*[.!?]?\s*")
+_BARE_NUMBER = re.compile(r"#?\s*\d{6,24}\s*[.!?]?")
+"""A message that is only a number (matched on the stripped text: two leading ``\\s*`` would
+backtrack quadratically over a run of blanks)."""
 
 
 def _pii_spans(text: str) -> list[tuple[int, int]]:

@@ -25,8 +25,8 @@ _QUESTION_WORDS = (
     r"when|where|how|what|which|why|is|are|do|does|can|could|will"
 )
 _BOUNDARY = re.compile(
-    rf"[?؟!]+\s*|[.;]\s+|\n+|,\s*|،\s*|\s+(?=(?:{_JOINERS})\b)"
-    rf"|\s+(?:ve|and|و)\s+(?=(?:{_JOINERS}|{_QUESTION_WORDS})\b)",
+    rf"[?؟!]+\s*|[.;]\s+|\n+|,\s*|،\s*|(?<!\s)\s+(?=(?:{_JOINERS})\b)"
+    rf"|(?<!\s)\s+(?:ve|and|و)\s+(?=(?:{_JOINERS}|{_QUESTION_WORDS})\b)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")

@@ -17,7 +17,7 @@ from invekto.sandbox.demo import (
     SANDBOX_SALES_SECRET,
     DemoTenant,
 )
-from invekto.security import CredentialBox, hash_password, verify_password
+from invekto.security import CredentialBox, hash_password, sealed_settings, verify_password
 from invekto.storage.db import Database
 from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant, User
 
@@ -56,7 +56,7 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
     ids: dict[str, str] = {}
     async with db.session() as session:
         for demo in DEMO_TENANTS:
-            tenant = await _tenant(session, demo)
+            tenant = await _tenant(session, demo, credentials)
             await _owner(session, tenant, demo)
             await _channel(session, tenant, demo, credentials)
             if demo.trendyol_seller_id:
@@ -79,7 +79,7 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
     return ids
 
 
-async def _tenant(session: AsyncSession, demo: DemoTenant) -> Tenant:
+async def _tenant(session: AsyncSession, demo: DemoTenant, credentials: CredentialBox) -> Tenant:
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == demo.slug))
     if tenant is None:
         tenant = Tenant(slug=demo.slug)
@@ -87,7 +87,8 @@ async def _tenant(session: AsyncSession, demo: DemoTenant) -> Tenant:
     tenant.name, tenant.vertical = demo.name, demo.vertical
     tenant.timezone, tenant.default_language = "Europe/Istanbul", "tr"
     tenant.business_hours = dict(demo.business_hours)
-    tenant.settings = TenantSettings.model_validate(DEMO_SETTINGS).merged(demo.settings).to_json()
+    settings = TenantSettings.model_validate(DEMO_SETTINGS).merged(demo.settings)
+    tenant.settings = sealed_settings(settings.to_json(), credentials)  # the secret sealed
     await session.flush()
     return tenant
 

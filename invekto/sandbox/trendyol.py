@@ -143,6 +143,11 @@ class TrendyolSandbox:
         with self._lock:
             self._faults.append(Fault(seller_id, status, delay_s, body, times))
 
+    def pending_faults(self) -> int:
+        """Faults injected that no request has taken yet (0: each one is being served)."""
+        with self._lock:
+            return len(self._faults)
+
     def take_fault(self, seller_id: str) -> Fault | None:
         """Consume one pending fault that applies to ``seller_id``."""
         with self._lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.storage.models import AutoReplyLog, Conversation, Customer, Message, Tenant
 from tests.support.chat import say
+from tests.support.queue import queue_settled
 from tests.support.waiting import wait_for
 
 ZEYNEP_PHONE = "905301234567"  # two orders in transit in the Trendyol demo data
@@ -170,8 +170,15 @@ async def test_automation_off_stores_a_suggestion_and_sends_nothing(stack, sessi
     assert turn["outcome"] == "suggestion"
     assert turn["reply_status"] == "suggested"
     assert "7330029145197" in turn["reply"]
-    await asyncio.sleep(0.3)
+    await queue_settled(stack)  # every job the turn deferred has run: none of them sent it
     assert outbox_texts(AYSE_PHONE) == []
+    async with stack.services.db.session() as check:
+        reply = await check.scalar(
+            select(Message)
+            .where(Message.reply_to_id.is_not(None))
+            .order_by(Message.created_at.desc())
+        )
+    assert reply is not None and reply.status == "suggested" and reply.attempts == 0
 
 
 async def test_same_phone_in_two_tenants_stays_apart(stack, session):

@@ -36,6 +36,7 @@ from invekto.sandbox.sales_inbox import SALES_INBOX, SANDBOX_SALES_SECRET
 from invekto.stack import Stack, free_port, running_stack
 from invekto.storage.models import Channel, Conversation, Customer, Lead, LeadAlert, Tenant
 from tests.conftest import make_settings
+from tests.support.queue import queue_settled
 from tests.support.server import serve
 from tests.support.waiting import wait_for
 
@@ -222,7 +223,16 @@ async def test_a_4xx_fails_at_once(stack, fast_retries):
         await configure_sales(stack, DEMO_SHOP, webhook_url=f"{base}/hook")
         _, queued = await create_lead(stack, DEMO_SHOP)
         alert = await settled(stack, queued[0].id)
-        await asyncio.sleep(0.5)  # no retry comes
+        # no retry comes: every delivery job has run, and none is scheduled
+        await queue_settled(stack, task="invekto.tasks.deliver_lead_alert")
+        async with stack.services.db.session() as session:
+            later = await session.scalar(
+                text(
+                    "SELECT count(*) FROM procrastinate_jobs"
+                    " WHERE task_name = 'invekto.tasks.deliver_lead_alert' AND status = 'todo'"
+                )
+            )
+        assert later == 0
 
     assert alert.status == "failed" and alert.attempts == 1
     assert alert.response_code == 400 and alert.last_error.startswith("HTTP 400")

@@ -481,7 +481,7 @@ async def test_password_guessing_and_reset_mail_bombing_are_limited(stack, sessi
     await add_user(session, "agent")
     email = "agent@demo-shop.test"
 
-    wrong = [await login(stack, email, f"yanlis-{n}") for n in range(10)]
+    wrong = [await login(stack, email, f"yanlis-{n}") for n in range(5)]
     blocked = await login(stack, email, PASSWORD)
     other = await login(stack, DEMO_SHOP.owner_email, DEMO_SHOP.owner_password)
     resets = [
@@ -495,3 +495,44 @@ async def test_password_guessing_and_reset_mail_bombing_are_limited(stack, sessi
     assert {r.status_code for r in resets} == {200}
     assert all(r.json()["ok"] for r in resets)
     assert len(MAILBOX.mails(email)) == 5
+
+
+async def test_an_owner_or_admin_unlocks_a_locked_user_and_the_list_shows_the_lock(stack, session):
+    agent = await add_user(session, "agent")
+    admin = await add_user(session, "admin")
+    owner = await shop_owner(session)
+    clinic_token = await owner_token(stack, DEMO_CLINIC)
+    owner_tok = await owner_token(stack)
+    admin_tok = await token_for(stack, admin.email)
+    agent_tok = await token_for(stack, agent.email)
+
+    wrong = [await login(stack, agent.email, f"yanlis-{n}") for n in range(5)]
+    locked = await login(stack, agent.email, PASSWORD)
+    team = (await call(stack, "GET", "/api/team", agent_tok)).json()
+    by_agent = await call(stack, "POST", f"/api/team/users/{agent.id}/unlock", agent_tok)
+    by_other_tenant = await call(stack, "POST", f"/api/team/users/{agent.id}/unlock", clinic_token)
+    by_admin = await call(stack, "POST", f"/api/team/users/{agent.id}/unlock", admin_tok)
+    after = await login(stack, agent.email, PASSWORD)
+    team_after = (await call(stack, "GET", "/api/team", owner_tok)).json()
+
+    assert {r.status_code for r in wrong} == {401} and locked.status_code == 429
+    shown = {u["email"]: u["locked_until"] for u in team}
+    assert shown[agent.email] is not None and shown[owner.email] is None
+    assert by_agent.status_code == 403  # team.manage: owners and admins only
+    assert by_other_tenant.status_code == 404
+    assert by_admin.status_code == 200 and by_admin.json()["locked_until"] is None
+    assert after.status_code == 200
+    assert {u["email"]: u["locked_until"] for u in team_after}[agent.email] is None
+
+    # An owner's lock: only an owner lifts it (as only an owner changes an owner).
+    for n in range(6):
+        await login(stack, owner.email, f"yanlis-{n}")
+    owner_locked = await login(stack, DEMO_SHOP.owner_email, DEMO_SHOP.owner_password)
+    admin_tries = await call(stack, "POST", f"/api/team/users/{owner.id}/unlock", admin_tok)
+    owner_lifts = await call(stack, "POST", f"/api/team/users/{owner.id}/unlock", owner_tok)
+    owner_back = await login(stack, DEMO_SHOP.owner_email, DEMO_SHOP.owner_password)
+
+    assert owner_locked.status_code == 429
+    assert admin_tries.status_code == 403
+    assert owner_lifts.status_code == 200
+    assert owner_back.status_code == 200

@@ -125,7 +125,9 @@ async def test_the_webhook_secret_is_never_returned(stack, session):
     assert "a-new-secret-2026" not in patched.text and "a-new-secret-2026" not in read_again.text
     assert read_again.json()["settings"]["sales"]["name"] == "Selin"
     settings = await stored(session)
-    assert settings["sales"]["webhook_secret"] == "a-new-secret-2026"  # stored, for signing
+    sealed = settings["sales"]["webhook_secret"]  # stored sealed, opened for signing
+    assert "a-new-secret-2026" not in sealed
+    assert stack.services.credentials.open_secret(sealed) == "a-new-secret-2026"
     assert settings["sales"]["email"] == "satis@demo-shop.test"
 
 

@@ -19,6 +19,7 @@ from invekto.stack import running_stack
 from invekto.storage.models import AutoReplyLog, Message
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.chat import say
+from tests.support.queue import queue_settled
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -62,7 +63,11 @@ async def test_killed_worker_job_runs_again_and_replies_once(fresh_db_url, tmp_p
                 return status == "processing" or None
 
             await wait_for(processing, timeout_s=30)
-            await asyncio.sleep(0.5)  # inside the hanging Trendyol call now
+
+            async def inside_the_hanging_call() -> bool:
+                return SANDBOX_TRENDYOL.pending_faults() == 0
+
+            await wait_for(inside_the_hanging_call, timeout_s=30)
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
 
@@ -70,6 +75,7 @@ async def test_killed_worker_job_runs_again_and_replies_once(fresh_db_url, tmp_p
                 database_url=fresh_db_url, base_url=stack.base_url, data_dir=str(tmp_path)
             )
             turn = await task
+            await queue_settled(stack)  # a second run or send, had there been one, is done too
         finally:
             if worker.poll() is None:
                 os.killpg(worker.pid, signal.SIGTERM)

@@ -47,3 +47,60 @@ def test_ordinary_text_is_read_as_written():
     text = "Merhaba, 10654400001 nolu siparişim nerede?\nTeşekkürler"
     assert bounded(text) == text
     assert bounded("  kargom   nerede  ") == "kargom nerede"
+
+
+# --- the extractors themselves, on unbounded text ------------------------------------------------
+
+_RAW_PROBE = """
+import asyncio, datetime as dt, sys
+from tests.security.test_hostile_text import SHAPES
+from invekto.clinic.when import parse_when
+from invekto.guardrails.output import ReplyContext, tenant_rules_broken, ungrounded
+from invekto.guardrails.pii import find_pii
+from invekto.nlu.attributes import asked_attributes
+from invekto.nlu.classifier import model_text
+from invekto.nlu.dates import extract_dates
+from invekto.nlu.entities import extract
+from invekto.nlu.rules import RuleUnderstander, detect_language
+from invekto.nlu.segments import segments
+from invekto.nlu.signals import detect
+
+now = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+for name, text in SHAPES.items():
+    entities = extract(text, timezone="Europe/Istanbul")
+    detect(text, entities)
+    asyncio.run(RuleUnderstander().understand(text, tenant_slug="demo-shop"))
+    segments(text), model_text(text), detect_language(text), asked_attributes(text)
+    extract_dates(text, now=now), parse_when(text, now=now)
+    find_pii(text)
+    ungrounded(text, ReplyContext(language="tr", customer_texts=[text], tool_results=[text]))
+    tenant_rules_broken(text, {})
+    print(name, flush=True)
+"""
+
+
+def test_every_extractor_is_linear_on_unbounded_text():
+    """Each regex-based reader (entities, intent rules, segments, dates, the clinic's "when",
+    PII, the output guard) on each 65,536-character shape, unbounded: a few seconds when every
+    pattern is linear, hours when one backtracks (the e-mail, company, bare-number, segment
+    boundary, phone-run, price and stock patterns did). Run in a child process, so a regression
+    fails here instead of hanging the suite; the limit is a hang guard, far above the real cost.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _RAW_PROBE],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired as exc:
+        finished = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else exc.stdout
+        pytest.fail(f"an extractor backtracks; shapes finished: {finished!r}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:-1] == list(SHAPES)

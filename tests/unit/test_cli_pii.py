@@ -53,4 +53,5 @@ def test_pii_score_prints_the_table_and_timings():
 
 def test_pii_without_text_is_a_clear_error():
     result = runner.invoke(app, ["pii"])
-    assert result.exit_code != 0
+    assert result.exit_code == 2  # a usage error, not a crash
+    assert "give a text, or --jsonl" in result.output

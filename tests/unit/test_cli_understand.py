@@ -35,4 +35,5 @@ def test_understand_json_lines_keeps_going_past_a_bad_line():
 
 def test_understand_without_text_is_a_clear_error():
     result = runner.invoke(app, ["understand"])
-    assert result.exit_code != 0
+    assert result.exit_code == 2  # a usage error, not a crash
+    assert "give a text, or --jsonl" in result.output

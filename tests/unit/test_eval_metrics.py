@@ -20,7 +20,7 @@ from invekto.evals.metrics import (
     pii_leaks,
     turn_test_case,
 )
-from invekto.evals.runner import case_start, check
+from invekto.evals.runner import as_stored, case_start, check
 from tests.conftest import make_settings
 
 ACTUAL = {
@@ -51,6 +51,27 @@ def test_field_metrics_compare_expected_and_actual():
     assert routing.reason == "agent: expected 'returns', got 'support'"
     assert intent.measure(case) == 1.0 and intent.is_successful()
     assert outcome.measure(case) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("decided", "status", "expected", "passes"),
+    [
+        ("suggestion", "suggested", "suggestion", True),
+        ("suggestion", "sent", "suggestion", False),  # the decision says stored; it went out
+        ("suggestion", "delivered", "auto_reply", False),
+        ("auto_reply", "sent", "auto_reply", True),
+        ("auto_reply", "suggested", "auto_reply", False),  # decided to send; only stored
+        ("handoff", "suggested", "handoff", False),
+        ("handoff", "sent", "handoff", True),
+    ],
+)
+def test_the_outcome_is_read_from_the_stored_reply(decided, status, expected, passes):
+    """The eval scores what the customer got, not only what the turn decided: a suggestion
+    that was sent anyway fails its case (issue 20)."""
+    actual = as_stored({**ACTUAL, "outcome": decided, "reply_status": status})
+    case = turn_test_case("kargom nerede", Expect(outcome=expected), actual)
+    metric = OutcomeMetric()
+    assert (metric.measure(case) == 1.0) is passes, metric.reason
 
 
 def test_tool_calls_need_every_expected_tool_and_allow_others():

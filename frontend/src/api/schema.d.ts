@@ -15,7 +15,12 @@ export interface paths {
         put?: never;
         /**
          * Login
-         * @description 401 for a wrong e-mail or password and for a deactivated user.
+         * @description 401 for a wrong e-mail or password and for a deactivated user; 429 while locked.
+         *
+         *     Every attempt does the same work: the password is checked against the user's hash, or
+         *     against a dummy hash when no user has the e-mail, so neither the answer nor its time tells
+         *     which e-mails exist. Attempts are counted before the check and stored, so the limits hold
+         *     across processes and restarts; a successful login clears the e-mail's count.
          */
         post: operations["auth-login"];
         delete?: never;
@@ -1531,7 +1536,8 @@ export interface paths {
         };
         /**
          * List Team
-         * @description The users of my tenant, active first, then by name.
+         * @description The users of my tenant, active first, then by name; ``locked_until`` is set for a user
+         *     whose logins are locked.
          */
         get: operations["team-list_team"];
         put?: never;
@@ -1671,6 +1677,28 @@ export interface paths {
         patch: operations["team-change_user"];
         trace?: never;
     };
+    "/api/team/users/{user_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock User
+         * @description Lift the login lock of a user (too many wrong passwords) at once, and forget their failed
+         *     attempts (owner, admin; only an owner unlocks an owner: 403). Unlocking a user who is not
+         *     locked changes nothing. Recorded in the log (there is no audit table for team changes).
+         */
+        post: operations["team-unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenant": {
         parameters: {
             query?: never;
@@ -1685,7 +1713,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Tenant */
+        /**
+         * Update Tenant
+         * @description The sales webhook secret is write-only: it is stored sealed (like marketplace
+         *     credentials) and never returned; ``sales.webhook_secret_set`` says whether one is set.
+         */
         patch: operations["tenant-update_tenant"];
         trace?: never;
     };
@@ -1737,8 +1769,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Healthz */
+        /**
+         * Healthz
+         * @description Liveness: the process answers (no database, no worker).
+         */
         get: operations["health-healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readyz
+         * @description Readiness: 200 when the database answers, a worker's heartbeat is fresh and no
+         *     runnable job has waited too long; 503 with the reasons otherwise.
+         */
+        get: operations["health-readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4559,6 +4615,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Locked Until */
+            locked_until?: string | null;
             /** Name */
             name: string;
             /**
@@ -4816,6 +4874,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPublic"];
                 };
             };
+            /** @description Wrong e-mail or password, or a deactivated user. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -4824,6 +4889,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Locked: 5 failed logins for this e-mail, or 50 from this address, within 15 minutes lock it for 15 minutes (Retry-After: seconds). The same answer whether or not the e-mail has an account; an owner or admin can unlock a user (POST /api/team/users/{id}/unlock). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -7730,6 +7802,37 @@ export interface operations {
             };
         };
     };
+    "team-unlock_user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "tenant-read_tenant": {
         parameters: {
             query?: never;
@@ -8334,6 +8437,26 @@ export interface operations {
                     "application/json": {
                         [key: string]: string;
                     };
+                };
+            };
+        };
+    };
+    "health-readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
         };

@@ -7,7 +7,8 @@ import { shortTime } from '../lib/format'
 
 const MANAGERS = ['owner', 'admin']
 
-/** The team: who works here and in which role; invite by e-mail, change a role, deactivate. */
+/** The team: who works here and in which role; invite by e-mail, change a role, deactivate,
+ * unlock a user locked out by too many wrong passwords. */
 export function TeamPage() {
   const { t, lang } = useI18n()
   const { me } = useAuth()
@@ -56,6 +57,15 @@ export function TeamPage() {
     const { error: failure } = await api.PATCH('/api/team/users/{user_id}', {
       params: { path: { user_id: userId } },
       body: body as never,
+    })
+    if (failure) setError(errorText(failure))
+    refresh()
+  }
+
+  async function unlock(userId: string) {
+    setError(null)
+    const { error: failure } = await api.POST('/api/team/users/{user_id}/unlock', {
+      params: { path: { user_id: userId } },
     })
     if (failure) setError(errorText(failure))
     refresh()
@@ -116,6 +126,16 @@ export function TeamPage() {
                   >
                     {user.active ? t('team.deactivate') : t('team.reactivate')}
                   </button>
+                )}
+                {user.locked_until && (
+                  <div className="warn-line" data-testid={`locked-${user.email}`}>
+                    {t('team.locked', { until: shortTime(user.locked_until, lang) })}
+                    {manages && (
+                      <button type="button" className="link" onClick={() => void unlock(user.id)}>
+                        {t('team.unlock')}
+                      </button>
+                    )}
+                  </div>
                 )}
               </td>
               <td className="muted">{shortTime(user.created_at, lang)}</td>

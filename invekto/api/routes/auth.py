@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 import secrets
 import uuid
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from invekto.api.deps import ServicesDep, SystemSessionDep, TenantDep, TenantSessionDep
@@ -27,20 +29,35 @@ from invekto.core.tenant_settings import TenantSettings
 from invekto.core.text import fold
 from invekto.security import (
     PERMISSIONS,
+    dummy_password_hash,
+    has_control_chars,
     issue_token,
+    login_throttle_key,
     new_link_token,
     token_digest,
+    verify_login,
     verify_password,
 )
-from invekto.storage.models import Tenant, User, utcnow
+from invekto.storage.models import LoginThrottle, Tenant, User, utcnow
 from invekto.storage.models.tenancy import UserToken
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 class LoginRequest(BaseModel):
     email: str = Field(min_length=3, max_length=320)
-    password: str
+    password: str = Field(max_length=1024)
+
+    @field_validator("email")
+    @classmethod
+    def _no_control_chars(cls, value: str) -> str:
+        # A NUL would reach PostgreSQL (a 500): refuse it here. A password never reaches the
+        # database (argon2 takes any text), so one with a control character is just wrong (401).
+        if has_control_chars(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class TokenPublic(BaseModel):
@@ -106,8 +123,6 @@ class Attempts:
         self._seen.pop(key, None)
 
 
-LOGIN_FAILURES = (10, dt.timedelta(minutes=15))
-"""Wrong passwords per e-mail before logins for it answer 429 for the rest of the window."""
 RESET_MAILS = (5, dt.timedelta(hours=1))
 """Reset e-mails per address and window; more requests get the usual answer and no e-mail."""
 
@@ -119,29 +134,154 @@ def _limits(request: Request, name: str, rule: tuple[int, dt.timedelta]) -> Atte
     return state.auth_attempts.setdefault(name, Attempts(*rule))
 
 
-@router.post("/login")
+# --- login throttle (stored: every process and restart sees the same counts) -----------------
+
+ACCOUNT_LIMIT = 5
+"""Failed logins for one e-mail (known or not) before it is locked for :data:`LOCK_FOR`."""
+ADDRESS_LIMIT = 50
+"""Failed logins from one client address before it is blocked for :data:`LOCK_FOR`: ten
+accounts' worth of locks, so an office behind one address is not blocked by a few typos while
+one address cannot spray guesses over many accounts."""
+WINDOW = dt.timedelta(minutes=15)
+"""Failures older than this no longer count (the count starts again)."""
+LOCK_FOR = dt.timedelta(minutes=15)
+KEEP_FOR = dt.timedelta(days=1)
+"""Throttle rows untouched for this long are pruned."""
+TOO_MANY = "too many failed logins; try again later"
+
+
+async def _reserve(
+    session: SystemSessionDep, scope: str, value: str, limit: int
+) -> tuple[int | None, bool]:
+    """Count one attempt for ``(scope, value)`` before the password is checked (atomic, so
+    parallel guesses cannot slip past the limit). Answers (None when it may go on, else the
+    seconds until it may try again; whether this attempt is the ``limit``-th, which locks the
+    key unless it succeeds)."""
+    now = utcnow()
+    table = LoginThrottle.__table__
+    row = table.c
+    locked = func.coalesce(row.locked_until > now, False)
+    expired = func.coalesce(row.locked_until <= now, False)
+    fresh = ~locked & ((row.window_started_at < now - WINDOW) | expired)
+    statement = insert(table).values(
+        scope=scope,
+        key=login_throttle_key(scope, value),
+        failures=1,
+        window_started_at=now,
+        locked_until=now + LOCK_FOR if limit <= 1 else None,
+        updated_at=now,
+    )
+    failures = case((fresh, 1), else_=row.failures + 1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[row.scope, row.key],
+        set_={
+            "failures": failures,
+            "window_started_at": case((fresh, now), else_=row.window_started_at),
+            "locked_until": case(
+                (locked, row.locked_until),
+                (failures >= limit, now + LOCK_FOR),
+                else_=None,
+            ),
+            "updated_at": now,
+        },
+    ).returning(row.failures, row.locked_until)
+    failures_now, locked_until = (await session.execute(statement)).one()
+    if locked_until is not None and failures_now > limit:
+        return max(1, int((locked_until - now).total_seconds()) + 1), False
+    return None, failures_now == limit
+
+
+async def _release(
+    session: SystemSessionDep, scope: str, value: str, *, forget: bool, locked_by_me: bool = False
+) -> None:
+    """After a successful login: forget the account's failures (``forget``), or give the
+    address back the attempt it reserved (and the lock, when that attempt set it)."""
+    key = (LoginThrottle.scope == scope) & (LoginThrottle.key == login_throttle_key(scope, value))
+    if forget:
+        await session.execute(delete(LoginThrottle).where(key))
+        return
+    if locked_by_me:
+        await session.execute(
+            update(LoginThrottle)
+            .where(key, LoginThrottle.failures > 0)
+            .values(failures=LoginThrottle.failures - 1, locked_until=None)
+        )
+        return
+    await session.execute(
+        update(LoginThrottle)
+        .where(key, LoginThrottle.failures > 0, LoginThrottle.locked_until.is_(None))
+        .values(failures=LoginThrottle.failures - 1)
+    )
+
+
+def _too_many(wait: int) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS, TOO_MANY, headers={"Retry-After": str(wait)}
+    )
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy: run uvicorn with
+    ``--proxy-headers`` and ``--forwarded-allow-ips`` so this is the client's)."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "Wrong e-mail or password, or a deactivated user."},
+        429: {
+            "description": f"Locked: {ACCOUNT_LIMIT} failed logins for this e-mail, or "
+            f"{ADDRESS_LIMIT} from this address, within {WINDOW.seconds // 60} minutes lock it "
+            f"for {LOCK_FOR.seconds // 60} minutes (Retry-After: seconds). The same answer "
+            "whether or not the e-mail has an account; an owner or admin can unlock a user "
+            "(POST /api/team/users/{id}/unlock)."
+        },
+    },
+)
 async def login(
     body: LoginRequest, request: Request, services: ServicesDep, session: SystemSessionDep
 ) -> TokenPublic:
-    """401 for a wrong e-mail or password and for a deactivated user."""
+    """401 for a wrong e-mail or password and for a deactivated user; 429 while locked.
+
+    Every attempt does the same work: the password is checked against the user's hash, or
+    against a dummy hash when no user has the e-mail, so neither the answer nor its time tells
+    which e-mails exist. Attempts are counted before the check and stored, so the limits hold
+    across processes and restarts; a successful login clears the e-mail's count."""
     address = body.email.strip().lower()
-    failures = _limits(request, "login", LOGIN_FAILURES)
-    wait = failures.retry_after_s(address)
-    if wait is not None:  # password guessing: 429 (Retry-After) until the window moves on
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            "too many wrong passwords for this e-mail; try again later",
-            headers={"Retry-After": str(wait)},
-        )
+    client = client_address(request)
+    wait, address_full = await _reserve(session, "address", client, ADDRESS_LIMIT)
+    account_full = False
+    if wait is None:
+        wait, account_full = await _reserve(session, "account", address, ACCOUNT_LIMIT)
+    await session.execute(
+        delete(LoginThrottle).where(LoginThrottle.updated_at < utcnow() - KEEP_FOR)
+    )
+    await session.commit()  # counted before the (slow) check: parallel guesses see it
+    if wait is not None:
+        log.info("login refused while locked (an e-mail or the client address)")
+        raise _too_many(wait)
     user = await session.scalar(select(User).where(func.lower(User.email) == address))
-    if (
-        user is None
-        or not user.active
-        or not await asyncio.to_thread(verify_password, user.password_hash, body.password)
-    ):
-        failures.note(address)
+    await asyncio.to_thread(dummy_password_hash)  # made once per process, before any answer
+    matches = await asyncio.to_thread(
+        verify_login, user.password_hash if user is not None else None, body.password
+    )
+    if user is None or not user.active or not matches:
+        for full, what, key in (
+            (address_full, "client address", login_throttle_key("address", client)),
+            (account_full, "e-mail", login_throttle_key("account", address)),
+        ):
+            if full:  # the lock starts: say so (keys only, no e-mail or address in the log)
+                log.warning(
+                    "login locked for %s min: too many failed logins for a %s (key %s)",
+                    LOCK_FOR.seconds // 60,
+                    what,
+                    key[:16],
+                )
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong e-mail or password")
-    failures.clear(address)
+    await _release(session, "account", address, forget=True)
+    await _release(session, "address", client, forget=False, locked_by_me=address_full)
+    await session.commit()
     tenant = await session.get(Tenant, user.tenant_id)
     assert tenant is not None
     return _token(services, user, tenant)
@@ -266,6 +406,13 @@ class PasswordChange(BaseModel):
 
 class ResetRequest(BaseModel):
     email: str = Field(min_length=3, max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _no_control_chars(cls, value: str) -> str:
+        if has_control_chars(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class ResetRequested(BaseModel):

@@ -47,6 +47,7 @@ from invekto.guardrails.leaks import fold as pii_fold
 from invekto.guardrails.output import setting_strings
 from invekto.guardrails.pii import PiiEntity, find_pii, mask
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
+from invekto.security import allowed
 from invekto.storage.events import CONVERSATION_UPDATED, MESSAGE_STORED, publish
 from invekto.storage.models import (
     Conversation,
@@ -312,6 +313,26 @@ async def published_details(session: AsyncSession, tenant_id: uuid.UUID) -> froz
     return frozenset(pii_fold(value) for value in values if value)
 
 
+NAME_REVEAL = "inbox.supervise"
+"""Who sees customers' names in clear: the roles that may reveal PII and export unredacted."""
+MASKED_NAME = "<PERSON>"
+
+
+def names_visible(role: str, *, redact: bool = False) -> bool:
+    """Whether a customer's name is shown in clear to ``role``: only to a role with
+    :data:`NAME_REVEAL`, and never in what was asked for redacted (a redacted export)."""
+    return not redact and allowed(role, NAME_REVEAL)
+
+
+def customer_name(name: str | None, role: str, *, redact: bool = False) -> str:
+    """The one rule for a customer's name wherever the inbox shows it (the conversation list,
+    the customer card, exports): in clear when :func:`names_visible`, else ``<PERSON>`` (as a
+    masked text shows a name); "" when the customer has none."""
+    if not name:
+        return ""
+    return name if names_visible(role, redact=redact) else MASKED_NAME
+
+
 def mask_phone(phone: str) -> str:
     """``905321112233`` → ``+90 532 *** ** 33``; other numbers keep their first and last two."""
     digits = "".join(ch for ch in phone if ch.isdigit())
@@ -561,7 +582,6 @@ def _filtered(query, tenant: TenantContext, filter_: ListFilter, q: str | None):
     if q:
         pattern = like_pattern(q)
         matches = [
-            Customer.name.ilike(pattern, escape="\\"),
             select(Message.id)
             .where(
                 Message.conversation_id == Conversation.id,
@@ -570,6 +590,8 @@ def _filtered(query, tenant: TenantContext, filter_: ListFilter, q: str | None):
             )
             .exists(),
         ]
+        if names_visible(tenant.role):  # else a search would reveal the names masked
+            matches.append(Customer.name.ilike(pattern, escape="\\"))
         digits = "".join(ch for ch in q if ch.isdigit())
         if len(digits) >= 3:
             matches.append(Customer.phone.like(like_pattern(digits), escape="\\"))
@@ -707,7 +729,9 @@ async def conversation_summaries(
                 id=conversation.id,
                 status=conversation.status,
                 customer=CustomerPublic(
-                    id=customer.id, name=customer.name, phone=mask_phone(customer.phone)
+                    id=customer.id,
+                    name=customer_name(customer.name, tenant.role),
+                    phone=mask_phone(customer.phone),
                 ),
                 last_message=last_message,
                 last_message_at=conversation.last_message_at,
@@ -961,12 +985,11 @@ async def export_conversation(
         )
         texts = [m.text for m in shown]
         details = [m.details for m in shown]
-        name = "<PERSON>" if customer.name else ""
         phone = mask_phone(customer.phone)
     else:
         texts = [m.text for m in messages]
         details = [stored_details(m) for m in messages]
-        name, phone = customer.name, customer.phone
+        phone = customer.phone
         _record(session, tenant, conversation, "export", "EXPORT")
         await session.commit()
         log.info(
@@ -975,6 +998,7 @@ async def export_conversation(
             tenant.user_id,
             format,
         )
+    name = customer_name(customer.name, tenant.role, redact=redact)
     filename = f"conversation-{conversation.id}-{'redacted' if redact else 'unredacted'}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', **_NO_STORE}
     if format == "csv":
@@ -1138,7 +1162,7 @@ async def send_agent_message(
     return JSONResponse(public.model_dump(mode="json"), status_code=status.HTTP_201_CREATED)
 
 
-__all__ = ["mask_phone", "mask_text", "router"]
+__all__ = ["customer_name", "mask_phone", "mask_text", "names_visible", "router"]
 
 
 async def _announce_agent_message(

@@ -37,6 +37,9 @@ from invekto.storage.models import ConversationEvent
 
 log = logging.getLogger(__name__)
 
+MAX_EVENT_ID = 2**63 - 1
+"""Event ids are PostgreSQL bigints: a larger cursor is a 422, not a database error."""
+
 HEARTBEAT_S = 15.0
 """Seconds without events before the stream sends a ``: ping`` comment."""
 RETRY_MS = 3000
@@ -91,7 +94,9 @@ EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 async def list_events(
     tenant: TenantDep,
     session: TenantSessionDep,
-    after: Annotated[int, Query(ge=0, description="an event id: the events after it")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_EVENT_ID, description="an event id: the events after it")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> EventPage:
     """The tenant's events after ``after``, oldest first (poll with the returned ``last_id``)."""
@@ -112,7 +117,8 @@ async def stream_events(
     services: ServicesDep,
     hub: EventHubDep,
     after: Annotated[
-        int | None, Query(ge=0, description="an event id: start after it (default: from now)")
+        int | None,
+        Query(ge=0, le=MAX_EVENT_ID, description="an event id: start after it (default: from now)"),
     ] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
@@ -138,8 +144,10 @@ def _cursor(header: str | None, after: int | None) -> int | None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "Last-Event-ID must be an event id"
         ) from exc
-    if value < 0:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Last-Event-ID must be >= 0")
+    if not 0 <= value <= MAX_EVENT_ID:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "Last-Event-ID must be an event id (>= 0)"
+        )
     return value
 
 

@@ -31,6 +31,7 @@ from invekto.api.routes.conversations import (
     _conversation,
     _language,
     conversation_summaries,
+    customer_name,
     escalation_public,
     mask_phone,
     reply_window,
@@ -462,7 +463,7 @@ async def customer_card(
         assigned_user_id=conversation.assigned_user_id,
         customer=CardCustomer(
             id=customer.id,
-            name=customer.name,
+            name=customer_name(customer.name, tenant.role),
             phone=mask_phone(customer.phone),
             tags=[str(t) for t in customer.tags or []],
             language=customer.language,

@@ -17,7 +17,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,10 +36,11 @@ from invekto.security import (
     allowed,
     hash_password,
     issue_token,
+    login_throttle_key,
     new_link_token,
     token_digest,
 )
-from invekto.storage.models import Tenant, User, utcnow
+from invekto.storage.models import LoginThrottle, Tenant, User, utcnow
 from invekto.storage.models.tenancy import UserToken
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ router = APIRouter(prefix="/api/team", tags=["team"])
 Role = Literal["owner", "admin", "supervisor", "agent", "prompt_owner"]
 MailDelivery = Literal["smtp", "sandbox", "failed", "none"]
 INVITE_TTL = dt.timedelta(days=7)
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+"""One @, a dot after it, no spaces or control characters (a NUL would reach PostgreSQL)."""
 
 assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 
@@ -66,6 +68,9 @@ class UserPublic(BaseModel):
     role: Role
     active: bool
     created_at: dt.datetime
+    locked_until: dt.datetime | None = None
+    """Set while logins for this user are locked (too many wrong passwords); an owner or admin
+    can unlock (``POST /api/team/users/{id}/unlock``)."""
 
 
 class InviteRequest(BaseModel):
@@ -126,7 +131,7 @@ class UserChange(BaseModel):
 # --- helpers shared with auth -------------------------------------------------------------------
 
 
-def user_public(user: User) -> UserPublic:
+def user_public(user: User, locked_until: dt.datetime | None = None) -> UserPublic:
     return UserPublic(
         id=user.id,
         email=user.email,
@@ -134,7 +139,24 @@ def user_public(user: User) -> UserPublic:
         role=user.role,
         active=user.active,
         created_at=user.created_at,
+        locked_until=locked_until,
     )
+
+
+async def login_locks(system: AsyncSession, emails: list[str]) -> dict[str, dt.datetime]:
+    """E-mail → until when its logins are locked, for those locked now (a system session:
+    ``login_throttle`` has no tenant)."""
+    keys = {login_throttle_key("account", e): e for e in emails}
+    if not keys:
+        return {}
+    rows = await system.execute(
+        select(LoginThrottle.key, LoginThrottle.locked_until).where(
+            LoginThrottle.scope == "account",
+            LoginThrottle.key.in_(keys),
+            LoginThrottle.locked_until > utcnow(),
+        )
+    )
+    return {keys[key]: until for key, until in rows}
 
 
 def app_link(settings: Settings, path: str, token: str) -> str:
@@ -193,15 +215,21 @@ async def _member(session: AsyncSession, tenant: TenantContext, user_id: uuid.UU
 
 @router.get("")
 async def list_team(
-    session: TenantSessionDep, tenant: TenantContext = require("team.view")
+    session: TenantSessionDep,
+    system: SystemSessionDep,
+    tenant: TenantContext = require("team.view"),
 ) -> list[UserPublic]:
-    """The users of my tenant, active first, then by name."""
-    users = await session.scalars(
-        select(User)
-        .where(User.tenant_id == tenant.tenant_id)
-        .order_by(User.active.desc(), func.lower(User.name), User.email)
+    """The users of my tenant, active first, then by name; ``locked_until`` is set for a user
+    whose logins are locked."""
+    users = list(
+        await session.scalars(
+            select(User)
+            .where(User.tenant_id == tenant.tenant_id)
+            .order_by(User.active.desc(), func.lower(User.name), User.email)
+        )
     )
-    return [user_public(u) for u in users]
+    locks = await login_locks(system, [u.email for u in users])
+    return [user_public(u, locks.get(u.email)) for u in users]
 
 
 class RolePublic(BaseModel):
@@ -401,6 +429,7 @@ async def change_user(
     user_id: uuid.UUID,
     body: UserChange,
     session: TenantSessionDep,
+    system: SystemSessionDep,
     tenant: TenantContext = require("team.manage"),
 ) -> UserPublic:
     """Change a user's role and/or deactivate or reactivate them (owner, admin). An admin cannot
@@ -440,4 +469,39 @@ async def change_user(
     if body.active is not None:
         user.active = body.active
     await session.commit()
+    locks = await login_locks(system, [user.email])
+    return user_public(user, locks.get(user.email))
+
+
+@router.post("/users/{user_id}/unlock")
+async def unlock_user(
+    user_id: uuid.UUID,
+    session: TenantSessionDep,
+    system: SystemSessionDep,
+    tenant: TenantContext = require("team.manage"),
+) -> UserPublic:
+    """Lift the login lock of a user (too many wrong passwords) at once, and forget their failed
+    attempts (owner, admin; only an owner unlocks an owner: 403). Unlocking a user who is not
+    locked changes nothing. Recorded in the log (there is no audit table for team changes)."""
+    user = await _member(session, tenant, user_id)
+    if user.role == "owner" and not allowed(tenant.role, "team.manage_owners"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an owner may unlock an owner")
+    lifted = await system.execute(
+        delete(LoginThrottle)
+        .where(
+            LoginThrottle.scope == "account",
+            LoginThrottle.key == login_throttle_key("account", user.email),
+        )
+        .returning(LoginThrottle.locked_until)
+    )
+    was_locked = any(until and until > utcnow() for (until,) in lifted)
+    await system.commit()
+    await session.commit()
+    if was_locked:
+        log.warning(
+            "login lock lifted: user %s of tenant %s by user %s",
+            user.id,
+            tenant.tenant_id,
+            tenant.user_id,
+        )
     return user_public(user)

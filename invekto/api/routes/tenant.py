@@ -9,8 +9,9 @@ from fastapi import APIRouter, Body
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from invekto.api.deps import TenantDep, TenantSessionDep, require_role
+from invekto.api.deps import ServicesDep, TenantDep, TenantSessionDep, require_role
 from invekto.core.tenant_settings import TenantSettings
+from invekto.security import CredentialBox, sealed_settings
 from invekto.storage.models import Tenant
 
 router = APIRouter(prefix="/api/tenant", tags=["tenant"])
@@ -106,13 +107,29 @@ async def read_tenant(tenant: TenantDep, session: TenantSessionDep) -> TenantPub
 
 @router.patch("", dependencies=[require_role("owner", "supervisor")], openapi_extra=_patch_schema())
 async def update_tenant(
-    body: Annotated[dict[str, Any], PATCH_BODY], tenant: TenantDep, session: TenantSessionDep
+    body: Annotated[dict[str, Any], PATCH_BODY],
+    tenant: TenantDep,
+    session: TenantSessionDep,
+    services: ServicesDep,
 ) -> TenantPublic:
+    """The sales webhook secret is write-only: it is stored sealed (like marketplace
+    credentials) and never returned; ``sales.webhook_secret_set`` says whether one is set."""
     owner = await session.get(Tenant, tenant.tenant_id)
     assert owner is not None
     patch = dict(body)
     hours_value = patch.pop("business_hours", None)  # a column of its own, not a setting
     errors: list[Any] = []
+    sales = patch.get("sales")
+    secret = sales.get("webhook_secret") if isinstance(sales, dict) else None
+    if isinstance(secret, str) and CredentialBox.is_sealed(secret.strip()):
+        errors.append(
+            {
+                "type": "value_error",
+                "loc": ("body", "sales", "webhook_secret"),
+                "msg": f"a webhook secret must not start with {CredentialBox.SEALED!r}",
+                "input": None,
+            }
+        )
     hours: BusinessHours | None = None
     if hours_value is not None:
         try:
@@ -125,7 +142,7 @@ async def update_tenant(
         errors += _located(error, ("body",))
     if errors:
         raise RequestValidationError(errors)
-    owner.settings = settings.to_json()
+    owner.settings = sealed_settings(settings.to_json(), services.credentials)
     if hours is not None:
         owner.business_hours = hours.model_dump()
     await session.commit()

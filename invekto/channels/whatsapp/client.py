@@ -154,12 +154,19 @@ class WhatsAppClient(GraphClient):
         self.phone_number_id = phone_number_id
 
     async def send_text(
-        self, *, to: str, body: str, reply_to: str | None = None, preview_url: bool = False
+        self,
+        *,
+        to: str,
+        body: str,
+        reply_to: str | None = None,
+        preview_url: bool = False,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
+        """A text message; ``biz_opaque_callback_data`` as in ``send_template``."""
         payload = _envelope(to, "text", {"body": body, "preview_url": preview_url})
         if reply_to:
             payload["context"] = {"message_id": reply_to}
-        return await self._send(payload)
+        return await self._send(_with_opaque(payload, biz_opaque_callback_data))
 
     async def send_template(
         self,
@@ -184,15 +191,17 @@ class WhatsAppClient(GraphClient):
             body_parameters = [{"type": "text", "text": value} for value in parameters]
             template["components"] = [{"type": "body", "parameters": body_parameters}]
         payload = _envelope(to, "template", template)
-        if biz_opaque_callback_data is not None:
-            if len(biz_opaque_callback_data) > MAX_OPAQUE_CHARS:
-                raise ValueError(f"biz_opaque_callback_data over {MAX_OPAQUE_CHARS} characters")
-            payload["biz_opaque_callback_data"] = biz_opaque_callback_data
-        return await self._send(payload)
+        return await self._send(_with_opaque(payload, biz_opaque_callback_data))
 
     async def send_interactive_buttons(
-        self, *, to: str, body: str, buttons: Sequence[tuple[str, str]]
+        self,
+        *,
+        to: str,
+        body: str,
+        buttons: Sequence[tuple[str, str]],
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
+        """Reply buttons; ``biz_opaque_callback_data`` as in ``send_template``."""
         _check_buttons(buttons)
         interactive = {
             "type": "button",
@@ -204,7 +213,8 @@ class WhatsAppClient(GraphClient):
                 ]
             },
         }
-        return await self._send(_envelope(to, "interactive", interactive))
+        payload = _envelope(to, "interactive", interactive)
+        return await self._send(_with_opaque(payload, biz_opaque_callback_data))
 
     async def _send(self, payload: dict[str, Any]) -> SendResult:
         attempt = 1
@@ -247,6 +257,15 @@ def _envelope(to: str, message_type: str, content: dict[str, Any]) -> dict[str, 
         "type": message_type,
         message_type: content,
     }
+
+
+def _with_opaque(payload: dict[str, Any], opaque: str | None) -> dict[str, Any]:
+    """``biz_opaque_callback_data`` at the top of the payload (≤ 512 characters), when given."""
+    if opaque is not None:
+        if len(opaque) > MAX_OPAQUE_CHARS:
+            raise ValueError(f"biz_opaque_callback_data over {MAX_OPAQUE_CHARS} characters")
+        payload["biz_opaque_callback_data"] = opaque
+    return payload
 
 
 def _check_buttons(buttons: Sequence[tuple[str, str]]) -> None:

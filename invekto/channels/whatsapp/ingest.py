@@ -62,6 +62,9 @@ UNMATCHED_TEMPLATE = "unmatched_template"
 """``webhook_events.problem`` of a template status/category update for no template of ours."""
 OUTBOUND_OPAQUE = "outbound:"
 """``biz_opaque_callback_data`` prefix of the dispatcher's sends: ``outbound:<send id>``."""
+REPLY_OPAQUE = "reply:"
+"""``biz_opaque_callback_data`` prefix of a customer-service send (``channels.outbound``):
+``reply:<message id>``."""
 OPT_OUT_CODE = 131050
 MARKETING_CAP_CODE = 131049
 SEND_FAILURE_REASONS = {
@@ -414,8 +417,11 @@ async def _apply_status(session: AsyncSession, status: StatusUpdate) -> bool:
     """Move our outbound message forward (sent → delivered → read); failed records the error
     and puts the conversation in front of a human (not for a message Invekto wrote first: see
     ``_apply_outbound_failure``). False when the message is not (yet) ours."""
-    if (status.biz_opaque_callback_data or "").startswith(OUTBOUND_OPAQUE):
+    opaque = status.biz_opaque_callback_data or ""
+    if opaque.startswith(OUTBOUND_OPAQUE):
         await _resolve_interrupted_send(session, status)
+    elif opaque.startswith(REPLY_OPAQUE):
+        await _settle_reply(session, status)
     if status.status == "failed":
         return await _apply_failure(session, status)
     rank = STATUS_RANK.get(status.status)
@@ -714,6 +720,63 @@ async def _resolve_interrupted_send(session: AsyncSession, status: StatusUpdate)
         at=send.claimed_at or status.timestamp,
         resolved_by="status_callback",
     )
+
+
+async def _settle_reply(session: AsyncSession, status: StatusUpdate) -> None:
+    """A callback naming one of our replies (``reply:<message id>``) for a wa id we do not
+    know: the send reached Meta but its outcome was never recorded (the worker died after the
+    claim, or the callback is faster than the recording). The message, still ``queued`` or
+    ``sending`` and of the number the callback came through (and its tenant), takes that wa id
+    and counts as sent, so a retried send job finds it settled and does not send it again.
+    The callback itself is then applied as any other (delivered, read, failed)."""
+    try:
+        message_id = uuid.UUID((status.biz_opaque_callback_data or "")[len(REPLY_OPAQUE) :])
+    except ValueError:
+        return
+    if await session.scalar(select(Message.id).where(Message.wa_message_id == status.external_id)):
+        return
+    of_this_number = exists(
+        select(1)
+        .select_from(Conversation)
+        .join(Channel, Channel.id == Conversation.channel_id)
+        .where(
+            Conversation.id == Message.conversation_id,
+            Conversation.tenant_id == Message.tenant_id,
+            Channel.tenant_id == Message.tenant_id,
+            Channel.phone_number_id == status.phone_number_id,
+        )
+    )
+    settled = (
+        await session.execute(
+            update(Message)
+            .where(
+                Message.id == message_id,
+                Message.direction == "out",
+                Message.status.in_(("queued", "sending")),
+                Message.wa_message_id.is_(None),
+                of_this_number,
+            )
+            .values(
+                status="sent",
+                wa_message_id=status.external_id,
+                sent_at=status.timestamp,
+                status_at=status.timestamp,
+                error=None,
+            )
+            .returning(Message.id, Message.tenant_id, Message.conversation_id)
+        )
+    ).one_or_none()
+    if settled is None:
+        return
+    log.info("reply %s settled by its status callback (%s)", settled.id, status.status)
+    await publish(
+        session,
+        tenant_id=settled.tenant_id,
+        conversation_id=settled.conversation_id,
+        kind=MESSAGE_STATUS,
+        payload={"message_id": settled.id, "status": "sent"},
+    )
+    await apply_early_statuses(session, status.external_id)
 
 
 # --- templates and marketing preferences ---------------------------------------------------------

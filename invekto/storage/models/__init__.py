@@ -31,7 +31,13 @@ from invekto.storage.models.outbound import (
     WaTemplate,
 )
 from invekto.storage.models.privacy import PiiReveal
-from invekto.storage.models.tenancy import Channel, IntegrationAccount, Tenant, User
+from invekto.storage.models.tenancy import (
+    Channel,
+    IntegrationAccount,
+    LoginThrottle,
+    Tenant,
+    User,
+)
 from invekto.storage.models.workflow import ConversationEvent, ProposedAction, SuggestionDecision
 
 __all__ = [
@@ -53,6 +59,7 @@ __all__ = [
     "IntegrationAccount",
     "Lead",
     "LeadAlert",
+    "LoginThrottle",
     "Message",
     "OrderCache",
     "OutboundRule",

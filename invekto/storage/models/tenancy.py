@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from invekto.storage.models.base import Base, IdMixin, TenantMixin, TimestampMixin, tenant_table
@@ -93,3 +93,23 @@ class IntegrationAccount(IdMixin, TimestampMixin, TenantMixin, Base):
 
 
 __all__ = ["Channel", "IntegrationAccount", "Tenant", "User", "UserToken", "uuid"]
+
+
+class LoginThrottle(Base):
+    """Failed logins per key, shared by every app process and kept across restarts
+    (``invekto.api.routes.auth``). ``scope`` is ``account`` (an e-mail, whether or not it has a
+    user, so a lock tells nothing about which e-mails exist) or ``address`` (a client address).
+    ``key`` is the SHA-256 of the scope and value: no e-mail or address is stored in clear.
+
+    System-level (no tenant, no row-level security): only system sessions touch it (login runs
+    before any tenant is known; the team routes look up their own members' e-mails)."""
+
+    __tablename__ = "login_throttle"
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    """Attempts counted in the current window (reserved before the password is checked)."""
+    window_started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    """Rows untouched for a day are pruned."""
