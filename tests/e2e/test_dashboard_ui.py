@@ -8,11 +8,14 @@ import io
 from pathlib import Path
 
 from playwright.async_api import expect
+from sqlalchemy import func, select
 
 from invekto.sandbox.demo import AYSE_PHONE, MEHMET_PHONE
+from invekto.storage.models import Message
 from tests.e2e.conftest import log_in, screenshot
 from tests.integration.test_inbox_api import api, owner_token
 from tests.support.chat import say
+from tests.support.waiting import wait_for
 
 
 def _seconds(value: float | None) -> str:
@@ -70,6 +73,24 @@ async def _hours(page) -> list[dict[str, str]]:
         figures["label"] = (await label.inner_text()).strip() if await label.count() else ""
         out.append(figures)
     return out
+
+
+async def _replies_read(stack) -> None:
+    """Wait until every reply sent has had all of its status callbacks (sent, delivered, read)."""
+
+    async def all_read() -> bool:
+        async with stack.services.db.session() as session:
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(
+                    Message.direction == "out",
+                    Message.status.in_(("queued", "sending", "sent", "delivered")),
+                )
+            )
+        return pending == 0
+
+    await wait_for(all_read, timeout_s=30)
 
 
 async def _shown(page) -> dict[str, object]:
@@ -141,6 +162,7 @@ async def _range(page) -> tuple[str, str]:
 async def test_dashboard_numbers_equal_the_api_and_move(stack, page):
     assert (await say(stack, "kargom nerede", phone=MEHMET_PHONE))["outcome"] == "auto_reply"
     await say(stack, "insanla konuşmak istiyorum", phone=AYSE_PHONE)
+    await _replies_read(stack)
     token = await owner_token(stack)
 
     await log_in(page)
@@ -210,8 +232,10 @@ async def test_dashboard_numbers_equal_the_api_and_move(stack, page):
     assert float(total["minutes_saved"]) == figures["minutes_saved"]["minutes"]
     assert float(total["minutes_per_reply"]) == figures["minutes_saved"]["minutes_per_reply"]
 
-    # The numbers move: another automated answer, a reload.
+    # The numbers move: another automated answer, a reload (once the reply's status callbacks
+    # are in: "sent" moves its sending time, so the page and the API would see two moments).
     await say(stack, "kargom ne zaman gelir", phone=MEHMET_PHONE)
+    await _replies_read(stack)
     await page.reload()
     moved, today_after = await _expected(stack, token, start, end)
     assert int(moved["questions"]) == int(expected["questions"]) + 1

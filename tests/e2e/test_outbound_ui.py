@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from invekto.core.tenant_settings import TenantSettings
 from invekto.sandbox.demo import DEMO_SHOP
 from invekto.storage.models import Customer, Tenant
 from tests.e2e.conftest import SCREENSHOTS, log_in
@@ -31,6 +32,13 @@ async def shot(page, name: str, *, full_page: bool = True) -> None:
 
 async def test_template_rule_and_campaign_audience(stack, session, page, shots):
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
+    # The campaign is launched now and must go out now, whatever the time of day in Istanbul:
+    # no quiet hours (the dispatcher's own tests cover them with a fake clock).
+    tenant.settings = (
+        TenantSettings.parse(tenant.settings)
+        .merged({"outbound": {"quiet_hours": {"start": "00:00", "end": "00:00"}}})
+        .to_json()
+    )
     for name in ("Ayşe Yılmaz", "Mehmet Kaya", "Zeynep Çelik"):
         session.add(
             Customer(

@@ -209,8 +209,17 @@ async def _seed_appointment(stack: Stack, phone: str) -> Appointment:
         )
 
 
-async def _deliver(stack: Stack, send: OutboundSend) -> None:
-    """Run the dispatcher at the send's time (or now, when that has passed)."""
+async def _deliver(stack: Stack, send: OutboundSend, *, now: bool = False) -> None:
+    """Run the dispatcher at the send's time (or now, when that has passed). With ``now`` the
+    send is made due now first: the demo seed plans the first follow-up in the clinic's quiet
+    hours when the suite starts after 21:00 in Istanbul (then it is due tomorrow at 09:00), and
+    the patient's answer must come after it, at the real time."""
+    if now:
+        async with stack.services.db.session() as session:
+            row = await session.get(OutboundSend, send.id)
+            row.due_at = min(row.due_at, utcnow())
+            await session.commit()
+            send = row
     await dispatch_channel(stack.services, await _channel(stack), now=max(send.due_at, utcnow()))
 
     async def sent() -> bool:
@@ -538,7 +547,7 @@ async def test_geliyorum_confirms_and_keeps_only_the_last_reminder(clinic):
 async def test_follow_up_answers_get_the_review_link_a_code_or_the_doctor(clinic):
     fatma = await _seed_appointment(clinic, FATMA)
     one_day, seven_days, _ = await _sends(clinic, fatma.id)
-    await _deliver(clinic, one_day)
+    await _deliver(clinic, one_day, now=True)
     await _flow_open(clinic, FATMA, "followup_1d")
 
     happy = await _say(clinic, FATMA, "teşekkürler iyiyim")

@@ -34,7 +34,7 @@ async def post(
         headers["X-Hub-Signature-256"] = sign(secret or stack.settings.whatsapp_app_secret, body)
     elif signature is not None:
         headers["X-Hub-Signature-256"] = signature
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:  # a loaded CI machine, not a 5 s budget
         return await client.post(
             f"{stack.base_url}/webhooks/whatsapp", content=body, headers=headers
         )
