@@ -5,12 +5,7 @@ with no manual step."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -24,40 +19,15 @@ from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.services import load_understander, warm_guards
 from invekto.stack import Stack, running_stack
 from invekto.storage.models import Message
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import make_settings
 from tests.fault.pg import migrate_and_seed, own_postgres
 from tests.support.waiting import wait_for
+from tests.support.worker import start_worker, stop_worker
 
 pytestmark = pytest.mark.slow
 
 OUTAGE_S = 10.0
 ANSWERED = ("sent", "delivered", "read")
-
-
-def start_standalone_worker(
-    *, database_url: str, base_url: str, data_dir: Path
-) -> subprocess.Popen:
-    """``invekto worker`` in its own process, logging to ``data_dir/worker.log``."""
-    env = {
-        **os.environ,
-        "INVEKTO_DATABASE_URL": database_url,
-        "INVEKTO_SECRET_KEY": TEST_SECRET,
-        "INVEKTO_PUBLIC_URL": base_url,
-        "INVEKTO_DATA_DIR": str(data_dir),
-        "INVEKTO_WORKER_CONCURRENCY": "2",
-        "INVEKTO_WORKER_HEARTBEAT_S": "0.5",
-        "INVEKTO_WORKER_STALLED_AFTER_S": "3",
-        "INVEKTO_WORKER_RESTART_BACKOFF_MAX_S": "1",
-        "INVEKTO_DB_POOL_SIZE": "4",
-    }
-    with open(data_dir / "worker.log", "wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "invekto.cli", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 async def deliver(stack: Stack, http: httpx.AsyncClient, phone: str, wa_id: str) -> int:
@@ -108,8 +78,15 @@ async def test_traffic_through_a_database_outage_is_answered_once(tmp_path):
         tmp_path, database_url=own.url, worker_restart_backoff_max_s=1.0, ready_timeout_s=1.0
     )
     # Started before the schema exists: it waits for the database like after an outage.
-    standalone = start_standalone_worker(
-        database_url=own.url, base_url=settings.base_url, data_dir=tmp_path
+    standalone = start_worker(
+        database_url=own.url,
+        base_url=settings.base_url,
+        data_dir=tmp_path,
+        log=tmp_path / "worker.log",
+        worker_concurrency=2,
+        worker_stalled_after_s=3,
+        worker_restart_backoff_max_s=1,
+        db_pool_size=4,
     )
     try:
         await asyncio.gather(
@@ -207,10 +184,5 @@ async def test_traffic_through_a_database_outage_is_answered_once(tmp_path):
             assert (inbound, replies) == (len(phones), len(phones))
             assert standalone.poll() is None
     finally:
-        if standalone.poll() is None:
-            os.killpg(standalone.pid, signal.SIGTERM)
-            try:
-                standalone.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(standalone.pid, signal.SIGKILL)
+        stop_worker(standalone)
         own.close()

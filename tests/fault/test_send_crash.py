@@ -8,8 +8,6 @@ import asyncio
 import datetime as dt
 import os
 import signal
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -20,45 +18,16 @@ from invekto.sandbox.demo import DEMO_SHOP
 from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.stack import running_stack
 from invekto.storage.models import Message
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import make_settings
 from tests.support.replies import stored_reply
 from tests.support.waiting import wait_for
+from tests.support.worker import start_worker, stop_worker
 
 pytestmark = pytest.mark.slow
 
 REPLIES = 20
 CONCURRENCY = 8
 GRAPH_DELAY_S = 2.0
-
-
-def start_worker(*, database_url: str, base_url: str, data_dir: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "INVEKTO_DATABASE_URL": database_url,
-        "INVEKTO_SECRET_KEY": TEST_SECRET,
-        "INVEKTO_PUBLIC_URL": base_url,
-        "INVEKTO_DATA_DIR": data_dir,
-        "INVEKTO_WORKER_CONCURRENCY": str(CONCURRENCY),
-        "INVEKTO_WORKER_HEARTBEAT_S": "0.5",
-        "INVEKTO_WORKER_STALLED_AFTER_S": "2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "invekto.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=10)
 
 
 async def test_a_worker_killed_mid_send_makes_no_duplicate_and_loses_nothing(
@@ -83,7 +52,10 @@ async def test_a_worker_killed_mid_send_makes_no_duplicate_and_loses_nothing(
             return dict(rows) if len(rows) >= CONCURRENCY else None
 
         worker = start_worker(
-            database_url=fresh_db_url, base_url=stack.base_url, data_dir=str(tmp_path)
+            database_url=fresh_db_url,
+            base_url=stack.base_url,
+            data_dir=tmp_path,
+            worker_concurrency=CONCURRENCY,
         )
         try:
             in_flight = await wait_for(claimed, timeout_s=60)
@@ -91,7 +63,10 @@ async def test_a_worker_killed_mid_send_makes_no_duplicate_and_loses_nothing(
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
             worker = start_worker(
-                database_url=fresh_db_url, base_url=stack.base_url, data_dir=str(tmp_path)
+                database_url=fresh_db_url,
+                base_url=stack.base_url,
+                data_dir=tmp_path,
+                worker_concurrency=CONCURRENCY,
             )
 
             settled_after: dict[uuid.UUID, float] = {}
@@ -124,7 +99,7 @@ async def test_a_worker_killed_mid_send_makes_no_duplicate_and_loses_nothing(
 
             await wait_for(all_sent_and_done, timeout_s=180)
         finally:
-            stop(worker)
+            stop_worker(worker)
 
         sends = {
             phone: SANDBOX_GRAPH.outbox(DEMO_SHOP.phone_number_id, to=phone)

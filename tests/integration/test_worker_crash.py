@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
@@ -17,32 +15,13 @@ from invekto.sandbox.graph import SANDBOX_GRAPH
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.stack import running_stack
 from invekto.storage.models import AutoReplyLog, Message
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import make_settings
 from tests.support.chat import say
 from tests.support.queue import queue_settled
 from tests.support.waiting import wait_for
+from tests.support.worker import start_worker, stop_worker
 
 pytestmark = pytest.mark.slow
-
-
-def start_worker(*, database_url: str, base_url: str, data_dir: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "INVEKTO_DATABASE_URL": database_url,
-        "INVEKTO_SECRET_KEY": TEST_SECRET,
-        "INVEKTO_PUBLIC_URL": base_url,
-        "INVEKTO_DATA_DIR": data_dir,
-        "INVEKTO_WORKER_HEARTBEAT_S": "0.5",
-        "INVEKTO_WORKER_STALLED_AFTER_S": "2",
-        "INVEKTO_TRENDYOL_TIMEOUT_S": "60",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "invekto.cli", "worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 async def test_killed_worker_job_runs_again_and_replies_once(fresh_db_url, tmp_path):
@@ -77,9 +56,7 @@ async def test_killed_worker_job_runs_again_and_replies_once(fresh_db_url, tmp_p
             turn = await task
             await queue_settled(stack)  # a second run or send, had there been one, is done too
         finally:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                worker.wait(timeout=20)
+            stop_worker(worker)
 
         assert turn["outcome"] == "auto_reply"
         assert "7330029145197" in turn["reply"]
