@@ -416,7 +416,13 @@ class Sender(Protocol):
     """Sends messages to one customer-facing number (one tenant channel)."""
 
     async def send_text(
-        self, *, to: str, body: str, reply_to: str | None = None, preview_url: bool = False
+        self,
+        *,
+        to: str,
+        body: str,
+        reply_to: str | None = None,
+        preview_url: bool = False,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult: ...
 
     async def send_template(
@@ -431,7 +437,12 @@ class Sender(Protocol):
     ) -> SendResult: ...
 
     async def send_interactive_buttons(
-        self, *, to: str, body: str, buttons: Sequence[tuple[str, str]]
+        self,
+        *,
+        to: str,
+        body: str,
+        buttons: Sequence[tuple[str, str]],
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult: ...
 
 
@@ -475,9 +486,17 @@ class CollectingSender:
         self._ids = itertools.count(1)
 
     async def send_text(
-        self, *, to: str, body: str, reply_to: str | None = None, preview_url: bool = False
+        self,
+        *,
+        to: str,
+        body: str,
+        reply_to: str | None = None,
+        preview_url: bool = False,
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
         arguments = {"body": body, "reply_to": reply_to, "preview_url": preview_url}
+        if biz_opaque_callback_data is not None:
+            arguments["biz_opaque_callback_data"] = biz_opaque_callback_data
         return self._record("text", to=to, text=body, arguments=arguments)
 
     async def send_template(
@@ -504,9 +523,16 @@ class CollectingSender:
         return self._record("template", to=to, text=text, arguments=arguments)
 
     async def send_interactive_buttons(
-        self, *, to: str, body: str, buttons: Sequence[tuple[str, str]]
+        self,
+        *,
+        to: str,
+        body: str,
+        buttons: Sequence[tuple[str, str]],
+        biz_opaque_callback_data: str | None = None,
     ) -> SendResult:
-        arguments = {"body": body, "buttons": [tuple(button) for button in buttons]}
+        arguments: dict[str, Any] = {"body": body, "buttons": [tuple(b) for b in buttons]}
+        if biz_opaque_callback_data is not None:
+            arguments["biz_opaque_callback_data"] = biz_opaque_callback_data
         return self._record("interactive_buttons", to=to, text=body, arguments=arguments)
 
     def _record(
