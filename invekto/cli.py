@@ -368,7 +368,7 @@ def understand(
         typer.Option(
             "--heldout",
             help="Accuracy of the local model on held-out texts, and on the hard messages "
-            "(invekto/nlu/heldout/hard.yaml) per category and language",
+            "(invekto/nlu/heldout/hard.yaml and fresh.yaml) per category and language",
         ),
     ] = False,
     verbose: Annotated[
@@ -398,24 +398,33 @@ def understand(
     if ship:
         from invekto.nlu.classifier import ship_model
 
-        typer.echo(f"wrote {ship_model(settings.nlu_dir)}")
+        for path in ship_model(settings.nlu_dir):
+            typer.echo(f"wrote {path}")
         return
     if vertical is not None and vertical not in VERTICALS:
         raise typer.BadParameter(f"--vertical must be one of {VERTICALS}")
     if heldout:
-        from invekto.evals.understanding import reader
+        from invekto.evals.understanding import easy_report, reader
         from invekto.nlu.classifier import heldout_report
-        from invekto.nlu.heldout import format_hard, hard_report, load_hard
+        from invekto.nlu.heldout import HARD_FILES, format_hard, hard_report, load_hard
         from invekto.nlu.local import shared_local
 
         local = shared_local(settings.nlu_dir)
-        typer.echo(json.dumps(heldout_report(local.model, local.embeddings)))
-        hard = asyncio.run(hard_report(load_hard(), reader(local)))
-        for line in format_hard(hard, verbose=verbose):
-            typer.echo(line)
+        typer.echo(
+            "held-out examples, the model alone: "
+            + json.dumps(heldout_report(local.model, local.embeddings))
+        )
+        typer.echo(
+            "held-out examples, read as the graph: " + json.dumps(asyncio.run(easy_report(local)))
+        )
+        reports = {}
+        for name in HARD_FILES:
+            reports[name] = asyncio.run(hard_report(load_hard(name=name), reader(local)))
+            for line in format_hard(reports[name], verbose=verbose, name=name):
+                typer.echo(line)
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(json.dumps(hard, ensure_ascii=False, indent=2), encoding="utf-8")
+            report.write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
         return
     understander = load_understander(settings)
 

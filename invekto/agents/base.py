@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from invekto.agents.dialogue import Focus, ProductFocus
 from invekto.agents.state import ConversationState, ToolCallRecord, last_reply
 from invekto.core.tenant_settings import TenantSettings
+from invekto.nlu.situation import MARKETPLACE_STATES
 from invekto.tools.actions import Action
 from invekto.tools.context import TurnContext
 
@@ -88,6 +89,20 @@ class AgentTurn:
     def template(self, key: str) -> Any:
         return self.context.ports.prompts.template(key, self.language)
 
+    def situated(self, intent: str) -> dict[str, Any]:
+        """The order's situation makes this request another one ("iade" for an order that has
+        not shipped is a cancellation; "iptal" for a delivered one a return): the graph serves
+        it again as ``intent`` (``collect``), with the order in focus and the tools called."""
+        return {
+            "situated": intent,
+            "draft": None,
+            "flow": None,
+            "active_agent": None,
+            "tools": self.tools,
+            "focus": self.focus,
+            "slots": self.slots,
+        }
+
     def done(
         self,
         reply: str | None,
@@ -123,8 +138,13 @@ class AgentTurn:
         """What the bot said last in this conversation (the question a flow asked)."""
         return last_reply(self.state)
 
-    def focus_on_order(self, order_number: str) -> None:
+    def focus_on_order(self, order_number: str, status: str | None = None) -> None:
+        """The conversation is about this order now; ``status``: its marketplace state."""
+        if self.focus.get("order") != order_number:
+            self.focus.pop("order_state", None)
         self.focus["order"] = order_number
+        if status is not None:
+            self.focus["order_state"] = MARKETPLACE_STATES.get(status)
 
     def focus_on_product(
         self, title: str, product_main_id: str, *, color: str | None, size: str | None

@@ -43,6 +43,9 @@ class ProductFocus(TypedDict, total=False):
 class Focus(TypedDict, total=False):
     order: str
     """The order number the conversation is about (the last one answered or acted on)."""
+    order_state: str | None
+    """Its situation when it was looked up (``nlu.situation.STATES``): "iptal" for a delivered
+    order is then read as a return."""
     product: ProductFocus
     quantity: int
     request: str

@@ -109,6 +109,9 @@ class ConversationState(TypedDict, total=False):
     turn's, as logged)."""
     resumed: str | None
     """The question of the flow resumed after this turn's reply (added to the reply)."""
+    situated: str | None
+    """The agent found the request is another one in the order's situation (``AgentTurn.
+    situated``): ``collect`` serves it again as this intent (reset by ``ingest``)."""
     decision: Decision
 
 

@@ -14,7 +14,12 @@ ENGLISH_WORDS = frozenset(
     arrived wrong damaged broken item items address company wholesale bulk pieces pcs agent human
     talk person bye goodbye receive received status available cheaper discount coupon then
     sorry make instead other small medium large same also actually okay sure great good morning
-    evening afternoon night""".split()
+    evening afternoon night wow super fast only week weeks day days month far brilliant customer
+    service nobody replied reply card keeps getting declined charged twice money back asked
+    ordered still waiting waited came come sent told been never ever really thanks lot cheers
+    amazing awesome job guys quality expensive cheap last next today tomorrow yesterday here
+    sale hiring experience sample review blog call interested want wanted work job jobs apply
+    free how's what's where's it's i've i'll can't won't didn't doesn't isn't wasn't""".split()
 )
 """Common English words of shop conversations (a Turkish message rarely holds several)."""
 

@@ -44,7 +44,7 @@ def near_copies(
         (
             (len(grams), grams, text, intent)
             for intent, entry in load_examples().items()
-            for section in (entry.examples, entry.heldout)
+            for section in (entry.examples, entry.arabizi, entry.heldout)
             for texts in section.values()
             for text in texts
             if (grams := trigrams(text))

@@ -51,12 +51,15 @@ async def read_as_graph(
     tenant: Tenant,
     *,
     previous_language: str | None = None,
+    order_state: str | None = None,
 ) -> dict[str, Any]:
     """What the graph's ``understand`` node makes of ``text`` for ``tenant``: the node itself is
     run (the tenant's vertical limits the intents, the product questions are sorted by their
     words, a message of several requests is split). Returns the node's update:
     ``understanding`` (the reading the graph acts on first, a JSON ``Understanding``),
-    ``language``, and ``part_text``/``parts`` when the message was split."""
+    ``language``, and ``part_text``/``parts`` when the message was split. ``order_state``: the
+    situation of the order the conversation is about, as an agent left it in the focus
+    (``nlu.situation.STATES``)."""
     from invekto.core.tenant_settings import TenantSettings
     from invekto.graphs.conversation.nodes.understand import Understand
     from invekto.tools.context import TenantInfo
@@ -72,6 +75,8 @@ async def read_as_graph(
         settings=TenantSettings.model_validate(dict(tenant.settings)),
     )
     state: dict[str, Any] = {"turn": {"text": text}, "language": previous_language}
+    if order_state is not None:
+        state["focus"] = {"order": "in-focus", "order_state": order_state}
     runtime = SimpleNamespace(context=SimpleNamespace(tenant=info))
     node = Understand(lambda: understander)
     return await node(state, runtime)  # type: ignore[arg-type]
@@ -85,6 +90,32 @@ def reader(understander: Understander) -> Reader:
     }
 
     async def read(item: HardItem) -> dict[str, Any]:
-        return await read_as_graph(understander, item.text, tenants[item.vertical])
+        return await read_as_graph(
+            understander, item.text, tenants[item.vertical], order_state=item.order_status
+        )
 
     return read
+
+
+async def easy_report(understander: Understander) -> dict[str, Any]:
+    """The intents' own held-out texts (``examples/<intent>.yaml``, never trained on) read as the
+    graph reads them, for a demo tenant of the intent's vertical: correct and total per
+    language, and the accuracy over all."""
+    from invekto.nlu.classifier import heldout_set
+    from invekto.nlu.taxonomy import AREAS, LANGUAGES
+
+    clinic_intents = set(AREAS["clinic"])
+    shop, clinic = demo_tenant("demo-shop"), demo_tenant("demo-clinic")
+    report: dict[str, Any] = {}
+    for language in LANGUAGES:
+        texts, labels = heldout_set(language)
+        right = 0
+        for text, label in zip(texts, labels, strict=True):
+            tenant = clinic if label in clinic_intents else shop
+            update = await read_as_graph(understander, text, tenant)
+            right += update["understanding"]["intent"] == label
+        report[language] = {"correct": right, "messages": len(texts)}
+    correct = sum(row["correct"] for row in report.values())
+    total = sum(row["messages"] for row in report.values())
+    report["accuracy"] = round(correct / total, 4) if total else 0.0
+    return report

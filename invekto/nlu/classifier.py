@@ -230,20 +230,30 @@ def char_features(texts: Sequence[str], dim: int = HASH_DIM) -> np.ndarray:
 # --- training -------------------------------------------------------------------------------
 
 
-def training_set(examples: dict[str, IntentExamples]) -> tuple[list[str], list[str]]:
+def training_set(
+    examples: dict[str, IntentExamples], *, arabizi: bool = False
+) -> tuple[list[str], list[str]]:
+    """The texts and labels to train on; ``arabizi``: the Arabizi model's, with the chat-Arabic
+    examples too."""
     texts, labels = [], []
     for intent, entry in sorted(examples.items()):
-        for language in sorted(entry.examples):
-            for text in entry.examples[language]:
-                texts.append(text)
-                labels.append(intent)
+        sections = [entry.examples, entry.arabizi] if arabizi else [entry.examples]
+        for section in sections:
+            for language in sorted(section):
+                for text in section[language]:
+                    texts.append(text)
+                    labels.append(intent)
     return texts, labels
 
 
-def fingerprint(examples: dict[str, IntentExamples]) -> str:
-    texts, labels = training_set(examples)
+def fingerprint(examples: dict[str, IntentExamples], *, arabizi: bool = False) -> str:
+    texts, labels = training_set(examples, arabizi=arabizi)
     payload = json.dumps([MODEL_VERSION, SETTINGS, texts, labels], ensure_ascii=False).encode()
     return hashlib.sha256(payload).hexdigest()[:16]
+
+
+def has_arabizi(examples: dict[str, IntentExamples]) -> bool:
+    return any(entry.arabizi for entry in examples.values())
 
 
 def train(
@@ -329,46 +339,63 @@ def write_model(model: IntentModel, path: Path) -> None:
     temporary.replace(path)
 
 
-def model_name(examples: dict[str, IntentExamples]) -> str:
-    return f"intents-{fingerprint(examples)}.npz"
+ARABIZI_PREFIX = "intents-arabizi-"
 
 
-def load_or_train(cache_dir: Path, embeddings: Encoder | None = None) -> IntentModel:
-    """The intent model of the shipped examples: the packaged one, else the cached one, else
-    trained now (and cached)."""
+def model_name(examples: dict[str, IntentExamples], *, arabizi: bool = False) -> str:
+    prefix = ARABIZI_PREFIX if arabizi else "intents-"
+    return f"{prefix}{fingerprint(examples, arabizi=arabizi)}.npz"
+
+
+def _same_kind(path: Path, arabizi: bool) -> bool:
+    return path.name.startswith(ARABIZI_PREFIX) == arabizi
+
+
+def load_or_train(
+    cache_dir: Path, embeddings: Encoder | None = None, *, arabizi: bool = False
+) -> IntentModel:
+    """The intent model of the shipped examples (``arabizi``: the Arabizi model, trained on the
+    chat-Arabic examples too): the packaged one, else the cached one, else trained now (and
+    cached)."""
     examples = load_examples()
     if not examples:
         raise RuntimeError("no intent examples are shipped (invekto/nlu/examples/*.yaml)")
-    name = model_name(examples)
+    name = model_name(examples, arabizi=arabizi)
     for path in (SHIPPED_DIR / name, cache_dir / name):
         if path.exists():
             try:
                 return read_model(path)
             except (OSError, KeyError, ValueError):
                 log.warning("the intent model %s is unreadable: retraining", path)
-    return train_and_cache(cache_dir, examples, embeddings)
+    return train_and_cache(cache_dir, examples, embeddings, arabizi=arabizi)
 
 
-def ship_model(cache_dir: Path) -> Path:
-    """Train on the shipped examples and write the model into the package (old ones removed)."""
+def ship_model(cache_dir: Path) -> list[Path]:
+    """Train on the shipped examples and write the models into the package (old ones
+    removed): the main one, and the Arabizi one when there are chat-Arabic examples."""
     examples = load_examples()
-    model = train_and_cache(cache_dir, examples)
-    path = SHIPPED_DIR / model_name(examples)
-    write_model(model, path)
+    paths = []
+    for arabizi in (False, True) if has_arabizi(examples) else (False,):
+        model = train_and_cache(cache_dir, examples, arabizi=arabizi)
+        path = SHIPPED_DIR / model_name(examples, arabizi=arabizi)
+        write_model(model, path)
+        paths.append(path)
     for stale in SHIPPED_DIR.glob("intents-*.npz"):
-        if stale != path:
+        if stale not in paths:
             stale.unlink()
-    return path
+    return paths
 
 
 def train_and_cache(
     cache_dir: Path,
     examples: dict[str, IntentExamples] | None = None,
     embeddings: Encoder | None = None,
+    *,
+    arabizi: bool = False,
 ) -> IntentModel:
     """Train on the shipped examples (their vectors cached in ``cache_dir``); cache the model."""
     examples = examples or load_examples()
-    path = cache_dir / model_name(examples)
+    path = cache_dir / model_name(examples, arabizi=arabizi)
     if embeddings is None:
         from invekto.nlu.embeddings import E5Embeddings
 
@@ -378,14 +405,17 @@ def train_and_cache(
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = getattr(embeddings, "name", None)
     encoder = _CachedEncoder(embeddings, name, cache_dir) if isinstance(name, str) else None
-    texts, labels = training_set(examples)
+    texts, labels = training_set(examples, arabizi=arabizi)
+    if encoder is not None and has_arabizi(examples):
+        # The cache keeps the vectors of what was encoded: those of both models' texts.
+        encoder.encode([model_text(t) for t in training_set(examples, arabizi=True)[0]])
     model = train(texts, labels, encoder or embeddings)
     if encoder is not None:
         encoder.save()
     log.info("trained the intent model in %.1f s", time.perf_counter() - started)
     write_model(model, path)
     for stale in cache_dir.glob("intents-*.npz"):
-        if stale != path and not stale.name.endswith(".tmp.npz"):
+        if stale != path and _same_kind(stale, arabizi) and not stale.name.endswith(".tmp.npz"):
             stale.unlink(missing_ok=True)
     return model
 

@@ -405,7 +405,8 @@ _RETURN_REASONS: list[tuple[ReturnReason, re.Pattern[str]]] = [
         re.compile(
             r"\b(kirik|kiril(?:mis|di)|yirtik|yirtil(?:mis|di)|hasar\w*|bozul(?:mus|du)|"
             r"bozuk\s+(?:geldi|cikti|gonder\w*|urun)|(?:urun|cihaz|parca)\w*\s+bozuk|"
-            r"defo\w*|lekeli|leke var|sokuk|sokul(?:mus|du)|patlak|ezik|ezil(?:mis|di)|catlak|"
+            r"defo\w*|lekeli|leke var|sokuk|sokul(?:mus|du)|patlak|patla(?:di|mis)|"
+            r"dikis\w* (?:acil|atti|kacti|patla)\w*|ezik|ezil(?:mis|di)|catlak|"
             r"delik|kusurlu|arizali|damaged|broken|torn|ripped|"
             r"defective|faulty|cracked|stained|dented|scratched)"
         ),

@@ -27,12 +27,15 @@ from typing import Any
 
 from invekto.core.tenant_settings import Nlu, TenantSettings
 from invekto.core.text import fold, words
-from invekto.nlu.classifier import IntentModel, load_or_train, model_text
+from invekto.nlu.classifier import IntentModel, has_arabizi, load_or_train, model_text
 from invekto.nlu.embeddings import E5Embeddings
 from invekto.nlu.entities import DEFAULT_TIMEZONE, extract, mentions_amount
-from invekto.nlu.rules import classify, detect_language
-from invekto.nlu.signals import detect
-from invekto.nlu.taxonomy import AREAS, INTENTS
+from invekto.nlu.negation import without_denied
+from invekto.nlu.rules import classify, detect_language, written_in_arabizi
+from invekto.nlu.segments import asks
+from invekto.nlu.signals import detect, genuine_thanks, sarcastic
+from invekto.nlu.situation import situate
+from invekto.nlu.taxonomy import AREAS, INTENTS, load_examples
 from invekto.nlu.types import Understanding
 
 RULE_OVERRIDES_BELOW = 0.5
@@ -43,6 +46,22 @@ _RETURN_WORDS = re.compile(
 )
 
 
+NOT_A_REQUEST = {"complaint", "thanks", "greeting", "goodbye", "other"}
+"""Readings that ask for nothing: a concrete request found beside them wins."""
+CONCRETE_RULES = {"order_status", "delivery_time"}
+STATED_REQUESTS = {"return_request", "exchange_request", "human_request"}
+"""Requests a customer states rather than asks ("I'll be sending it back"): sarcasm around them
+keeps them."""
+SMALL_TALK = {"greeting", "thanks", "goodbye"}
+SMALL_TALK_MAX_WORDS = 3
+"""A greeting or thanks rule yields to the model's request in a message of this many words or
+more."""
+UNFOUNDED_BULK_BELOW = 0.7
+"""A bulk reading below this confidence needs a bulk word, a quantity or a company."""
+GENUINE_THANKS_BELOW = 0.8
+"""A complaint reading below this confidence of a message of thanks with nothing gone wrong
+is thanks."""
+"""Keyword rules precise enough to name the request inside a complaint."""
 CLINIC_INTENTS = set(AREAS["clinic"])
 ALWAYS = {"greeting", "thanks", "goodbye", "other", "human_request", "complaint"}
 
@@ -72,14 +91,33 @@ def nlu_settings(settings: TenantSettings | Mapping[str, Any] | None) -> Nlu:
 
 
 class LocalUnderstander:
-    def __init__(self, model: IntentModel, embeddings: E5Embeddings | None = None) -> None:
+    def __init__(
+        self,
+        model: IntentModel,
+        embeddings: E5Embeddings | None = None,
+        arabizi_model: IntentModel | None = None,
+    ) -> None:
         self.model = model
         self.embeddings = embeddings or E5Embeddings()
+        self.arabizi_model = arabizi_model
+        """Reads messages in Arabizi (trained on the chat-Arabic examples too); the main model
+        reads everything else, its Turkish and English n-grams undisturbed by them."""
 
     @classmethod
     def load(cls, cache_dir: Path) -> LocalUnderstander:
         embeddings = E5Embeddings()
-        return cls(load_or_train(cache_dir, embeddings), embeddings)
+        arabizi = (
+            load_or_train(cache_dir, embeddings, arabizi=True)
+            if has_arabizi(load_examples())
+            else None
+        )
+        return cls(load_or_train(cache_dir, embeddings), embeddings, arabizi)
+
+    def model_for(self, text: str) -> IntentModel:
+        """The Arabizi model for Arabic in Latin letters, else the main model."""
+        if self.arabizi_model is not None and written_in_arabizi(text):
+            return self.arabizi_model
+        return self.model
 
     async def understand(
         self,
@@ -90,11 +128,17 @@ class LocalUnderstander:
         settings: dict[str, Any] | None = None,
     ) -> Understanding:
         settings = settings or {}
+        asked = without_denied(text)
         prediction, instead_of_bulk = await asyncio.to_thread(
-            self._predict, text, _possible(settings)
+            self._predict, asked or text, _possible(settings)
         )
         return self.combine(
-            text, prediction, previous_language, settings, instead_of_bulk=instead_of_bulk
+            text,
+            prediction,
+            previous_language,
+            settings,
+            instead_of_bulk=instead_of_bulk,
+            asked=asked,
         )
 
     def _predict(
@@ -102,13 +146,14 @@ class LocalUnderstander:
     ) -> tuple[tuple[str, float], tuple[str, float] | None]:
         """The model's (intent, confidence), and its best reading other than ``bulk_order``
         (renormalised) for when the bulk reading has nothing to stand on."""
+        model = self.model_for(text)
         texts = [model_text(text)]
         vectors = self.embeddings.encode(texts)
-        [prediction] = self.model.predict(vectors, texts, intents=intents)
+        [prediction] = model.predict(vectors, texts, intents=intents)
         if prediction[0] != "bulk_order":
             return prediction, None
-        allowed = (intents if intents is not None else set(self.model.labels)) - {"bulk_order"}
-        [other] = self.model.predict(vectors, texts, intents=allowed)
+        allowed = (intents if intents is not None else set(model.labels)) - {"bulk_order"}
+        [other] = model.predict(vectors, texts, intents=allowed)
         return prediction, other
 
     def combine(
@@ -119,17 +164,31 @@ class LocalUnderstander:
         settings: dict[str, Any] | None = None,
         *,
         instead_of_bulk: tuple[str, float] | None = None,
+        asked: str | None = None,
     ) -> Understanding:
-        """``instead_of_bulk``: the model's best intent other than ``bulk_order``."""
+        """``prediction``: the model's reading of ``asked`` (the text without what it denies,
+        ``negation.without_denied``) or of the whole text; ``instead_of_bulk``: the model's best
+        intent other than ``bulk_order``."""
         intent, confidence = prediction
         settings = settings or {}
         entities = extract(text, timezone=settings.get("timezone") or DEFAULT_TIMEZONE)
-        rule_intent, rule_confidence = classify(text)
+        rule_intent, rule_confidence = classify(asked or text)
+        if (
+            rule_intent in SMALL_TALK
+            and intent not in NOT_A_REQUEST
+            and len(words(asked or text)) >= SMALL_TALK_MAX_WORDS
+        ):
+            # "cancel 10654400555 thanks": the thanks go with a request.
+            rule_intent = "other"
         if rule_intent == "human_request":
             intent, confidence = rule_intent, max(confidence, rule_confidence)
         elif rule_intent == intent:
             confidence = max(confidence, rule_confidence)
-        elif rule_intent != "other" and confidence < RULE_OVERRIDES_BELOW:
+        elif rule_intent != "other" and (
+            confidence < RULE_OVERRIDES_BELOW
+            or (intent in NOT_A_REQUEST and rule_intent in CONCRETE_RULES and asks(asked or text))
+        ):
+            # "KARGOM NEDE 3 GÜNDÜR BEKLİYORUM 😡": angry, and still a question about the order.
             intent, confidence = rule_intent, rule_confidence
         if (entities.order_numbers or entities.tracking_numbers) and len(words(text)) <= 2:
             intent, confidence = "order_status", max(confidence, 0.8)
@@ -139,8 +198,32 @@ class LocalUnderstander:
             exchange = said_return.group(0).startswith(("degis", "exchange", "swap"))
             intent = "exchange_request" if exchange else "return_request"
             confidence = max(confidence, 0.7)
-        signals = detect(text, entities, bulk_threshold=nlu_settings(settings).bulk_threshold)
-        if intent == "bulk_order" and "bulk_order" not in signals and entities.quantities:
+        situated = situate(intent, text, settings.get("order_state"))
+        if situated != intent:
+            # "teslim aldım, iptal etmek istiyorum": nothing is left to cancel, it is a return.
+            intent, confidence = situated, max(confidence, 0.7)
+        if intent == "complaint" and confidence < GENUINE_THANKS_BELOW and genuine_thanks(text):
+            # "kargo bir günde geldi, çok teşekkür ederim": praise with nothing gone wrong.
+            intent = "thanks"
+        if sarcastic(text) and (
+            intent in NOT_A_REQUEST or not (asks(text) or intent in STATED_REQUESTS)
+        ):
+            # "ne hızlı kargo, tebrikler, 2 haftadır yolda": no thanks; "thank you SO much for
+            # cancelling my order": no cancellation asked. (With a question, the question.)
+            intent, confidence = "complaint", max(confidence, 0.7)
+        threshold = nlu_settings(settings).bulk_threshold
+        signals = detect(text, entities, bulk_threshold=threshold)
+        if (
+            asked
+            and "bulk_order" in signals
+            and "bulk_order" not in detect(asked, entities, bulk_threshold=threshold)
+        ):
+            # "bayiniz olmak istemiyorum, 1 tane alacağım": a denied wholesale word.
+            signals.remove("bulk_order")
+        if intent == "other" and "bulk_order" in signals:
+            # "bayilik veriyor musunuz, 2 mağazamız var": no small talk, a dealer asking.
+            intent, confidence = "bulk_order", max(confidence, 0.6)
+        elif intent == "bulk_order" and "bulk_order" not in signals and entities.quantities:
             # "30 adet gömlek lazım" to a tenant whose bulk threshold is 200: a stock question.
             intent = "stock_question"
         elif (
@@ -148,9 +231,10 @@ class LocalUnderstander:
             and instead_of_bulk is not None
             and "bulk_order" not in signals
             and not entities.company
-            and mentions_amount(text)
+            and (mentions_amount(text) or confidence < UNFOUNDED_BULK_BELOW)
         ):
-            # "is delivery free for a 400 TL order?": a price is no wholesale request.
+            # "is delivery free for a 400 TL order?": a price is no wholesale request; nor is a
+            # hesitant bulk reading with no bulk word, quantity or company ("... satıyor musunuz").
             intent, confidence = instead_of_bulk
         return Understanding(
             language=detect_language(text, previous_language),

@@ -11,6 +11,7 @@ from typing import Any
 
 from invekto.core.locale import ENGLISH_WORDS as _EN_WORDS
 from invekto.core.text import fold, has_arabic, words
+from invekto.nlu.arabizi import is_arabizi
 from invekto.nlu.attributes import asked_attributes
 from invekto.nlu.entities import extract
 from invekto.nlu.signals import detect
@@ -56,7 +57,11 @@ _RULES: list[tuple[str, float, list[str]]] = [
         "human_request",
         0.95,
         [
-            r"\b(insan|temsilci|yetkili|operator|canli destek|musteri hizmetleri)",
+            # "insan" only as the person asked for ("insanla konuşmak", "gerçek bir insan"), not
+            # in "SİPARİŞ VEREN İNSANA BİR HABER VERİLİR".
+            r"\b(temsilci|yetkili|operator|canli destek|musteri hizmetleri)",
+            r"\b(gercek|canli|bir|bi) (bir |bi )?insan\w*|\binsan(la|larla|la konus\w*)\b|"
+            r"\binsan(a|la) (bagla|aktar|yonlendir|konus|gorus)\w*",
             r"\b(biriyle|gercek kisi|gercek biri)",
             r"\b(human|real person|representative|live agent)",
             r"\btalk to (an? )?(agent|person|someone)",
@@ -66,7 +71,12 @@ _RULES: list[tuple[str, float, list[str]]] = [
             r"\b(beni|bizi) ara(yin|yiniz|yabilir|r mi|sin|manizi)\w*",
             r"\b(arayabilir (mi|mis)\w*|arayin( lutfen)?$|arar misiniz)",
             r"\b(call me|call us|phone call|speak (to|with) (someone|a person|sales|the manager))",
+            r"\b(put me through|transfer me|connect me) to\b|\b(a|the|your) (manager|supervisor)\b",
             r"(موظف|انسان|شخص حقيقي|خدمة العملاء)",
+            # Arabizi: "baddi e7ki ma3 7ada", "3ayzin nekallem 7ad mas2oul", "mowazzaf"
+            r"\b(e7ki|a7ki|ahki|nekallem|akallem|kallem|atkallam|atkalam|etkallem|ahkee)\w* "
+            r"(ma3 |m3 |wayya |with )?(7ada|7ad|had|insan|mas2oul|mas2ool|mowazzaf|mowazaf|"
+            r"someone|person)|\b(mas2oul|mas2ool|mowazzaf|mowazaf|muwazzaf)\b",
         ],
     ),
     (
@@ -99,7 +109,9 @@ _RULES: list[tuple[str, float, list[str]]] = [
         "order_status",
         0.9,
         [
-            r"\b(kargo\w*|siparis\w*|paket\w*|urun\w*)\b.*\b(nerede|nerde|ne durumda|durum\w*|"
+            # "ürünler nerede üretiliyor" asks about the product
+            r"\b(kargo\w*|siparis\w*|paket\w*|urun\w*)\b.*\b((?:nerede|nerde)"
+            r"(?! (?:uretil|yapil|imal|dikil))|ne durumda|durum\w*|"
             r"takip\w*|hangi asama\w*|ne oldu|gelmedi|ulasmadi|yolda mi|cikti mi|kargolandi mi|"
             r"verildi mi)",
             r"\b(nerede|nerde|ne durumda|takip)\b.*\b(kargo\w*|siparis\w*|paket\w*)",
@@ -153,8 +165,6 @@ def detect_language(text: str, previous: str | None = None) -> Language:
     # Turkish letters are strong evidence, but a word of them ("Yurtiçi Kargo", a product name)
     # in an English sentence is a name, not the language.
     marked = sum(bool(_TR_LETTERS.search(word)) for word in letters)
-    if len(tokens) == 1 and previous in ("tr", "en", "ar") and not marked:
-        return previous  # type: ignore[return-value]  # "ok", "thx": keep the conversation's
     english = sum(token in _EN_WORDS for token in tokens)
     turkish = marked + sum(
         token in _TR_HINTS
@@ -162,8 +172,14 @@ def detect_language(text: str, previous: str | None = None) -> Language:
         or (len(token) >= 5 and token.endswith(_TR_ENDINGS))
         for token in tokens
     )
+    if len(tokens) == 1 and previous in ("tr", "en", "ar") and not marked:
+        if previous != "ar" and is_arabizi(text):
+            return "ar"  # "shukran", "yalla"
+        return previous  # type: ignore[return-value]  # "ok", "thx": keep the conversation's
     if marked and english <= marked:
         return "tr"
+    if is_arabizi(text, turkish=turkish, english=english):
+        return "ar"  # "baddi badel el size": Arabic in Latin letters
     if english > turkish and english >= max(1, len(tokens) // 3):
         return "en"
     if english == turkish and previous in ("tr", "en", "ar"):
@@ -171,6 +187,11 @@ def detect_language(text: str, previous: str | None = None) -> Language:
         # conversation's language is kept.
         return previous  # type: ignore[return-value]
     return "tr"
+
+
+def written_in_arabizi(text: str) -> bool:
+    """Arabic written in Latin letters and digits ("baddi badel el size")."""
+    return not has_arabic(text) and detect_language(text) == "ar"
 
 
 def classify(text: str) -> tuple[str, float]:
@@ -219,12 +240,38 @@ class RuleUnderstander:
 
 _PRICE_ASKED = re.compile(
     r"\b(?:fiyat\w*|kac para|kac lira\w*|kac tl|kaca|ne kadar\b(?! surede| zamanda)|ne tutar\w*|"
-    r"toplam\w*|tutar\w*|how much|price\w*|cost\w*|total)\b|بكم|سعر|كم ثمن|كم يكلف"
+    r"toplam\w*|tutar\w*|how much|price\w*|cost\w*|total|b ?kam|be kam|bi ?kam|addesh|adesh|"
+    r"2addesh|se3r\w*|si3r\w*|taklif\w*|chhal|sh7al|bch7al)\b|بكم|بكام|سعر|كم ثمن|كم يكلف|قديش"
 )
 _AVAILABILITY_ASKED = re.compile(
-    r"\b(?:var ?m[iı]|varmi|stok\w*|kald[iı] ?m[iı]|kaldimi|mevcut|bulunur|available|in stock|"
-    r"do you have|have you got|got any|come in|do you sell)\b|متوفر|يوجد|عندكم|موجود"
+    r"\b(?:var ?m[iı]\w*|varmi\w*|stok\w*|kald[iı] ?m[iı]|kaldimi|mevcut|bulunur|available|"
+    r"in stock|do you have|have you got|got any|come in|do you sell)\b|متوفر|يوجد|عندكم|موجود"
 )
+
+
+_COST_ASKED = re.compile(
+    r"\b(?:fiyat\w*|ucret\w*|kac para|kac lira\w*|kac tl|kaca\b|ne tutar\w*|mal olur|price\w*|"
+    r"ne kadar (?:\w+ )?(?:vericem|verecegim|odeyecegim|odicem|odeycem|tutar\w*|tutuyor)|"
+    r"cost\w*|how much|b ?kam|be kam|bi ?kam|addesh|adesh|2addesh|se3r\w*|si3r\w*|taklif\w*|chhal|"
+    r"sh7al|bch7al)\b|بكم|بكام|سعر|كم ثمن|كم يكلف|تكلف|التكلفة|قديش سعر"
+)
+
+
+_TOTAL_ASKED = re.compile(
+    r"\b(?:toplam\w*|hepsi\w*|all in|in total|total|altogether|kol da|kolo)\b|(?:المجموع|الكل)"
+)
+
+
+def asks_total(text: str) -> bool:
+    """The price of it all asked ("toplam ne ödicem", "how much all in w/ shipping", "kol da b
+    kam ma3 el shipping"): a price question, shipping included."""
+    return asks_cost(text) and _TOTAL_ASKED.search(fold(text)) is not None
+
+
+def asks_cost(text: str) -> bool:
+    """A price asked in so many words ("ücreti", "kaça", "how much", "be kam", "بكم"), not
+    "ne kadar" alone ("ne kadar sürüyor" asks how long)."""
+    return _COST_ASKED.search(fold(text)) is not None
 
 
 def asks_price(text: str) -> bool:

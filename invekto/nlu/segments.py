@@ -35,7 +35,8 @@ _TRAILING_AND = re.compile(r"\s+(?:ve|and|و)$", re.IGNORECASE)
 
 _ASKS = re.compile(
     r"[?؟]|\b(?:mi|mı|mu|mü|misiniz|mısınız|musunuz|müsünüz|miyim|mıyım|muyum|müyüm|midir|"
-    r"var ?mi|var ?mı|ne kadar|ne tutar|kaç|kac|nasıl|nasil|nerede|nerde|ne zaman|neden|niye|hangi|"
+    r"var ?mi|var ?mı|ne kadar|ne tutar|kaç|kac|nasıl|nasil|nerede|nerde|neredeler|nerdeler|"
+    r"ne zaman|neden|niye|hangi|"
     r"istiyorum|isterim|istiyoruz|rica|lütfen|lutfen|edin|edermisiniz|yapın|yapin|gönderin|"
     r"gonderin|please|can|could|would|do|does|is|are|will|what|whats|when|where|how|why|"
     r"which|want|need)\b|هل|كم|متى|أين|وين|كيف|لماذا|أريد|اريد|ممكن|بكم",

@@ -94,7 +94,7 @@ def test_every_intent_has_a_messy_message_and_none_is_shipped():
     shipped = {
         fold(text)
         for entry in load_examples().values()
-        for section in (entry.examples, entry.heldout)
+        for section in (entry.examples, entry.arabizi, entry.heldout)
         for texts in section.values()
         for text in texts
     }
@@ -166,6 +166,10 @@ def test_the_model_loads_without_training(local, tmp_path, monkeypatch):
     shipped = load_or_train(tmp_path / "empty-cache", NoEncoding())
     assert shipped.labels == local.model.labels
     assert np.array_equal(shipped.weights, local.model.weights)
+    arabizi = load_or_train(tmp_path / "empty-cache", NoEncoding(), arabizi=True)
+    assert local.arabizi_model is not None
+    assert np.array_equal(arabizi.weights, local.arabizi_model.weights)
+    assert not np.array_equal(arabizi.weights, shipped.weights)
 
     cache = tmp_path / "cache"
     name = f"intents-{fingerprint(load_examples())}.npz"

@@ -72,7 +72,7 @@ def test_no_text_is_a_training_or_heldout_example(items):
     known = {
         normal(text)
         for entry in load_examples().values()
-        for section in (entry.examples, entry.heldout)
+        for section in (entry.examples, entry.arabizi, entry.heldout)
         for texts in section.values()
         for text in texts
     }
@@ -80,10 +80,44 @@ def test_no_text_is_a_training_or_heldout_example(items):
     assert len({normal(item.text) for item in items}) == len(items)  # no duplicates
 
 
+NEAR_PATTERN = 0.5
+"""The pattern files (examples/patterns/) were written for the same categories as the hard
+file: none of their texts may come this close to a hard message (Jaccard similarity of
+character trigrams, texts of three words or more)."""
+
+
+def test_no_training_text_paraphrases_a_hard_message(items):
+    from importlib import resources
+
+    import yaml
+
+    from invekto.evals.overlap import trigrams
+    from invekto.nlu.taxonomy import PATTERNS_FOLDER, parse_pattern
+
+    folder = resources.files("invekto.nlu").joinpath("examples", PATTERNS_FOLDER)
+    pattern_texts = {
+        text
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+        for _, _, text in parse_pattern(entry.name, yaml.safe_load(entry.read_text("utf-8")))
+    }
+    hard = [(trigrams(item.text), item.text) for item in items if len(item.text.split()) >= 3]
+    near = []
+    for text in pattern_texts:
+        grams = trigrams(text)
+        if len(text.split()) < 3 or not grams:
+            continue
+        for other, original in hard:
+            if len(grams & other) / len(grams | other) >= NEAR_PATTERN:
+                near.append((text, original))
+    assert pattern_texts
+    assert not near
+
+
 def test_training_never_reads_the_hard_file(items):
     from invekto.nlu.classifier import training_set
 
-    texts, _ = training_set(load_examples())
+    texts, _ = training_set(load_examples(), arabizi=True)
     assert not {item.text for item in items} & set(texts)
 
 

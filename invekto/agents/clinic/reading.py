@@ -161,6 +161,15 @@ _TR_ORDINALS = (
 _DIGIT = re.compile(r"(?<![\d:.,/])([1-9])(?![\d:.,/])")
 
 
+_ASKS_IF_IT_HURTS = re.compile(
+    r"\b(?:agri(?:li|si olur|r|yor)?\w* (?:bir \w+ )?m[iu]\w*|acit(?:ir|iyor)\w* m[iu]\w*|"
+    r"aci(?:r|li) m[iu]\w*|agri (?:olur|yapar) m[iu]\w*|"
+    r"(?:does|will|would|is) it (?:hurt|painful)\w*|is (?:it|the \w+) painful|"
+    r"(?:i'?m|i am) not in (?:any )?pain|no pain|not (?:in )?pain|agrim yok|agri yok)"
+)
+"""Asking whether a treatment hurts, or saying nothing hurts, is no pain reported."""
+
+
 def read(text: str) -> tuple[str, str]:
     """The folded text and the raw text, both bounded."""
     raw = text[:MAX_CHARS]
@@ -171,6 +180,7 @@ def triage(text: str) -> Triage | None:
     """``urgent``: pain (or a red flag alone) with swelling, fever, bleeding or trauma;
     ``pain``: pain without them."""
     folded, raw = read(text)
+    folded = _ASKS_IF_IT_HURTS.sub(" ", folded)
     red = bool(_RED_FLAGS.search(folded) or _RED_FLAGS_AR.search(raw))
     pain = bool(_PAIN.search(folded) or _PAIN_AR.search(raw))
     if red:

@@ -33,6 +33,7 @@ from invekto.tools.orders import (
     find_customer_orders,
     get_order,
 )
+from invekto.tools.requests import NOT_SHIPPED, ON_THE_WAY
 from invekto.tools.returns import ReturnRecord, record_return
 from invekto.tools.stock import exchange_options
 
@@ -79,9 +80,13 @@ async def _start(turn: ReturnTurn) -> dict[str, Any]:
 
 
 async def _with_order(turn: ReturnTurn, order: OrderView) -> dict[str, Any]:
-    reason = _reason(turn)
     order_number = order.order_number
-    turn.focus_on_order(order_number)
+    turn.focus_on_order(order_number, order.status)
+    if turn.intent == "return_request" and order.status in NOT_SHIPPED | ON_THE_WAY:
+        # "iade etmek istiyorum" before the order arrived: a cancellation is what it can be
+        # (the support agent cancels it, or says it is on its way and can be returned later).
+        return turn.situated("cancel_order")
+    reason = _reason(turn)
     record: ReturnRecord = await turn.call(
         record_return, action="asked_reason", order_number=order_number, reason=reason
     )

@@ -294,7 +294,7 @@ _BOTH = re.compile(
 def _all_orders_reply(turn: AgentTurn, orders: list[OrderView], *, stale: bool) -> str:
     replies = [_order_reply(turn, [order], stale=False) for order in orders]
     for order in orders[-1:]:
-        turn.focus_on_order(order.order_number)
+        turn.focus_on_order(order.order_number, order.status)
     reply = "\n\n".join(replies)
     return f"{reply}\n{turn.text('order_stale_note')}" if stale else reply
 
@@ -360,7 +360,10 @@ async def _act(
     turn: AgentTurn, purpose: str, orders: list[OrderView], *, stale: bool
 ) -> dict[str, Any]:
     order = next((o for o in orders if o.active), orders[0])
-    turn.focus_on_order(order.order_number)
+    turn.focus_on_order(order.order_number, order.status)
+    if purpose == "cancel" and order.status == "Delivered":
+        # Nothing is left to cancel: the customer can return it (the returns agent's flow).
+        return turn.situated("return_request")
     if purpose == "cancel":
         return _after_request(
             turn, await turn.call(request_cancellation, order_number=order.order_number)

@@ -7,6 +7,8 @@ turn: one reply for all of them, and the flow a new request interrupted resumes.
   flow is put aside while the rest are served, and comes back at the end without repeating it.
 - A flow a new request interrupted (``route`` put it aside) resumes once that request is
   served with no question of its own: the reply ends with the flow's question again.
+- A request an agent found to be another one in the order's situation (``situated``) is served
+  again, as that one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ REPLY_SEPARATOR = "\n\n"
 
 
 async def collect(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    situated = state.get("situated")
+    understanding = state.get("understanding") or {}
+    if situated and situated != understanding.get("intent") and not state.get("handoff_reason"):
+        # The agent found the order's situation makes it another request ("iade" before the
+        # order shipped: a cancellation): the same request, served as that one.
+        return {
+            "understanding": {**understanding, "intent": situated},
+            "situated": None,
+            "next_request": True,
+        }
     draft = state.get("draft")
     replies = [*state.get("replies", []), *([draft] if draft else [])]
     served = [*state.get("served", []), state.get("understanding", {})]

@@ -39,6 +39,7 @@ async def ingest(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         "served": [],
         "resumed": None,
         "next_request": False,
+        "situated": None,
         "computed": [],
         "published": [],
     }

@@ -13,6 +13,7 @@ request next to them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +24,24 @@ from invekto.agents.state import ConversationState
 from invekto.graphs.conversation.routing import thresholds
 from invekto.integrations.catalog import names_a_product
 from invekto.integrations.glossary import glossary_product
-from invekto.nlu.rules import product_intent
+from invekto.nlu.negation import denies, without_denied
+from invekto.nlu.rules import (
+    asks_availability,
+    asks_cost,
+    asks_price,
+    asks_total,
+    product_intent,
+)
 from invekto.nlu.segments import asks, segments
 from invekto.nlu.types import Understander, Understanding
 from invekto.tools.context import TurnContext
 
+WORDS_SETTLE = 0.75
+"""The confidence of a product question its words settle (a product named, its price or stock
+asked)."""
+HESITANT = 0.5
+"""Below this, a complaint or ``other`` that names a product and asks its price is a price
+question."""
 PART_CONFIDENCE = 0.7
 """A piece is a request of its own only when the model is this sure of it: a wrong split answers
 a question nobody asked."""
@@ -38,6 +52,8 @@ ONE_ANSWER = (
 """Intents one reply answers together (a stock answer gives the price too)."""
 
 
+_NAMES_AN_ORDER = re.compile(r"\d{8,}")
+"""A message naming an order number speaks of that order, not of the one in focus."""
 PRODUCTS = "price_question"
 """The family name of the product questions (``family``)."""
 
@@ -63,6 +79,10 @@ class Understand:
             "intents": sorted(REGISTRY.possible_intents(context.tenant.vertical)),
         }
         text = state["turn"]["text"]
+        order_state = (state.get("focus") or {}).get("order_state")
+        if order_state and not _NAMES_AN_ORDER.search(text):
+            # The order in focus was delivered: "iptal etmek istiyorum" is a return now.
+            settings["order_state"] = order_state
         understander = self.understander()
 
         async def understand(piece: str, previous: str | None) -> Understanding:
@@ -72,14 +92,39 @@ class Understand:
                 previous_language=previous,
                 settings=settings,
             )
-            # Among the product questions, the words decide (a price asked, availability asked).
+            # Among the product questions, the words decide (a price asked, availability asked),
+            # the words still asked: "fiyat sormuyorum, ..." asks no price.
             entities = understood.entities
+            asked = without_denied(piece) or piece
+            product = bool(entities.products) or names_a_product(piece)
+            if (
+                understood.intent in ("complaint", "other")
+                and understood.confidence < HESITANT
+                and product
+                and (asks_price(asked) or asks_availability(asked))
+            ):
+                # "şu keten gömlek kaça bi yazsanıza": a product and its price, said roughly.
+                understood.intent = "price_question"
             understood.intent = product_intent(
                 understood.intent,
-                piece,
-                names_a_product=bool(entities.products) or names_a_product(piece),
+                asked,
+                names_a_product=product,
                 names_a_variant=bool(entities.colors or entities.sizes),
             )
+            if (
+                understood.intent in ("price_question", "stock_question")
+                and product
+                and (asks_price(asked) or asks_availability(asked))
+            ):
+                # A product named and its price or stock asked in so many words: sure of it,
+                # whatever the model's margin ("3 tane basic tişört alırsam toplam ne tutar").
+                understood.confidence = max(understood.confidence, WORDS_SETTLE)
+            if understood.intent == "shipping_policy" and asks_total(asked):
+                # "how much all in w/ shipping": the total, not the shipping rules.
+                understood.intent = "price_question"
+            if understood.intent == "treatment_info" and asks_cost(asked):
+                # "zar3et el senna be kam", "implantın ücreti": the clinic's price list.
+                understood.intent = "treatment_price"
             return understood
 
         whole = await understand(text, state.get("language"))
@@ -116,6 +161,10 @@ class Understand:
             understood = (
                 readings[joined] if len(texts) == 1 else await understand(joined, whole.language)
             )
+            if REGISTRY.for_intent(understood.intent, context.tenant.vertical) is None:
+                # "package just arrived, jeans are too tight, can I swap ...": a story read as a
+                # complaint is no request of its own; the whole message is one.
+                return update
             parts.append({"text": joined, "understanding": understood.model_dump(mode="json")})
         first, *rest = parts
         return {
@@ -142,6 +191,7 @@ def _requests(
     for piece, understood in read:
         request = (
             asks(piece)
+            and not denies(piece)  # "I don't want to cancel anything": no request
             and understood.confidence >= max(suggest_below, PART_CONFIDENCE)
             and REGISTRY.for_intent(understood.intent, vertical) is not None
             and (
