@@ -204,8 +204,48 @@ _ARABIC: dict[str, str] = {
     "رياضي": "spor",
     "رياضيه": "spor",
 }
-GLOSSARY: dict[str, str] = {**_ENGLISH, **_ARABIC}
-"""Folded English or normalised Arabic word or phrase → the Turkish (folded) catalogue words."""
+_ARABIZI: dict[str, str] = {
+    # Arabic in Latin letters ("fi 3andkom el sama3a el bluetooth?", "el mahfaza el geld be kam")
+    "sama3a": "kulaklik",
+    "samma3a": "kulaklik",
+    "sama3at": "kulaklik",
+    "sam3a": "kulaklik",
+    "mahfaza": "cuzdan",
+    "ma7faza": "cuzdan",
+    "mahfaze": "cuzdan",
+    "ma7faze": "cuzdan",
+    "shanta": "canta",
+    "shante": "canta",
+    "shantet": "canta",
+    "fustan": "elbise",
+    "fostan": "elbise",
+    "kanze": "kazak sweatshirt",
+    "kanzeh": "kazak sweatshirt",
+    "bantalon": "pantolon",
+    "bantaloon": "pantolon",
+    "gazma": "ayakkabi",
+    "jazma": "ayakkabi",
+    "joote": "ayakkabi",
+    "jooti": "ayakkabi",
+    "sabbat": "ayakkabi",
+    "sebbat": "ayakkabi",
+    "qamees": "gomlek",
+    "qamis": "gomlek",
+    "2amees": "gomlek",
+    "2amis": "gomlek",
+    "amees": "gomlek",
+    "jaket": "mont ceket",
+    "jakit": "mont ceket",
+    "blouza": "bluz",
+    "geld": "deri",
+    "jeld": "deri",
+    "jild": "deri",
+    "2otn": "pamuk pamuklu",
+    "qotn": "pamuk pamuklu",
+}
+GLOSSARY: dict[str, str] = {**_ENGLISH, **_ARABIC, **_ARABIZI}
+"""Folded English, Arabizi or normalised Arabic word or phrase → the Turkish (folded) catalogue
+words."""
 _LONGEST_PHRASE = max(len(key.split()) for key in GLOSSARY)
 
 _TOKEN = re.compile(r"[a-z0-9]+|[\u0621-\u064a]+")

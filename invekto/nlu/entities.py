@@ -114,7 +114,8 @@ _SIZE_CONTEXT_BEFORE = re.compile(
 )
 _SIZE_NUMBER = re.compile(
     r"\b(?P<a>\d{2})\s*'?(?:beden\w*|numara\w*|no\b|size\b)"
-    r"|\b(?:beden\w*|numara(?:m|si|sini)?|size|eu|(?:ب|ال|بال)?مقاس\w*|قياس)\s*:?\s*"
+    r"|\b(?:beden\w*|numara(?:m|si|sini)?|size|eu|maqas|ma2as|mqas|nemra|nimra|"
+    r"(?:ب|ال|بال)?مقاس\w*|قياس)\s*:?\s*"
     r"(?P<b>\d{2})\b(?![.,]\d)"
     r"|\b(?P<waist>\d{2})\s*bel\s*(?P<leg>\d{2})\s*boy\b"
     r"|\bw(?P<waist2>\d{2})\s*/?\s*l(?P<leg2>\d{2})\b"

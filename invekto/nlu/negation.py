@@ -150,7 +150,10 @@ def _tr_spans(folded: str) -> list[tuple[int, int]]:
             start += before[0].start()
         else:
             start = match.start()
-        if _the_thing_itself(folded[start : match.start()]):
+        denied = folded[start : match.start()].strip()
+        if _the_thing_itself(denied) if denied else " " not in match.group(0):
+            # "siparişi istemiyorum", "vazgeçtim almayacağım": the denial is the request.
+            # ("şikayet etmiyorum" names what it denies.)
             continue
         spans.append((start, match.end()))
     return spans
@@ -167,7 +170,8 @@ def _object_spans(
         words_after = list(re.finditer(r"\S+", folded[match.end() : limit]))
         if len(words_after) > most:
             limit = match.end() + words_after[most - 1].end()
-        if _the_thing_itself(folded[match.end() : limit].strip(" ,.;!?")):
+        denied = folded[match.end() : limit].strip(" ,.;!?")
+        if denied and _the_thing_itself(denied):
             continue
         spans.append((match.start(), limit))
     return spans
