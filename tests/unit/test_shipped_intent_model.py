@@ -1,9 +1,11 @@
-"""The intent model ships with the package, so a first start loads it instead of training; it
-must be exactly what training on the shipped examples produces."""
+"""The intent models ship with the package (the main one and the Arabizi one), so a first start
+loads them instead of training; each must be exactly what training on the shipped examples
+produces."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from invekto.nlu.classifier import (
     SHIPPED_DIR,
@@ -16,17 +18,19 @@ from invekto.nlu.classifier import (
 FIELDS = ("weights", "bias", "centre", "e5_weights", "e5_bias")
 
 
-def test_the_shipped_model_is_the_one_of_the_shipped_examples():
-    name = model_name(load_examples())
+def test_the_shipped_models_are_those_of_the_shipped_examples():
+    examples = load_examples()
+    names = sorted(model_name(examples, arabizi=arabizi) for arabizi in (False, True))
     shipped = sorted(p.name for p in SHIPPED_DIR.glob("intents-*.npz"))
-    assert shipped == [name], (
+    assert shipped == names, (
         "the examples changed: run `invekto understand --ship` and commit invekto/nlu/model/"
     )
 
 
-def test_the_shipped_model_is_what_training_produces(tmp_path):
-    shipped = read_model(SHIPPED_DIR / model_name(load_examples()))
-    trained = train_and_cache(tmp_path)
+@pytest.mark.parametrize("arabizi", [False, True])
+def test_the_shipped_model_is_what_training_produces(tmp_path, arabizi):
+    shipped = read_model(SHIPPED_DIR / model_name(load_examples(), arabizi=arabizi))
+    trained = train_and_cache(tmp_path, arabizi=arabizi)
     assert trained.labels == shipped.labels
     for field in FIELDS:
         np.testing.assert_allclose(getattr(trained, field), getattr(shipped, field), atol=1e-5)
