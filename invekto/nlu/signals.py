@@ -102,7 +102,7 @@ def shouted(text: str) -> bool:
     return sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
-_BUT = re.compile(r"\b(?:ama|fakat|ancak|lakin|but|however|though|bas|lakin)\b|لكن|بس")
+_BUT = re.compile(r"\b(?:ama|fakat|ancak|lakin|but|however|though|bas)\b|لكن|بس")
 
 
 def genuine_thanks(text: str) -> bool:

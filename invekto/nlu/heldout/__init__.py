@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from invekto.nlu.situation import STATES
 from invekto.nlu.taxonomy import INTENTS, LANGUAGES
 
 HARD_FILE = "hard.yaml"
@@ -49,7 +50,7 @@ CATEGORIES = (
     "control",
 )
 VERTICALS = ("ecommerce", "clinic")
-ORDER_STATES = ("preparing", "shipped", "delivered", "returned")
+ORDER_STATES = STATES
 SIGNALS = ("negative_sentiment", "urgent", "bulk_order")
 DIALECTS = ("gulf", "levantine", "egyptian")
 DEFAULT_TIMEZONE = "Europe/Istanbul"
