@@ -244,7 +244,28 @@ def simulate(
 
 @app.command(name="eval")
 def eval_(
-    dataset: Annotated[Path, typer.Option(help="A dataset file or a directory of them")],
+    dataset: Annotated[
+        list[Path], typer.Option(help="A dataset file or a directory of them (repeatable)")
+    ],
+    tenant: Annotated[
+        list[str] | None,
+        typer.Option(help="Only the cases of this demo tenant (repeatable; default: all)"),
+    ] = None,
+    tenant_prompts: Annotated[
+        Path | None,
+        typer.Option(
+            help="A prompt version's content (YAML or JSON: tone, texts) to play the cases "
+            "with, as the active texts of their tenants: the prompt gate from the command line"
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --tenant-prompts: an earlier report of the same cases with the shipped "
+            "texts; exit 1 when a case that passed there fails now (the prompt gate's rule). "
+            "Default: run the shipped texts first"
+        ),
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="Write the JSON report here")] = None,
     html: Annotated[Path | None, typer.Option(help="Write the HTML report here")] = None,
     compare: Annotated[
@@ -271,8 +292,17 @@ def eval_(
     from invekto.evals.gates import load_gates, missed
     from invekto.evals.runner import run_dataset
 
+    prompts_content = None
     try:
-        cases = load(dataset)
+        cases = [case for path in dataset for case in load(path)]
+        if len({case.id for case in cases}) != len(cases):
+            raise DatasetError("a case id is in more than one of the datasets given")
+        if tenant:
+            cases = [case for case in cases if case.tenant in tenant]
+            if not cases:
+                raise DatasetError(f"no case of tenant(s) {', '.join(tenant)}")
+        if tenant_prompts is not None:
+            prompts_content = _prompt_content(tenant_prompts)
         thresholds = load_gates(gates)
         previous = json.loads(compare.read_text("utf-8")) if compare is not None else None
     except (DatasetError, ValueError, OSError) as exc:
@@ -297,13 +327,20 @@ def eval_(
             progress.update(task, advance=1, description=case.id, failed=failed)
 
         reports = asyncio.run(
-            run_dataset(cases, settings, progress=advance, judged_by=judging.judge_metrics(judge))
+            run_dataset(
+                cases,
+                settings,
+                progress=advance,
+                judged_by=judging.judge_metrics(judge),
+                prompts=prompts_content,
+            )
         )
     body = reporting.build(
         reports,
         run={
-            "dataset": str(dataset),
+            "dataset": ", ".join(str(path) for path in dataset),
             "tenants": sorted({case.tenant for case in cases}),
+            "prompts": str(tenant_prompts) if tenant_prompts is not None else "shipped",
             "llm": settings.llm_model or "off (local model only)",
             "judge": f"on ({judge.get_model_name()})" if judge else judging.SKIPPED,
         },
@@ -338,8 +375,64 @@ def eval_(
             typer.echo("LangSmith is not configured (LANGSMITH_API_KEY): nothing sent", err=True)
     for line in misses:
         typer.echo(f"gate missed: {line}", err=True)
+    if prompts_content is not None:
+        _prompt_gate(body, baseline, dataset, tenant, settings)
     if gate and misses:
         raise typer.Exit(1)
+
+
+def _prompt_content(path: Path) -> dict[str, Any]:
+    """A prompt version's content from a file, checked like the editor checks it."""
+    import yaml
+
+    from invekto.prompts.content import PromptContent
+
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        content = PromptContent.model_validate(raw)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    problems = content.problems()
+    if problems:
+        lines = "; ".join(f"{p.language}.{p.key}: {p.message}" for p in problems[:20])
+        raise ValueError(f"{path}: {lines}")
+    return content.model_dump(mode="json")
+
+
+def _prompt_gate(
+    body: dict[str, Any],
+    baseline: Path | None,
+    datasets: list[Path],
+    tenants: list[str] | None,
+    settings: Any,
+) -> None:
+    """The prompt gate's rule on this run: every case that passes with the shipped texts
+    passes here too, and no reply leaks PII."""
+    from invekto.prompts.gate import shipped_report, verdict
+
+    if baseline is not None:
+        shipped = json.loads(baseline.read_text("utf-8"))
+    else:
+        typer.echo("prompt gate: playing the same cases with the shipped texts...")
+        shipped = asyncio.run(
+            shipped_report(settings, datasets, sorted(set(body["run"]["tenants"])))
+        )
+    result = verdict(shipped, body)
+    report = result.report
+    typer.echo(
+        f"prompt gate: {report['cases_passed']}/{report['cases']} cases pass "
+        f"(shipped texts: {report['shipped_cases_passed']})"
+    )
+    for failure in report["failures"]:
+        for turn in failure["turns"]:
+            missed_checks = ", ".join(
+                f"{c['name']} (expected {c['expected']!r})" for c in turn["checks"]
+            )
+            typer.echo(f"  {failure['id']} turn {turn['turn']}: {missed_checks}", err=True)
+    if not result.passed:
+        typer.echo(f"prompt gate refused: {'; '.join(result.reasons)}", err=True)
+        raise typer.Exit(1)
+    typer.echo("prompt gate passed")
 
 
 @app.command()

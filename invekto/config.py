@@ -133,6 +133,21 @@ class Settings(BaseSettings):
         default=60.0, description="/readyz: not ready once a runnable job has waited this long"
     )
 
+    # --- prompt gate ---------------------------------------------------------------------------
+    prompt_gate_datasets: list[Path] | None = Field(
+        default=None,
+        description="Eval datasets a prompt version is gated on (files or folders). Default: "
+        "the shipped invekto/evals/datasets; the cases of the tenant's vertical are run.",
+    )
+    prompt_gate_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the shipped texts' gate runs are kept (one per code and datasets); "
+        "default data_dir/prompt-gate.",
+    )
+    prompt_gate_timeout_s: float = Field(
+        default=3600.0, description="The longest one gate run (an `invekto eval`) may take"
+    )
+
     # --- sandbox -------------------------------------------------------------------------------
     sandbox: bool | None = Field(
         default=None, description="Serve the /sandbox/ stand-ins. Default: on unless production."
@@ -174,6 +189,10 @@ class Settings(BaseSettings):
     @property
     def nlu_dir(self) -> Path:
         return self.nlu_cache_dir or self.data_dir / "nlu"
+
+    @property
+    def prompt_gate_dir(self) -> Path:
+        return self.prompt_gate_cache_dir or self.data_dir / "prompt-gate"
 
     @property
     def embedded_db(self) -> bool:

@@ -180,7 +180,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "onboarding.manage": frozenset({"owner", "admin", "supervisor"}),
     # See the onboarding steps.
     "onboarding.view": frozenset(ROLES),
-    # Edit the tenant's reply texts and prompts.
+    # The prompt editor: see the texts, versions and their gate reports; suggest a draft (and
+    # change one's own drafts); edit any draft, publish through the eval gate, roll back.
+    "prompts.view": frozenset(ROLES),
+    "prompts.suggest": frozenset(ROLES),
     "prompts.edit": frozenset({"owner", "admin", "prompt_owner"}),
     # See the team; invite, change roles, deactivate.
     "team.view": frozenset(ROLES),

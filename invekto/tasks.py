@@ -229,3 +229,49 @@ async def note_outbound(message_id: str) -> None:
     from invekto.services import current
 
     await note(current(), uuid.UUID(message_id))
+
+
+@queue.task(name="invekto.tasks.prompt_gate", retry=RetryStrategy(max_attempts=2, wait=5))
+async def prompt_gate(tenant_id: str, number: int) -> None:
+    """Gate one prompt version (lock: the tenant's gates run one at a time): the eval suite of
+    the tenant's vertical with the version's texts; ``active`` or ``refused`` with the report.
+    A gate that cannot run at all (the eval process fails) puts the version back to draft with
+    the reason, on the last attempt."""
+    from invekto.prompts import versions
+    from invekto.prompts.content import PromptContent
+    from invekto.prompts.gate import GateError, run_gate
+    from invekto.services import current
+    from invekto.storage.models import PromptVersion, Tenant
+
+    services = current()
+    tenant_uuid = uuid.UUID(tenant_id)
+    async with services.db.tenant_session(tenant_uuid) as session:
+        version = await versions.get(session, tenant_uuid, number)
+        tenant = await session.get(Tenant, tenant_uuid)
+        if version is None or tenant is None or version.status != "gating":
+            return
+        content = PromptContent.model_validate(version.content)
+        vertical = tenant.vertical
+    try:
+        result = await run_gate(services.settings, vertical, content)
+    except GateError as exc:
+        log.error("prompt gate of version %s (tenant %s) could not run: %s", number, tenant_id, exc)
+        async with services.db.tenant_session(tenant_uuid) as session:
+            version = await session.scalar(
+                select(PromptVersion).where(
+                    PromptVersion.tenant_id == tenant_uuid, PromptVersion.number == number
+                )
+            )
+            if version is not None:
+                await versions.gate_failed(session, version, str(exc)[:2000])
+                await session.commit()
+        return
+    async with services.db.tenant_session(tenant_uuid) as session:
+        version = await session.scalar(
+            select(PromptVersion)
+            .where(PromptVersion.tenant_id == tenant_uuid, PromptVersion.number == number)
+            .with_for_update()
+        )
+        if version is not None:
+            await versions.decide(session, version, result.passed, result.report)
+            await session.commit()

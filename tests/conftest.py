@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -89,6 +90,10 @@ def fresh_db_url(pg_url: str, template_url: str) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+PROMPT_GATE_CASES = Path(__file__).resolve().parent / "data" / "prompt_gate.yaml"
+PROMPT_GATE_CACHE = Path(tempfile.gettempdir()) / "invekto-test-prompt-gate"
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings for tests: fast retries, short heartbeats, a fixed secret."""
     values: dict[str, object] = {
@@ -106,6 +111,10 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "sandbox_status_callback_delay_s": 0.05,
         "db_pool_size": 4,
         "nlu_cache_dir": NLU_CACHE,
+        # A publish gates on a few cases (seconds, not the whole suite); the shipped texts' run
+        # is shared by every test of the session (it is keyed by the code and the cases).
+        "prompt_gate_datasets": [PROMPT_GATE_CASES],
+        "prompt_gate_cache_dir": PROMPT_GATE_CACHE,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -84,10 +84,10 @@ class AgentTurn:
         return result
 
     def text(self, key: str, **values: Any) -> str:
-        return self.context.ports.prompts.render(key, self.language, **values)
+        return self.context.ports.prompts.render(key, self.language, self.name, **values)
 
     def template(self, key: str) -> Any:
-        return self.context.ports.prompts.template(key, self.language)
+        return self.context.ports.prompts.template(key, self.language, self.name)
 
     def situated(self, intent: str) -> dict[str, Any]:
         """The order's situation makes this request another one ("iade" for an order that has

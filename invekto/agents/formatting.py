@@ -6,8 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from invekto.core.locale import MONTH_NAMES
-from invekto.core.tenant_settings import TenantSettings
 from invekto.prompts import template
+from invekto.prompts.content import PromptSet
 
 _MONTHS = MONTH_NAMES
 
@@ -17,12 +17,12 @@ def local_date(moment: dt.datetime, timezone: str) -> dt.date:
 
 
 def day_text(
-    day: dt.date, *, language: str, today: dt.date, settings: TenantSettings | None = None
+    day: dt.date, *, language: str, today: dt.date, prompts: PromptSet | None = None
 ) -> str:
     if day == today:
-        return str(template("today", language, settings))
+        return str(template("today", language, prompts))
     if day == today + dt.timedelta(days=1):
-        return str(template("tomorrow", language, settings))
+        return str(template("tomorrow", language, prompts))
     months = _MONTHS.get(language, _MONTHS["en"])
     if language in ("tr", "ar"):
         return f"{day.day} {months[day.month - 1]}"
@@ -36,12 +36,12 @@ def date_range_text(
     language: str,
     timezone: str,
     now: dt.datetime,
-    settings: TenantSettings | None = None,
+    prompts: PromptSet | None = None,
 ) -> str:
     """'yarın', '27 Kasım – 28 Kasım', or the tenant's 'not known yet' text."""
     if start is None and end is None:
-        return str(template("eta_unknown", language, settings))
+        return str(template("eta_unknown", language, prompts))
     today = local_date(now, timezone)
     days = sorted({local_date(m, timezone) for m in (start, end) if m is not None})
-    texts = [day_text(d, language=language, today=today, settings=settings) for d in days]
+    texts = [day_text(d, language=language, today=today, prompts=prompts) for d in days]
     return " – ".join(texts)

@@ -28,6 +28,7 @@ from invekto.api.routes import (
     onboarding,
     outbound,
     outbound_inputs,
+    prompts,
     suggestions,
     team,
     tenant,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         onboarding,
         outbound,
         outbound_inputs,
+        prompts,
         clinic,
     ):
         app.include_router(module.router)

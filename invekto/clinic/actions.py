@@ -70,11 +70,12 @@ def taken_reply(
         text = render(
             "clinic_slot_taken",
             language,
-            scope.tenant_settings,
+            scope.prompts,
+            "clinic",
             slots=numbered([slot_line(s, practice.zone, language) for s in slots]),
         )
     else:
-        text = render("clinic_slot_taken_none", language, scope.tenant_settings)
+        text = render("clinic_slot_taken_none", language, scope.prompts, "clinic")
     return {
         "refused": "slot_taken",
         "reply": text,

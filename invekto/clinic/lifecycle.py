@@ -41,6 +41,7 @@ from invekto.outbound import clinic_flows as flows
 from invekto.outbound.events import DEAR_CUSTOMER, channel_for, emit, language_of
 from invekto.outbound.schedule import Planned, cancel, out_of_quiet_hours, schedule, tenant_zone
 from invekto.prompts import render
+from invekto.prompts.content import PromptSet
 from invekto.storage.models import Appointment, Customer, Tenant, WaitlistEntry, utcnow
 
 if TYPE_CHECKING:
@@ -458,7 +459,10 @@ async def _settle_offers(
                 dedupe_key=f"clinic:wl:{entry.id}:{slot_offer}:gone",
                 due_at=now,
                 text=render(
-                    "clinic_outreach_waitlist_gone", language, TenantSettings.parse(tenant.settings)
+                    "clinic_outreach_waitlist_gone",
+                    language,
+                    PromptSet.parse(tenant.prompts),
+                    "clinic",
                 ),
                 language=language,
                 context={"entry_id": str(entry.id), "offer_id": slot_offer},

@@ -54,7 +54,6 @@ __all__ = [
     "Policies",
     "Sales",
     "TenantSettings",
-    "Templates",
     "automation_areas",
     "register_automation_area",
 ]
@@ -83,8 +82,6 @@ def _format_text(value: Any) -> Any:
 
 Text = Annotated[str, AfterValidator(_format_text)]
 """A reply text: a valid ``str.format`` template."""
-TemplateText = Annotated[str | dict[str, str], AfterValidator(_format_text)]
-"""A reply text, or a table of texts (``status``: the marketplace's order statuses)."""
 
 
 # --- automation areas ---------------------------------------------------------------------------
@@ -333,18 +330,6 @@ class Sales(_Block):
         return self.webhook_secret.get_secret_value() if self.webhook_secret else None
 
 
-class Templates(_Block):
-    """Per-language overrides of ``invekto/prompts/defaults/replies.yaml`` (key → text)."""
-
-    tr: dict[str, TemplateText] = Field(default_factory=dict, description="Turkish texts.")
-    en: dict[str, TemplateText] = Field(default_factory=dict, description="English texts.")
-    ar: dict[str, TemplateText] = Field(default_factory=dict, description="Arabic texts.")
-
-    def texts(self, language: str) -> dict[str, TemplateText]:
-        """The overrides of ``language`` ({} for a language with none, or one not offered)."""
-        return getattr(self, language) if language in type(self).model_fields else {}
-
-
 class Guardrails(_Block):
     """What the output guard keeps back as a suggestion, beyond its built-in checks."""
 
@@ -494,9 +479,6 @@ class TenantSettings(_Block):
     discounts: Discounts = Field(default_factory=Discounts, description="Coupons and their limit.")
     b2b: B2B = Field(default_factory=B2B, description="What B2B buyers are told.")
     sales: Sales = Field(default_factory=Sales, description="Where lead alerts go.")
-    templates: Templates = Field(
-        default_factory=Templates, description="Per-language overrides of the reply texts."
-    )
     guardrails: Guardrails = Field(
         default_factory=Guardrails, description="The tenant's own output-guard rules."
     )
@@ -595,6 +577,15 @@ class TenantSettings(_Block):
                     patch[old],
                     {"use": f"{block}.{field}"},
                 )
+        if "templates" in patch:
+            raise _error(
+                "moved_setting",
+                "reply texts are prompt versions now: edit them in the prompt editor "
+                "(POST /api/prompts/versions, then publish through the eval gate)",
+                ("templates",),
+                patch["templates"],
+                {"use": "/api/prompts/versions"},
+            )
         removed: list[tuple[str, ...]] = []
         result = type(self).model_validate(_merge_patch(self.to_json(), patch, (), removed))
         unknown = [path for path in removed if not _known_path(result, path)]

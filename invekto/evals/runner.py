@@ -241,11 +241,14 @@ async def run_dataset(
     *,
     progress: Any = None,
     judged_by: list[Any] | None = None,
+    prompts: dict[str, Any] | None = None,
 ) -> list[CaseReport]:
     """Run ``cases`` in a fresh embedded database with the demo seed (a new temporary data
     directory, removed afterwards, so no earlier run or ``make run`` data leaks in); the trained
     intent model is reused from ``settings.nlu_dir``. ``judged_by``: LLM-judged deepeval metrics
-    to score every reply with, after the run."""
+    to score every reply with, after the run. ``prompts``: a prompt version's content
+    (``invekto.prompts.content.PromptContent`` as JSON), made the active texts of every tenant
+    the cases use (the prompt gate; version ``-1`` in the turns' records)."""
     import secrets
     import tempfile
     from pathlib import Path
@@ -272,6 +275,8 @@ async def run_dataset(
         )
         async with running_stack(fresh) as stack:
             await seed(stack.services.db, CredentialBox(fresh.resolved_secret_key()))
+            if prompts is not None:
+                await _use_prompts(stack, {case.tenant for case in cases}, prompts)
             for case in cases:
                 reports.append(await run_case(stack, case, numbers=numbers))
                 if progress is not None:
@@ -279,6 +284,14 @@ async def run_dataset(
     for metric in judged_by or []:
         await judge_replies(reports, metric)
     return reports
+
+
+async def _use_prompts(stack: Stack, slugs: set[str], content: dict[str, Any]) -> None:
+    async with stack.services.db.session() as session:
+        await session.execute(
+            update(Tenant).where(Tenant.slug.in_(slugs)).values(prompts={"version": -1, **content})
+        )
+        await session.commit()
 
 
 async def judge_replies(reports: list[CaseReport], metric: Any) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invekto.config import Settings
 from invekto.core.tenant_settings import TenantSettings
 from invekto.integrations.alerts import queue_lead_alerts
+from invekto.prompts.content import PromptSet
 from invekto.storage.models import (
     Coupon,
     Customer,
@@ -55,6 +56,8 @@ class CommitScope:
     customer_id: uuid.UUID
     tenant_settings: TenantSettings
     app_settings: Settings
+    prompts: PromptSet = field(default_factory=PromptSet)
+    """The tenant's active texts (for an action whose result changes the reply)."""
 
 
 class Action(BaseModel):

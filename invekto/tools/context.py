@@ -17,6 +17,7 @@ from invekto.clinic.port import ClinicDesk
 from invekto.core.tenant_settings import TenantSettings
 from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
+from invekto.prompts.content import PromptSet
 from invekto.prompts.tenant import TenantPrompts
 from invekto.storage.casework import CaseFiles
 
@@ -31,6 +32,8 @@ class TenantInfo:
     default_language: str
     business_hours: dict[str, Any]
     settings: TenantSettings
+    prompts: PromptSet = field(default_factory=PromptSet)
+    """The tenant's active prompt version (``tenants.prompts``)."""
 
     def automation_on(self, area: str) -> bool:
         """``settings.automation.enabled`` and the area's own switch (default on)."""

@@ -12,6 +12,7 @@ import pytest
 from invekto.agents.formatting import date_range_text
 from invekto.agents.hours import is_open, next_opening
 from invekto.prompts import render, template
+from invekto.prompts.content import PromptContent, PromptSet
 from invekto.security import CredentialBox, hash_password, issue_token, read_token, verify_password
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -51,10 +52,14 @@ def test_date_range_in_turkish_and_english():
 
 def test_templates_fall_back_and_tenants_override():
     assert "Demo" in render("greeting", "tr", None, shop="Demo", name_part="")
-    english_only = {"templates": {"en": {"promo": "English only"}}}
-    assert template("promo", "ar", english_only) == "English only"  # Arabic → English
-    custom = {"templates": {"tr": {"handoff": "Hemen dönüyoruz."}}}
+    english_only = PromptSet(PromptContent(texts={"en": {"handoff": "English only"}}))
+    assert template("handoff", "ar", english_only) != "English only"  # Arabic has its own
+    assert template("order_stale_note", "ar", english_only) == template("order_stale_note", "ar")
+    no_arabic = PromptSet(PromptContent(texts={"en": {"handoff": "English only"}}))
+    assert no_arabic.text("handoff", "en") == "English only"
+    custom = PromptSet(PromptContent(texts={"tr": {"handoff": "Hemen dönüyoruz."}}))
     assert render("handoff", "tr", custom) == "Hemen dönüyoruz."
+    assert render("handoff", "en", custom) == render("handoff", "en")  # per language
     with pytest.raises(KeyError):
         template("no_such_template", "tr")
 

@@ -19,7 +19,6 @@ from invekto.guardrails.output import ReplyContext, setting_strings, tenant_rule
 from invekto.integrations.alerts import sales_settings
 from invekto.nlu.local import nlu_settings
 from invekto.nlu.signals import DEFAULT_BULK_THRESHOLD
-from invekto.prompts import render, template
 from invekto.sandbox.seed import DEMO_SETTINGS
 
 
@@ -64,7 +63,7 @@ def test_the_defaults_are_what_a_missing_key_meant():
         "webhook_url": None,
         "webhook_secret": None,
     }
-    assert settings.templates.texts("tr") == {} and settings.templates.texts("de") == {}
+    assert not hasattr(settings, "templates")  # reply texts are prompt versions now
     assert settings.guardrails.model_dump() == {
         "banned_phrases": [],
         "competitors": [],
@@ -100,7 +99,7 @@ def test_the_demo_settings_are_valid_and_stored_as_written():
         ({"automaton": {}}, ("automaton",)),
         ({"policies": {"retrun_days": 10}}, ("policies", "retrun_days")),
         ({"automation": {"retruns": False}}, ("automation", "retruns")),
-        ({"templates": {"fr": {"greeting": "Bonjour"}}}, ("templates", "fr")),
+        ({"templates": {"tr": {"greeting": "Bonjour"}}}, ("templates",)),
         ({"b2b": {"offer_template": {"de": "x"}}}, ("b2b", "offer_template", "de")),
         ({"sales": {"webhook": "https://x.test"}}, ("sales", "webhook")),
     ],
@@ -131,8 +130,6 @@ def test_an_unknown_automation_area_lists_the_known_ones():
         ({"policies": {"cancellation": "always"}}, ("policies", "cancellation")),
         ({"automation": {"returns": "maybe"}}, ("automation", "returns")),
         ({"guardrails": {"competitors": "Hepsiburada"}}, ("guardrails", "competitors")),
-        ({"templates": {"tr": {"greeting": "Merhaba {name"}}}, ("templates", "tr", "greeting")),
-        ({"templates": {"en": {"status": {"Shipped": "}"}}}}, ("templates", "en", "status")),
         ({"b2b": {"offer_template": {"tr": "{company"}}}, ("b2b", "offer_template", "tr")),
     ],
 )
@@ -185,7 +182,6 @@ def test_merged_deep_merges_a_partial_update():
             "automation": {"returns": False},
             "nlu": {"suggest_below": 0.6},
             "policies": {"carriers": ["Aras Kargo"]},
-            "templates": {"tr": {"greeting": "Selam{name_part}!"}},
         }
     )
 
@@ -199,7 +195,6 @@ def test_merged_deep_merges_a_partial_update():
     assert changed.policies.carriers == ["Aras Kargo"]  # a list replaces
     assert changed.policies.return_days == 15  # the rest of the block is kept
     assert changed.sales.secret() == DEMO_SETTINGS["sales"]["webhook_secret"]
-    assert changed.templates.texts("tr") == {"greeting": "Selam{name_part}!"}
     assert stored.automation_on("returns") is True  # the original is untouched
     assert changed.to_json()["discounts"] == DEMO_SETTINGS["discounts"]
 
@@ -234,7 +229,7 @@ def test_a_bad_stored_value_is_logged_and_dropped_not_fatal(caplog):
         "automation": {"enabled": True, "returns": False, "retruns": False},
         "nlu": {"suggest_below": "high", "bulk_threshold": 50},
         "policies": {"return_days": 30, "cancellation": "sometimes"},
-        "templates": {"tr": {"greeting": 42, "thanks": "Sağ olun"}},
+        "templates": {"tr": {"thanks": "Sağ olun"}},
         "guardrails": "none",
         "unknown_block": {"x": 1},
     }
@@ -245,14 +240,14 @@ def test_a_bad_stored_value_is_logged_and_dropped_not_fatal(caplog):
     assert settings.automation_on("returns") is False
     assert settings.nlu.suggest_below == 0.5 and settings.nlu.bulk_threshold == 50
     assert (settings.policies.return_days, settings.policies.cancellation) == (30, "review")
-    assert settings.templates.texts("tr") == {"thanks": "Sağ olun"}
+    assert "templates" not in settings.to_json()  # moved to the prompt versions (0011)
     assert settings.guardrails.banned_phrases == []
     [record] = caplog.records
     for path in (
         "automation.retruns",
         "nlu.suggest_below",
         "policies.cancellation",
-        "templates.tr.greeting",
+        "templates",
         "guardrails",
         "unknown_block",
     ):
@@ -369,16 +364,12 @@ def test_blank_sales_values_are_unset():
 # --- consumers take the model or a stored dict -----------------------------------------------
 
 
-def test_templates_from_the_model_or_a_plain_dict():
-    raw = {"templates": {"tr": {"handoff": "Ekibimize ilettim."}, "en": {"status": {"A": "a"}}}}
-    typed = TenantSettings.model_validate(raw)
+def test_reply_texts_are_not_settings_any_more():
+    """``templates`` in a PATCH names where texts live now (the prompt versions)."""
+    [error] = _errors(TenantSettings().merged, {"templates": {"tr": {"handoff": "x"}}})
 
-    for settings in (raw, typed):
-        assert render("handoff", "tr", settings) == "Ekibimize ilettim."
-        assert template("status", "en", settings) == {"A": "a"}
-        assert template("status", "tr", settings) == template("status", "tr")  # the default
-    assert render("handoff", "tr", None) == render("handoff", "tr", {})
-    assert render("handoff", "de", {}) == render("handoff", "tr")
+    assert error["type"] == "moved_setting" and error["loc"] == ("templates",)
+    assert "/api/prompts" in error["msg"]
 
 
 def test_the_guard_reads_the_model_or_a_plain_dict():

@@ -483,7 +483,7 @@ async def _window_passed(
         local_date(delivered_at, tenant.timezone),
         language=turn.language,
         today=local_date(turn.context.received_at, tenant.timezone),
-        settings=turn.settings,
+        prompts=turn.context.tenant.prompts,
     )
     return turn.done(
         turn.text(

@@ -729,7 +729,7 @@ def _order_reply(turn: AgentTurn, orders: list[OrderView], *, stale: bool) -> st
             language=turn.language,
             timezone=tenant.timezone,
             now=now,
-            settings=tenant.settings,
+            prompts=tenant.prompts,
         ),
         "delivered_on": _delivered_on(turn, order, now),
     }
@@ -758,5 +758,5 @@ def _delivered_on(turn: AgentTurn, order: OrderView, now: dt.datetime) -> str:
         local_date(order.delivered_at, tenant.timezone),
         language=turn.language,
         today=local_date(now, tenant.timezone),
-        settings=tenant.settings,
+        prompts=tenant.prompts,
     )

@@ -49,6 +49,7 @@ from invekto.graphs.conversation.kinds import expects_reply
 from invekto.guardrails.agent_messages import check_agent_message
 from invekto.guardrails.pii import find_pii
 from invekto.jobs import enqueue_note_human_reply, enqueue_send
+from invekto.prompts.content import PromptSet
 from invekto.storage import events
 from invekto.storage.models import (
     Conversation,
@@ -323,6 +324,7 @@ async def _commit_scope(
         customer_id=conversation.customer_id,
         tenant_settings=TenantSettings.parse(tenant.settings),
         app_settings=services.settings,
+        prompts=PromptSet.parse(tenant.prompts),
     )
 
 

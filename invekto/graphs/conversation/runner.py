@@ -20,6 +20,7 @@ from invekto.graphs.conversation.kinds import handling
 from invekto.integrations.access import MarketplaceAccess
 from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
+from invekto.prompts.content import PromptSet
 from invekto.prompts.tenant import TenantPrompts
 from invekto.storage import events
 from invekto.storage.casework import CaseFiles
@@ -41,7 +42,7 @@ def ports_for(services: MarketplaceAccess, tenant: TenantInfo) -> Ports:
         orders=OrderDirectory(services, tenant.id),
         catalogue=Catalog(services, tenant.id),
         casework=CaseFiles(services.db, tenant.id),
-        prompts=TenantPrompts(tenant.settings),
+        prompts=TenantPrompts(tenant.prompts),
         clinic=ClinicDesk(
             services.db,
             tenant.id,
@@ -64,6 +65,7 @@ def tenant_info(tenant: Tenant) -> TenantInfo:
         default_language=tenant.default_language,
         business_hours=dict(tenant.business_hours or {}),
         settings=TenantSettings.parse(tenant.settings),
+        prompts=PromptSet.parse(tenant.prompts),
     )
 
 
@@ -170,7 +172,7 @@ async def hand_over_unprocessable(services: TurnServices, message_id: uuid.UUID)
             author="ai",
             status="queued",
             reply_to_id=message.id,
-            text=render("handoff", language, tenant.settings),
+            text=render("handoff", language, PromptSet.parse(tenant.prompts)),
             payload={"decision": {"outcome": "handoff", "reason": "processing_failed"}},
         )
         session.add(notice)

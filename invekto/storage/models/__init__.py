@@ -31,6 +31,7 @@ from invekto.storage.models.outbound import (
     WaTemplate,
 )
 from invekto.storage.models.privacy import PiiReveal
+from invekto.storage.models.prompts import PromptEvent, PromptVersion
 from invekto.storage.models.tenancy import (
     Channel,
     IntegrationAccount,
@@ -66,6 +67,8 @@ __all__ = [
     "OutboundSend",
     "PatientLead",
     "PiiReveal",
+    "PromptEvent",
+    "PromptVersion",
     "ProductCache",
     "ProposedAction",
     "ReferralCode",

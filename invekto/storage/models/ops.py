@@ -38,6 +38,8 @@ class AutoReplyLog(IdMixin, TimestampMixin, TenantMixin, Base):
     tools: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     inbound_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     processing_ms: Mapped[float] = mapped_column(default=0.0)
+    prompt_version: Mapped[int | None] = mapped_column(nullable=True)
+    """The tenant's prompt version the turn rendered with (0: the shipped texts)."""
 
 
 class WebhookEvent(IdMixin, TimestampMixin, Base):

@@ -13,7 +13,8 @@ from invekto.storage.models.base import Base, IdMixin, TenantMixin, TimestampMix
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
-    """A seller or a clinic. ``settings`` holds automation switches, templates and limits."""
+    """A seller or a clinic. ``settings`` holds automation switches, policies and limits;
+    ``prompts`` the active prompt version."""
 
     __tablename__ = "tenants"
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -23,6 +24,9 @@ class Tenant(IdMixin, TimestampMixin, Base):
     default_language: Mapped[str] = mapped_column(String(8), default="tr")
     business_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prompts: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """The active prompt version's content (``invekto.prompts.content.PromptSet``), copied here
+    when a version is published: a turn renders with it without another query."""
 
 
 @tenant_table

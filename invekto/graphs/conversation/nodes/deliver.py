@@ -87,6 +87,9 @@ async def deliver(
             payload: dict[str, Any] = {
                 "decision": dict(decision),
                 "language": state.get("language"),
+                # The prompt version the reply was written with, and what it rendered (a
+                # draft's preview renders the same keys with the same values).
+                "prompts": context.ports.prompts.record(),
             }
             interactive = state.get("interactive")
             if interactive and decision["reply"] == state.get("draft"):
@@ -126,6 +129,7 @@ async def deliver(
                     customer_id=context.customer_id,
                     tenant_settings=context.tenant.settings,
                     app_settings=app_settings,
+                    prompts=context.tenant.prompts,
                 )
                 await commit_rows(proposed, scope)
                 instead = replaced_reply(proposed)
@@ -171,6 +175,7 @@ async def deliver(
                 tools=[dict(t) for t in state.get("tools", [])],
                 inbound_at=inbound.created_at,
                 processing_ms=(time.perf_counter() - context.started_at) * 1000,
+                prompt_version=context.ports.prompts.version,
             )
         )
         inbound.status = "processed"

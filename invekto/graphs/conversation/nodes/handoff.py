@@ -25,7 +25,7 @@ def handoff_notice(state: ConversationState, context: TurnContext) -> str:
         opens.date(),
         language=language,
         today=local_date(moment, tenant.timezone),
-        settings=tenant.settings,
+        prompts=tenant.prompts,
     )
     at = prompts.template("at", language)
     opens_at = f"{day} {at} {opens:%H:%M}"

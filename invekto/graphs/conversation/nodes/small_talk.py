@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from invekto.agents.registry import vertical
 from invekto.agents.state import ConversationState
-from invekto.core.tenant_settings import TenantSettings
+from invekto.prompts.content import PromptSet
 from invekto.tools.context import TurnContext
 
 
@@ -24,7 +24,7 @@ async def small_talk(state: ConversationState, runtime: Runtime[TurnContext]) ->
     )
     language = state.get("language", "tr")
     reply = runtime.context.ports.prompts.render(
-        _key(intent, tenant.vertical, language, tenant.settings),
+        _key(intent, tenant.vertical, language, tenant.prompts),
         language,
         shop=tenant.name,
         name_part=f" {first_name}" if first_name else "",
@@ -32,11 +32,10 @@ async def small_talk(state: ConversationState, runtime: Runtime[TurnContext]) ->
     return {"draft": reply, "active_agent": None, "flow": None}
 
 
-def _key(intent: str, vertical_name: str, language: str, settings: TenantSettings) -> str:
+def _key(intent: str, vertical_name: str, language: str, prompts: PromptSet) -> str:
     """The template of ``intent``: a greeting is the vertical's greeting text unless the tenant
     has its own ``greeting`` text for this language."""
     profile_greeting = vertical(vertical_name).greeting_template
     if intent != "greeting" or profile_greeting == "greeting":
         return intent
-    own = settings.templates.texts(language)
-    return intent if intent in own else profile_greeting
+    return intent if prompts.own("greeting", language) is not None else profile_greeting

@@ -78,6 +78,10 @@ class Understand:
             "timezone": context.tenant.timezone,
             "intents": sorted(REGISTRY.possible_intents(context.tenant.vertical)),
         }
+        instructions = context.tenant.prompts.own("nlu_instructions", "en")
+        if instructions:
+            # The tenant's own LLM instructions (its active prompt version).
+            settings["llm_instructions"] = instructions
         text = state["turn"]["text"]
         order_state = (state.get("focus") or {}).get("order_state")
         if order_state and not _NAMES_AN_ORDER.search(text):
