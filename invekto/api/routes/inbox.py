@@ -226,6 +226,9 @@ class Turn(BaseModel):
     reason: str | None
     tools: list[TurnTool]
     processing_ms: float
+    prompt_version: int | None = None
+    """The tenant's prompt version the reply was written with (0: the shipped texts; None:
+    turns from before prompt versions)."""
     guard: dict[str, Any] | None
     """The output guard's verdict on the reply (``{"failures": [[validator, why]], "fixed":
     [...]}``), None when there is no reply or the guard said nothing."""
@@ -658,6 +661,7 @@ async def list_turns(
                 reason=row.reason,
                 tools=row_tools,
                 processing_ms=row.processing_ms,
+                prompt_version=row.prompt_version,
                 guard=guard if isinstance(guard, dict) and guard else None,
                 actions=actions.get(row.inbound_message_id, []),
             )
