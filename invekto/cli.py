@@ -258,6 +258,10 @@ def eval_(
             "with, as the active texts of their tenants: the prompt gate from the command line"
         ),
     ] = None,
+    cases_file: Annotated[
+        Path | None,
+        typer.Option(help="Only the case ids listed in this file (one per line)"),
+    ] = None,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -301,6 +305,12 @@ def eval_(
             cases = [case for case in cases if case.tenant in tenant]
             if not cases:
                 raise DatasetError(f"no case of tenant(s) {', '.join(tenant)}")
+        if cases_file is not None:
+            wanted = set(cases_file.read_text("utf-8").split())
+            unknown = wanted - {case.id for case in cases}
+            if unknown:
+                raise DatasetError(f"{cases_file}: unknown case ids {sorted(unknown)[:10]}")
+            cases = [case for case in cases if case.id in wanted]
         if tenant_prompts is not None:
             prompts_content = _prompt_content(tenant_prompts)
         thresholds = load_gates(gates)

@@ -51,6 +51,7 @@ async def turn_result(
                 "reason": log.reason,
                 "reply_status": reply.status if reply else None,
                 "processing_ms": round(log.processing_ms, 1),
+                "prompts": _rendered(reply),
             }
         if time.monotonic() > deadline:
             return {
@@ -62,6 +63,17 @@ async def turn_result(
                 "wa_message_id": wa_message_id,
             }
         await asyncio.sleep(0.05)
+
+
+def _rendered(reply: Message | None) -> list[list[str | None]]:
+    """The texts the reply was written with: ``[key, language, agent]`` each (the prompt gate
+    re-plays only the cases whose turns rendered a text a draft changes)."""
+    record = ((reply.payload or {}).get("prompts") or {}) if reply else {}
+    return [
+        [r.get("key"), r.get("language"), r.get("agent")]
+        for r in record.get("renders") or []
+        if isinstance(r, dict)
+    ]
 
 
 async def simulate_turns(

@@ -25,6 +25,7 @@ const TodayPage = lazy(() => import('./clinic/TodayPage').then((m) => ({ default
 const WaitlistPage = lazy(() =>
   import('./clinic/WaitlistPage').then((m) => ({ default: m.WaitlistPage })),
 )
+const PromptsPage = lazy(() => import('./prompts/PromptsPage').then((m) => ({ default: m.PromptsPage })))
 const DashboardPage = lazy(() =>
   import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
 )
@@ -42,6 +43,7 @@ export function App() {
           <Route path="/inbox/:conversationId" element={<InboxPage />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/team" element={<TeamPage />} />
+          <Route path="/prompts" element={<PromptsPage />} />
           <Route path="/onboarding" element={<OnboardingPage />} />
           <Route path="/outbound/templates" element={<TemplatesPage />} />
           <Route path="/outbound/automations" element={<RulesPage />} />
@@ -98,6 +100,7 @@ function Shell() {
           <NavLink to="/outbound/templates">{t('nav.templates')}</NavLink>
           <NavLink to="/outbound/automations">{t('nav.automations')}</NavLink>
           <NavLink to="/outbound/campaigns">{t('nav.campaigns')}</NavLink>
+          <NavLink to="/prompts">{t('nav.prompts')}</NavLink>
           <NavLink to="/team">{t('nav.team')}</NavLink>
           <NavLink to="/onboarding">{t('nav.onboarding')}</NavLink>
         </nav>

@@ -29,6 +29,7 @@ PAGES = (
     "reset-password",
     "inbox",
     "dashboard",
+    "prompts",
     "onboarding",
     "team",
     "settings",

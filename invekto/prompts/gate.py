@@ -28,6 +28,7 @@ import yaml
 
 from invekto.config import Settings
 from invekto.prompts.content import PromptContent
+from invekto.prompts.registry import registry
 
 VERTICAL_TENANTS: dict[str, tuple[str, ...]] = {
     "ecommerce": ("demo-shop", "demo-copilot"),
@@ -80,6 +81,7 @@ def eval_command(
     tenants: Sequence[str],
     report: Path,
     prompts_file: Path | None = None,
+    cases_file: Path | None = None,
 ) -> list[str]:
     command = [sys.executable, "-m", "invekto.cli", "eval"]
     for dataset in datasets:
@@ -89,18 +91,25 @@ def eval_command(
     command += ["--report", str(report)]
     if prompts_file is not None:
         command += ["--tenant-prompts", str(prompts_file)]
+    if cases_file is not None:
+        command += ["--cases-file", str(cases_file)]
     return command
 
 
-def _write_inputs(workdir: Path, name: str, content: PromptContent | None) -> Path | None:
+def _write_inputs(
+    workdir: Path, name: str, content: PromptContent | None, cases: Sequence[str] | None
+) -> tuple[Path | None, Path | None]:
     workdir.mkdir(parents=True, exist_ok=True)
-    if content is None:
-        return None
-    prompts_file = workdir / f"{name}-prompts.yaml"
-    prompts_file.write_text(
-        yaml.safe_dump(content.model_dump(mode="json"), allow_unicode=True), "utf-8"
-    )
-    return prompts_file
+    prompts_file = cases_file = None
+    if content is not None:
+        prompts_file = workdir / f"{name}-prompts.yaml"
+        prompts_file.write_text(
+            yaml.safe_dump(content.model_dump(mode="json"), allow_unicode=True), "utf-8"
+        )
+    if cases is not None:
+        cases_file = workdir / f"{name}-cases.txt"
+        cases_file.write_text("".join(f"{case}\n" for case in cases), "utf-8")
+    return prompts_file, cases_file
 
 
 def _read_report(report: Path) -> dict[str, Any] | None:
@@ -114,10 +123,12 @@ async def run_eval(
     content: PromptContent | None,
     workdir: Path,
     name: str,
+    cases: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """One ``invekto eval`` run in a child process; its JSON report."""
+    """One ``invekto eval`` run in a child process (``cases``: only these case ids); its JSON
+    report."""
     report = workdir / f"{name}.json"
-    prompts_file = await asyncio.to_thread(_write_inputs, workdir, name, content)
+    prompts_file, cases_file = await asyncio.to_thread(_write_inputs, workdir, name, content, cases)
     env = {
         **os.environ,
         "INVEKTO_DATA_DIR": str(workdir / f"{name}-data"),
@@ -130,7 +141,7 @@ async def run_eval(
         if value:
             env[f"INVEKTO_{field.upper()}"] = str(value)
     process = await asyncio.create_subprocess_exec(
-        *eval_command(datasets, tenants, report, prompts_file),
+        *eval_command(datasets, tenants, report, prompts_file, cases_file),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -187,6 +198,43 @@ def _keep(path: Path, report: dict[str, Any]) -> None:
     partial.replace(path)  # atomic: a concurrent gate reads the whole file or none
 
 
+def affected_cases(
+    shipped: dict[str, Any], content: PromptContent, *, llm: bool = False
+) -> set[str] | None:
+    """The cases whose replies ``content`` can change: those with a turn that rendered one of
+    the texts it overrides (same key and language) or spoke in an agent whose tone it changes.
+    The rest would be written exactly as with the shipped texts (flows never depend on
+    wording), so they keep their shipped result. ``None``: every case (a change the turns'
+    records cannot place: a status word or a fragment inside another text, a text no case
+    rendered through the recorder, or the LLM's instructions with an LLM configured)."""
+    reg = registry()
+    changed: set[tuple[str, str]] = set()
+    for language, texts in content.texts.items():
+        for key in texts:
+            spec = reg.keys.get(key)
+            if spec is None:
+                continue
+            if spec.kind in ("map", "fragment") or (spec.kind == "chat" and llm):
+                return None
+            if spec.kind == "reply":
+                changed.add((key, language))
+    tone = content.tone
+    recorded: set[tuple[str, str]] = set()
+    cases: set[str] = set()
+    for case in shipped.get("cases", []):
+        for turn in case.get("turns", []):
+            renders = (turn.get("actual") or {}).get("prompts")
+            if renders is None:
+                return None  # a run without the records: nothing can be skipped
+            for key, language, agent in renders:
+                recorded.add((key, language))
+                if (key, language) in changed or tone.of(agent) != "formal":
+                    cases.add(case["id"])
+    if changed - recorded:
+        return None  # rendered outside a turn's record (or by no case): play them all
+    return cases
+
+
 @dataclass
 class Verdict:
     passed: bool
@@ -195,7 +243,8 @@ class Verdict:
 
 
 def verdict(shipped: dict[str, Any], draft: dict[str, Any]) -> Verdict:
-    """Compare the draft's run with the shipped texts' run, case by case."""
+    """Compare the draft's run with the shipped texts' run, case by case (the shipped cases the
+    draft did not play were not affected by it)."""
     before = {case["id"]: case for case in shipped.get("cases", [])}
     failures: list[dict[str, Any]] = []
     for case in draft.get("cases", []):
@@ -223,6 +272,7 @@ def verdict(shipped: dict[str, Any], draft: dict[str, Any]) -> Verdict:
             "reasons": reasons,
             "cases": len(cases),
             "cases_passed": sum(1 for case in cases if case.get("passed")),
+            "cases_unaffected": len(before.keys() - {case["id"] for case in cases}),
             "shipped_cases_passed": sum(1 for case in before.values() if case.get("passed")),
             "failures": failures[:MAX_FAILURES_SHOWN],
             "failures_total": len(failures),
@@ -270,8 +320,20 @@ async def run_gate(settings: Settings, vertical: str, content: PromptContent) ->
     tenants = VERTICAL_TENANTS.get(vertical, VERTICAL_TENANTS["ecommerce"])
     started = time.monotonic()
     shipped = await shipped_report(settings, datasets, tenants)
-    with tempfile.TemporaryDirectory(prefix="invekto-gate-", ignore_cleanup_errors=True) as tmp:
-        draft = await run_eval(settings, datasets, tenants, content, Path(tmp), "draft")
+    cases = affected_cases(shipped, content, llm=bool(settings.llm_model))
+    if cases is not None and not cases:
+        draft: dict[str, Any] = {"cases": [], "totals": {}, "run": {"tenants": list(tenants)}}
+    else:
+        with tempfile.TemporaryDirectory(prefix="invekto-gate-", ignore_cleanup_errors=True) as tmp:
+            draft = await run_eval(
+                settings,
+                datasets,
+                tenants,
+                content,
+                Path(tmp),
+                "draft",
+                sorted(cases) if cases is not None else None,
+            )
     result = verdict(shipped, draft)
     result.report["seconds"] = round(time.monotonic() - started, 1)
     result.report["ran_at"] = dt.datetime.now(dt.UTC).isoformat()
@@ -282,6 +344,7 @@ async def run_gate(settings: Settings, vertical: str, content: PromptContent) ->
 __all__ = [
     "VERTICAL_TENANTS",
     "GateError",
+    "affected_cases",
     "Verdict",
     "code_fingerprint",
     "eval_command",

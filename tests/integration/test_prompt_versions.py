@@ -238,6 +238,8 @@ async def test_the_gate_refuses_a_draft_without_tracking_accepts_a_good_one_and_
     assert refused["status"] == "refused", refused["gate"]
     gate = refused["gate"]
     assert gate["passed"] is False and "fail with this version" in gate["reasons"][0]
+    # Only the cases whose replies rendered order_shipped in Turkish were played again.
+    assert (gate["cases"], gate["cases_unaffected"]) == (2, 2)
     assert {f["id"] for f in gate["failures"]} == {"gate-ord-status-001", "gate-ord-status-002"}
     failure = next(f for f in gate["failures"] if f["id"] == "gate-ord-status-001")
     [check] = failure["turns"][0]["checks"]
@@ -269,6 +271,8 @@ async def test_the_gate_refuses_a_draft_without_tracking_accepts_a_good_one_and_
     assert record["version"] == good["number"]
     assert [r["key"] for r in record["renders"]] == ["order_shipped"]
     assert record["renders"][0]["values"]["tracking_number"] == "7330029145197"
+    turns = await call(stack, "GET", f"/api/conversations/{row.conversation_id}/turns", token)
+    assert turns.json()["turns"][0]["prompt_version"] == good["number"]  # the inbox's "why"
 
     # A third version replaces it; the second is archived.
     third = await draft(

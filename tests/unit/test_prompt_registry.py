@@ -14,7 +14,7 @@ from invekto.api.routes.prompts import rewrite
 from invekto.nlu.llm import LLMUnderstander, instructions_prompt, system_prompt
 from invekto.prompts import render, template
 from invekto.prompts.content import PromptContent, PromptSet, diff
-from invekto.prompts.gate import verdict
+from invekto.prompts.gate import affected_cases, verdict
 from invekto.prompts.registry import LANGUAGES, TONES, VARIABLE_TYPES, placeholders, registry
 from invekto.prompts.tenant import TenantPrompts
 
@@ -365,3 +365,45 @@ async def test_the_llm_is_asked_with_the_tenants_own_instructions_when_it_has_th
     assert shipped[0].content.startswith("You classify one customer message")
     assert tenant[0].content.startswith("Sınıflandır. Niyetler:\n- order_status")
     assert tenant[1].content == "Müşteri: kargom nerede"
+
+
+def _played(**renders):
+    return {
+        "cases": [
+            {"id": case, "turns": [{"actual": {"prompts": [list(r) for r in rows]}}]}
+            for case, rows in renders.items()
+        ]
+    }
+
+
+def test_the_gate_plays_only_the_cases_whose_replies_a_draft_can_change():
+    shipped = _played(
+        order=[("order_shipped", "tr", "support")],
+        order_en=[("order_shipped", "en", "support")],
+        hello=[("greeting", "tr", None)],
+        booking=[("clinic_booked", "tr", "clinic")],
+    )
+
+    def affected(texts=None, **tone):
+        return affected_cases(shipped, PromptContent(texts=texts or {}, tone=tone or {}))
+
+    assert affected({"tr": {"order_shipped": "x"}}) == {"order"}
+    assert affected({"en": {"order_shipped": "x"}, "tr": {"greeting": "y"}}) == {
+        "order_en",
+        "hello",
+    }
+    assert affected(default="warm") == {"order", "order_en", "hello", "booking"}
+    assert affected(agents={"clinic": "short"}) == {"booking"}
+    assert affected() == set()
+    # What the turns' records cannot place: every case.
+    assert affected({"tr": {"status": {"Shipped": "yolda"}}}) is None
+    assert affected({"tr": {"today": "bugün"}}) is None
+    assert affected({"tr": {"cancel_shipped": "x"}}) is None  # no case rendered it
+    assert (
+        affected_cases({"cases": [{"id": "a", "turns": [{"actual": {}}]}]}, PromptContent()) is None
+    )
+    chat = PromptContent(
+        texts={"en": {"nlu_instructions": {"system": "{intents}", "human": "{message}"}}}
+    )
+    assert affected_cases(shipped, chat) == set()  # no LLM: the instructions are never read
+    assert affected_cases(shipped, chat, llm=True) is None

@@ -1465,6 +1465,199 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/prompts/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description The trail: every save, publish, refusal and rollback, newest first.
+         */
+        get: operations["prompts-list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description The tenant's most recent AI replies, each with the reply the draft would have written:
+         *     the same texts rendered with the same values in the draft's texts and tone. Personal data is
+         *     masked in both, and in the customer's message.
+         */
+        post: operations["prompts-preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/registry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Registry
+         * @description Every text the tenant can write, with its variables and the shipped texts per tone.
+         */
+        get: operations["prompts-get_registry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sample
+         * @description One text rendered with its variables' example values (the shipped text in ``tone``, or
+         *     the draft ``text``), for the editor's preview.
+         */
+        post: operations["prompts-sample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate
+         * @description Check a draft's content as the editor types (always 200; ``problems`` says what is
+         *     wrong) and its diff against the active version.
+         */
+        post: operations["prompts-validate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Versions
+         * @description Every version, newest first, with the active one's number and tone.
+         */
+        get: operations["prompts-list_versions"];
+        put?: never;
+        /**
+         * Create Version
+         * @description A new draft, from the active version (or with ``content``).
+         */
+        post: operations["prompts-create_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/versions/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Version */
+        get: operations["prompts-get_version"];
+        /**
+         * Save Version
+         * @description Save a draft (or a refused version, which becomes a draft again). Checked first: a
+         *     text with an unknown or missing variable is a 422 listing every problem.
+         */
+        put: operations["prompts-save_version"];
+        post?: never;
+        /** Discard Version */
+        delete: operations["prompts-discard_version"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/versions/{number}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Version
+         * @description Run the eval gate on the version: it becomes ``active`` if every case that passes with
+         *     the shipped texts passes with it, else ``refused`` with the failing cases. Poll
+         *     ``GET /versions/{number}`` for the result.
+         */
+        post: operations["prompts-publish_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/prompts/versions/{number}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rollback To
+         * @description Bring back version ``number``'s content as a new version, through the gate.
+         */
+        post: operations["prompts-rollback_to"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suggestions/{message_id}/accept": {
         parameters: {
             query?: never;
@@ -2905,6 +3098,16 @@ export interface components {
                 [key: string]: string[];
             };
         };
+        /** DraftRequest */
+        DraftRequest: {
+            /** @description Default: the active version's content, to edit from. */
+            content?: components["schemas"]["PromptContent"] | null;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
         /** EditInfo */
         EditInfo: {
             /** Kind */
@@ -2965,30 +3168,9 @@ export interface components {
         /** EventPage */
         EventPage: {
             /** Events */
-            events: components["schemas"]["EventPublic"][];
+            events: components["schemas"]["invekto__api__routes__events__EventPublic"][];
             /** Last Id */
             last_id: number;
-        };
-        /** EventPublic */
-        EventPublic: {
-            /** Conversation Id */
-            conversation_id: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Id */
-            id: number;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "message_stored" | "suggestion_created" | "suggestion_decided" | "handoff" | "conversation_updated" | "message_status";
-            /** Payload */
-            payload: {
-                [key: string]: unknown;
-            };
         };
         /**
          * FlowReply
@@ -3151,6 +3333,42 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "supervisor" | "agent" | "prompt_owner";
+        };
+        /** KeyPublic */
+        KeyPublic: {
+            /**
+             * Agents
+             * @description The agents that send this text ([]: the graph's own).
+             */
+            agents: string[];
+            /** Description */
+            description: string;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "reply" | "fragment" | "map" | "chat";
+            /** Languages */
+            languages: string[];
+            /** Map Keys */
+            map_keys: string[];
+            /** Required */
+            required: string[];
+            /**
+             * Shipped
+             * @description Tone → language → the shipped text (a table for `status`, {system, human} for a chat prompt).
+             */
+            shipped: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Source */
+            source: string;
+            /** Variables */
+            variables: components["schemas"]["VariablePublic"][];
         };
         /** LastMessage */
         LastMessage: {
@@ -3589,6 +3807,74 @@ export interface components {
              */
             phone: string;
         };
+        /** PreviewRequest */
+        PreviewRequest: {
+            content: components["schemas"]["PromptContent"];
+            /**
+             * Limit
+             * @default 10
+             */
+            limit: number;
+        };
+        /** PreviewRow */
+        PreviewRow: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changed */
+            changed: boolean;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Customer */
+            customer: string;
+            /** Draft */
+            draft: string;
+            /** Keys */
+            keys: string[];
+            /** Language */
+            language: string;
+            /**
+             * Message Id
+             * Format: uuid
+             */
+            message_id: string;
+            /** Sent */
+            sent: string;
+            /** Version */
+            version: number;
+        };
+        /** ProblemPublic */
+        ProblemPublic: {
+            /** Field */
+            field?: string | null;
+            /** Key */
+            key: string;
+            /** Language */
+            language: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * PromptContent
+         * @description What a version holds: the tone and the tenant's own texts (language → key → text).
+         */
+        PromptContent: {
+            /**
+             * Texts
+             * @description Language (tr, en, ar) → key → the tenant's text (a string; a table of strings for `status`; {system, human} for a chat prompt).
+             */
+            texts?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            tone?: components["schemas"]["ToneChoice"];
+        };
         /**
          * QuickReplyButton
          * @description A quick-reply button; a tap comes back as an inbound ``button`` message with the payload
@@ -3659,6 +3945,17 @@ export interface components {
             catalog_id?: string | null;
             /** Product Retailer Id */
             product_retailer_id?: string | null;
+        };
+        /** RegistryPublic */
+        RegistryPublic: {
+            /** Agents */
+            agents: string[];
+            /** Keys */
+            keys: components["schemas"]["KeyPublic"][];
+            /** Languages */
+            languages: string[];
+            /** Tones */
+            tones: string[];
         };
         /** RejectRequest */
         RejectRequest: {
@@ -3848,6 +4145,35 @@ export interface components {
                 };
             };
         };
+        /** SampleRequest */
+        SampleRequest: {
+            /** Key */
+            key: string;
+            /**
+             * Language
+             * @default tr
+             * @enum {string}
+             */
+            language: "tr" | "en" | "ar";
+            /**
+             * Text
+             * @description A draft text to render (default: the shipped one).
+             */
+            text?: unknown;
+            /** Tone */
+            tone?: ("formal" | "short" | "warm") | null;
+        };
+        /** SampleResult */
+        SampleResult: {
+            /** Problems */
+            problems: components["schemas"]["ProblemPublic"][];
+            /** Text */
+            text: string;
+            /** Values */
+            values: {
+                [key: string]: string;
+            };
+        };
         /**
          * SandboxTrendyol
          * @description Trendyol credentials of the sandbox stand-in for this business (its own seller, with the
@@ -3862,6 +4188,12 @@ export interface components {
             customer_phone: string;
             /** Seller Id */
             seller_id: string;
+        };
+        /** SaveRequest */
+        SaveRequest: {
+            content?: components["schemas"]["PromptContent"] | null;
+            /** Note */
+            note?: string | null;
         };
         /**
          * Schedule
@@ -4469,6 +4801,26 @@ export interface components {
              */
             token_type: string;
         };
+        /**
+         * ToneChoice
+         * @description The tenant's tone: one for every text, and per agent where it differs.
+         */
+        ToneChoice: {
+            /**
+             * Agents
+             * @description Agent name → its own tone (support, clinic, ...).
+             */
+            agents?: {
+                [key: string]: "formal" | "short" | "warm";
+            };
+            /**
+             * Default
+             * @description formal (resmi), short (kısa), warm (samimi).
+             * @default formal
+             * @enum {string}
+             */
+            default: "formal" | "short" | "warm";
+        };
         /** TrendyolCredentials */
         TrendyolCredentials: {
             /** Api Key */
@@ -4527,6 +4879,8 @@ export interface components {
             outcome: string;
             /** Processing Ms */
             processing_ms: number;
+            /** Prompt Version */
+            prompt_version?: number | null;
             /** Reason */
             reason: string | null;
             /** Reply Message Id */
@@ -4625,6 +4979,19 @@ export interface components {
              */
             role: "owner" | "admin" | "supervisor" | "agent" | "prompt_owner";
         };
+        /** ValidateRequest */
+        ValidateRequest: {
+            content: components["schemas"]["PromptContent"];
+        };
+        /** ValidateResult */
+        ValidateResult: {
+            /** Diff */
+            diff: {
+                [key: string]: unknown;
+            }[];
+            /** Problems */
+            problems: components["schemas"]["ProblemPublic"][];
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -4636,6 +5003,19 @@ export interface components {
             /** Message */
             msg: string;
             /** Error Type */
+            type: string;
+        };
+        /** VariablePublic */
+        VariablePublic: {
+            /** Description */
+            description: string;
+            /** Example */
+            example: {
+                [key: string]: string;
+            };
+            /** Name */
+            name: string;
+            /** Type */
             type: string;
         };
         /**
@@ -4732,6 +5112,113 @@ export interface components {
             template?: string | null;
             /** Variant */
             variant: string;
+        };
+        /** VersionList */
+        VersionList: {
+            /**
+             * Active
+             * @description The active version (0: the shipped texts).
+             */
+            active: number;
+            tone: components["schemas"]["ToneChoice"];
+            /** Versions */
+            versions: components["schemas"]["VersionSummary"][];
+        };
+        /** VersionPublic */
+        VersionPublic: {
+            /** Author */
+            author: string | null;
+            /** Author Role */
+            author_role: string;
+            /** Base Number */
+            base_number: number | null;
+            /**
+             * Changes
+             * @description Texts and tones it changes against the active version.
+             */
+            changes: number;
+            content: components["schemas"]["PromptContent"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Diff
+             * @description Its changes against the active version.
+             */
+            diff: {
+                [key: string]: unknown;
+            }[];
+            /** Gate */
+            gate: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Gate Passed
+             * @description The gate's verdict (None: not gated).
+             */
+            gate_passed: boolean | null;
+            /** Note */
+            note: string;
+            /** Number */
+            number: number;
+            /** Published At */
+            published_at: string | null;
+            /** Rollback Of */
+            rollback_of: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "gating" | "active" | "archived" | "refused";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** VersionSummary */
+        VersionSummary: {
+            /** Author */
+            author: string | null;
+            /** Author Role */
+            author_role: string;
+            /** Base Number */
+            base_number: number | null;
+            /**
+             * Changes
+             * @description Texts and tones it changes against the active version.
+             */
+            changes: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Gate Passed
+             * @description The gate's verdict (None: not gated).
+             */
+            gate_passed: boolean | null;
+            /** Note */
+            note: string;
+            /** Number */
+            number: number;
+            /** Published At */
+            published_at: string | null;
+            /** Rollback Of */
+            rollback_of: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "gating" | "active" | "archived" | "refused";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** WaitlistPublic */
         WaitlistPublic: {
@@ -4842,6 +5329,51 @@ export interface components {
             verify_token: string;
             /** Webhook Url */
             webhook_url: string;
+        };
+        /** EventPublic */
+        invekto__api__routes__events__EventPublic: {
+            /** Conversation Id */
+            conversation_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "message_stored" | "suggestion_created" | "suggestion_decided" | "handoff" | "conversation_updated" | "message_status";
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        /** EventPublic */
+        invekto__api__routes__prompts__EventPublic: {
+            /** Action */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changes */
+            changes: {
+                [key: string]: unknown;
+            }[];
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            /** Number */
+            number: number;
+            /** Role */
+            role: string;
+            /** User */
+            user: string | null;
         };
     };
     responses: never;
@@ -7457,6 +7989,366 @@ export interface operations {
             };
         };
     };
+    "prompts-list_events": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["invekto__api__routes__prompts__EventPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewRow"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-get_registry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryPublic"];
+                };
+            };
+        };
+    };
+    "prompts-sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SampleRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidateResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-list_versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
+                };
+            };
+        };
+    };
+    "prompts-create_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-get_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-save_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-discard_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-publish_version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "prompts-rollback_to": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "suggestions-accept_suggestion": {
         parameters: {
             query?: never;
@@ -8285,39 +9177,6 @@ export interface operations {
                          * @description The URL lead alerts are POSTed to (http/https; a relative one means this app's sandbox sales inbox, while the sandbox is on).
                          */
                         webhook_url?: string | null;
-                    };
-                    /**
-                     * Templates
-                     * @description Per-language overrides of ``invekto/prompts/defaults/replies.yaml`` (key → text).
-                     */
-                    templates?: {
-                        /**
-                         * Ar
-                         * @description Arabic texts.
-                         */
-                        ar?: {
-                            [key: string]: string | {
-                                [key: string]: string;
-                            };
-                        };
-                        /**
-                         * En
-                         * @description English texts.
-                         */
-                        en?: {
-                            [key: string]: string | {
-                                [key: string]: string;
-                            };
-                        };
-                        /**
-                         * Tr
-                         * @description Turkish texts.
-                         */
-                        tr?: {
-                            [key: string]: string | {
-                                [key: string]: string;
-                            };
-                        };
                     };
                 };
             };

@@ -209,6 +209,9 @@ function Turns({ conversationId }: { conversationId: string }) {
             {t('why.agent')}: <span title={turn.agent}>{agentLabel(t, turn.agent)}</span>
             {turn.understood_by && <> · {t('why.understoodBy')}: {understoodByLabel(t, turn.understood_by)}</>}
             {turn.reason && <> · {reasonLabel(t, turn.reason)}</>} · {Math.round(turn.processing_ms)} ms
+            {turn.prompt_version != null && (
+              <> · <span data-testid="why-prompt-version">{t('why.promptVersion')} v{turn.prompt_version}</span></>
+            )}
           </div>
           {turn.tools.length > 0 && (
             <ul className="tools">
