@@ -269,7 +269,7 @@ def test_the_preview_replaces_each_rendered_text_and_keeps_the_rest_of_the_reply
     )
 
 
-# --- the gate's verdict -----------------------------------------------------------------------------
+# --- the gate's verdict ----------------------------------------------------------------------
 
 
 def _report(**passed):
