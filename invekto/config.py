@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         description="Where the shipped texts' gate runs are kept (one per code and datasets); "
         "default data_dir/prompt-gate.",
     )
+    prompt_gate_tenant_cases_dir: Path | None = Field(
+        default=None,
+        description="A tenant's own gate cases: <dir>/<tenant slug>/*.yaml (the eval dataset "
+        "format, on the demo data of its vertical); every one must pass. Default "
+        "data_dir/tenant-cases.",
+    )
     prompt_gate_timeout_s: float = Field(
         default=3600.0, description="The longest one gate run (an `invekto eval`) may take"
     )
@@ -193,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def prompt_gate_dir(self) -> Path:
         return self.prompt_gate_cache_dir or self.data_dir / "prompt-gate"
+
+    @property
+    def prompt_gate_cases_dir(self) -> Path:
+        return self.prompt_gate_tenant_cases_dir or self.data_dir / "tenant-cases"
 
     @property
     def embedded_db(self) -> bool:

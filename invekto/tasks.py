@@ -251,9 +251,9 @@ async def prompt_gate(tenant_id: str, number: int) -> None:
         if version is None or tenant is None or version.status != "gating":
             return
         content = PromptContent.model_validate(version.content)
-        vertical = tenant.vertical
+        vertical, slug = tenant.vertical, tenant.slug
     try:
-        result = await run_gate(services.settings, vertical, content)
+        result = await run_gate(services.settings, vertical, content, slug)
     except GateError as exc:
         log.error("prompt gate of version %s (tenant %s) could not run: %s", number, tenant_id, exc)
         async with services.db.tenant_session(tenant_uuid) as session:

@@ -242,12 +242,20 @@ class Verdict:
     report: dict[str, Any]
 
 
-def verdict(shipped: dict[str, Any], draft: dict[str, Any]) -> Verdict:
+def verdict(
+    shipped: dict[str, Any], draft: dict[str, Any], *, own: set[str] | None = None
+) -> Verdict:
     """Compare the draft's run with the shipped texts' run, case by case (the shipped cases the
-    draft did not play were not affected by it)."""
+    draft did not play were not affected by it); each of the tenant's ``own`` cases must pass."""
     before = {case["id"]: case for case in shipped.get("cases", [])}
+    own = own or set()
     failures: list[dict[str, Any]] = []
+    own_failures: list[dict[str, Any]] = []
     for case in draft.get("cases", []):
+        if case["id"] in own:
+            if not case.get("passed"):
+                own_failures.append({**_failure(case), "own": True})
+            continue
         was = before.get(case["id"])
         if case.get("passed") or not (was and was.get("passed")):
             continue
@@ -258,6 +266,9 @@ def verdict(shipped: dict[str, Any], draft: dict[str, Any]) -> Verdict:
         reasons.append(
             f"{len(failures)} case(s) that pass with the shipped texts fail with this version"
         )
+    if own_failures:
+        reasons.append(f"{len(own_failures)} of the tenant's own case(s) fail with this version")
+    failures = own_failures + failures
     leaks = int(totals.get("pii_leaks") or 0)
     if leaks > int(shipped.get("totals", {}).get("pii_leaks") or 0):
         reasons.append(f"{leaks} reply(s) leak personal data")
@@ -313,31 +324,60 @@ def _failure(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def run_gate(settings: Settings, vertical: str, content: PromptContent) -> Verdict:
-    """Gate ``content`` for a tenant of ``vertical``: its cases with the draft, against the
-    shipped texts' run."""
+def own_cases(settings: Settings, tenant_slug: str | None) -> tuple[Path | None, list[str]]:
+    """The tenant's own cases: ``<prompt_gate_tenant_cases_dir>/<slug>/*.yaml`` (the eval
+    dataset format; written by the tenant's ML engineers, played on the demo data of its
+    vertical). Their folder and case ids; ``(None, [])`` when it has none."""
+    if not tenant_slug:
+        return None, []
+    folder = settings.prompt_gate_cases_dir / tenant_slug
+    files = dataset_files([folder]) if folder.is_dir() else []
+    ids: list[str] = []
+    for path in files:
+        try:
+            data = yaml.safe_load(path.read_text("utf-8")) or {}
+        except (OSError, ValueError) as exc:
+            raise GateError(f"{path.name}: {exc}") from exc
+        ids += [
+            str(case.get("id"))
+            for case in data.get("cases") or []
+            if isinstance(case, dict) and case.get("id")
+        ]
+    return (folder if files else None), ids
+
+
+async def run_gate(
+    settings: Settings, vertical: str, content: PromptContent, tenant_slug: str | None = None
+) -> Verdict:
+    """Gate ``content`` for a tenant of ``vertical``: the vertical's cases the draft can change,
+    played with the draft and compared with the shipped texts' run, plus every one of the
+    tenant's own cases (each must pass)."""
     datasets = list(settings.prompt_gate_datasets or shipped_datasets())
     tenants = VERTICAL_TENANTS.get(vertical, VERTICAL_TENANTS["ecommerce"])
     started = time.monotonic()
     shipped = await shipped_report(settings, datasets, tenants)
+    own_folder, own_ids = await asyncio.to_thread(own_cases, settings, tenant_slug)
     cases = affected_cases(shipped, content, llm=bool(settings.llm_model))
+    if cases is not None:
+        cases |= set(own_ids)
     if cases is not None and not cases:
         draft: dict[str, Any] = {"cases": [], "totals": {}, "run": {"tenants": list(tenants)}}
     else:
         with tempfile.TemporaryDirectory(prefix="invekto-gate-", ignore_cleanup_errors=True) as tmp:
             draft = await run_eval(
                 settings,
-                datasets,
+                [*datasets, *([own_folder] if own_folder else [])],
                 tenants,
                 content,
                 Path(tmp),
                 "draft",
                 sorted(cases) if cases is not None else None,
             )
-    result = verdict(shipped, draft)
+    result = verdict(shipped, draft, own=set(own_ids))
     result.report["seconds"] = round(time.monotonic() - started, 1)
     result.report["ran_at"] = dt.datetime.now(dt.UTC).isoformat()
     result.report["datasets"] = [str(path) for path in datasets]
+    result.report["own_cases"] = len(own_ids)
     return result
 
 
@@ -347,6 +387,7 @@ __all__ = [
     "affected_cases",
     "Verdict",
     "code_fingerprint",
+    "own_cases",
     "eval_command",
     "run_eval",
     "run_gate",

@@ -320,6 +320,45 @@ async def test_a_stale_draft_or_a_second_gate_is_refused_with_a_reason(stack, se
     assert stale.status_code == 409 and "went live after this draft" in stale.json()["detail"]
 
 
+OWN_CASES = """
+cases:
+  - id: own-kargo-takip-no
+    tenant: demo-shop
+    language: tr
+    customer_phone: "905321112233"
+    turns:
+      - customer: "10654400001 numaralı siparişim nerede?"
+        expect:
+          outcome: auto_reply
+          reply_contains: ["Kargo takip no", "7330029145197"]
+"""
+
+
+async def test_the_tenants_own_cases_always_run_and_must_pass(stack, session, tmp_path):
+    """Cases the tenant's ML engineers keep for it (``<tenant-cases>/<slug>/*.yaml``) run with
+    every draft, whatever it changes, and each must pass."""
+    folder = stack.settings.prompt_gate_cases_dir / DEMO_SHOP.slug
+    folder.mkdir(parents=True)
+    (folder / "wording.yaml").write_text(OWN_CASES, "utf-8")
+    token = await owner(stack)
+
+    # The shipped cases still pass with this wording, but the shop's own phrase is gone.
+    reworded = await draft(stack, token, {"tr": {"order_shipped": SHIPPED_OK}})
+    refused = await gated(stack, token, reworded["number"])
+    assert refused["status"] == "refused", refused["gate"]
+    gate = refused["gate"]
+    assert gate["reasons"] == ["1 of the tenant's own case(s) fail with this version"]
+    [failure] = gate["failures"]
+    assert failure["id"] == "own-kargo-takip-no" and failure["own"] is True
+    assert failure["turns"][0]["checks"][0]["expected"] == "Kargo takip no"
+
+    # A change no shipped case renders still plays the own case, which passes.
+    thanks = await draft(stack, token, {"tr": {"goodbye": "Hoşça kalın{name_part}, iyi günler!"}})
+    live = await gated(stack, token, thanks["number"])
+    assert live["status"] == "active", live["gate"]
+    assert live["gate"]["own_cases"] == 1 and live["gate"]["cases_passed"] >= 1
+
+
 # --- who may do what, and whose data --------------------------------------------------------------
 
 

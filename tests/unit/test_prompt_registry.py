@@ -322,6 +322,11 @@ def test_the_gate_refuses_a_case_that_passed_with_the_shipped_texts_and_ignores_
     ]
     assert refused.report["cases_passed"] == 1 and refused.report["shipped_cases_passed"] == 2
 
+    own = verdict(shipped, _report(a=True, b=True, c=False, mine=False), own={"mine"})
+    assert own.reasons == ["1 of the tenant's own case(s) fail with this version"]
+    assert own.report["failures"][0]["own"] is True
+    assert verdict(shipped, _report(a=True, mine=True), own={"mine"}).passed
+
     leaking = _report(a=True, b=True, c=False)
     leaking["totals"]["pii_leaks"] = 1
     assert verdict(shipped, leaking).reasons == ["1 reply(s) leak personal data"]

@@ -458,16 +458,8 @@ async def discard_version(
     await session.commit()
 
 
-@router.post("/versions/{number}/publish", status_code=status.HTTP_202_ACCEPTED)
-async def publish_version(
-    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.edit")
-) -> VersionPublic:
-    """Run the eval gate on the version: it becomes ``active`` if every case that passes with
-    the shipped texts passes with it, else ``refused`` with the failing cases. Poll
-    ``GET /versions/{number}`` for the result."""
-    version = await _version(session, tenant, number)
-    content = _checked(PromptContent.model_validate(version.content))
-    del content
+async def _start_gate(session: Any, tenant: TenantContext, version: PromptVersion) -> VersionPublic:
+    """``gating``, and the gate's job queued in the same transaction."""
     try:
         await versions.submit(session, version, _actor(tenant))
     except versions.VersionError as exc:
@@ -480,6 +472,18 @@ async def publish_version(
     )
     await session.commit()
     return await _full(session, tenant, version)
+
+
+@router.post("/versions/{number}/publish", status_code=status.HTTP_202_ACCEPTED)
+async def publish_version(
+    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.edit")
+) -> VersionPublic:
+    """Run the eval gate on the version: it becomes ``active`` if every case that passes with
+    the shipped texts passes with it, else ``refused`` with the failing cases. Poll
+    ``GET /versions/{number}`` for the result."""
+    version = await _version(session, tenant, number)
+    _checked(PromptContent.model_validate(version.content))
+    return await _start_gate(session, tenant, version)
 
 
 @router.post("/versions/{number}/rollback", status_code=status.HTTP_202_ACCEPTED)
@@ -505,18 +509,7 @@ async def rollback_to(
         note=f"Rollback to version {number}",
         rollback_of=number,
     )
-    try:
-        await versions.submit(session, version, _actor(tenant))
-    except versions.VersionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    await defer_in(
-        session,
-        PROMPT_GATE,
-        {"tenant_id": str(tenant.tenant_id), "number": version.number},
-        lock=gate_lock(tenant.tenant_id),
-    )
-    await session.commit()
-    return await _full(session, tenant, version)
+    return await _start_gate(session, tenant, version)
 
 
 @router.get("/events")
