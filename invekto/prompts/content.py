@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from invekto.prompts.registry import LANGUAGES, Problem, Registry, Tone, registry
 
 FALLBACK_LANGUAGE = "tr"
+MAX_KEYS = 256
+"""Texts per language in one version (the registry has about 120): a bound on what is stored."""
 _AGENT = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
@@ -31,7 +33,9 @@ class ToneChoice(BaseModel):
         default="formal", description="formal (resmi), short (kısa), warm (samimi)."
     )
     agents: dict[str, Tone] = Field(
-        default_factory=dict, description="Agent name → its own tone (support, clinic, ...)."
+        default_factory=dict,
+        max_length=32,
+        description="Agent name → its own tone (support, clinic, ...).",
     )
 
     @field_validator("agents")
@@ -54,6 +58,7 @@ class PromptContent(BaseModel):
     tone: ToneChoice = Field(default_factory=ToneChoice)
     texts: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
+        max_length=len(LANGUAGES),
         description="Language (tr, en, ar) → key → the tenant's text (a string; a table of "
         "strings for `status`; {system, human} for a chat prompt).",
     )
@@ -61,9 +66,11 @@ class PromptContent(BaseModel):
     @field_validator("texts")
     @classmethod
     def _languages(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        for language in value:
+        for language, texts in value.items():
             if language not in LANGUAGES:
                 raise ValueError(f"unknown language {language!r} (tr, en or ar)")
+            if len(texts) > MAX_KEYS:
+                raise ValueError(f"{language}: at most {MAX_KEYS} texts ({len(texts)} given)")
         # An empty language is no override at all.
         return {lang: texts for lang, texts in value.items() if texts}
 

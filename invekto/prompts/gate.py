@@ -235,6 +235,15 @@ def affected_cases(
     return cases
 
 
+def cases_to_play(
+    shipped: dict[str, Any], content: PromptContent, own: Sequence[str], *, llm: bool = False
+) -> set[str] | None:
+    """The shipped cases ``content`` can change, and every one of the tenant's own cases
+    (``None``: every case)."""
+    cases = affected_cases(shipped, content, llm=llm)
+    return None if cases is None else cases | set(own)
+
+
 @dataclass
 class Verdict:
     passed: bool
@@ -357,9 +366,7 @@ async def run_gate(
     started = time.monotonic()
     shipped = await shipped_report(settings, datasets, tenants)
     own_folder, own_ids = await asyncio.to_thread(own_cases, settings, tenant_slug)
-    cases = affected_cases(shipped, content, llm=bool(settings.llm_model))
-    if cases is not None:
-        cases |= set(own_ids)
+    cases = cases_to_play(shipped, content, own_ids, llm=bool(settings.llm_model))
     if cases is not None and not cases:
         draft: dict[str, Any] = {"cases": [], "totals": {}, "run": {"tenants": list(tenants)}}
     else:
@@ -385,6 +392,7 @@ __all__ = [
     "VERTICAL_TENANTS",
     "GateError",
     "affected_cases",
+    "cases_to_play",
     "Verdict",
     "code_fingerprint",
     "own_cases",

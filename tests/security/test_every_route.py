@@ -56,8 +56,11 @@ OWNED_BY = {
     "override_id": ("clinic_schedule_overrides", DEMO_CLINIC),
     "appointment_id": ("appointments", DEMO_CLINIC),
     "entry_id": ("clinic_waitlist", DEMO_CLINIC),
+    "number": ("prompt_versions", DEMO_SHOP),
 }
 """Which table a path parameter names, and the demo tenant whose rows the sweep uses."""
+KEY_COLUMN = {"number": "number"}
+"""A parameter that is not a row's ``id``: a per-tenant number (a prompt version's)."""
 
 HOSTILE_TEXT = [
     "' OR '1'='1",
@@ -194,12 +197,17 @@ async def _victim_ids(stack) -> dict[str, uuid.UUID]:
         },
     )
     assert campaign.status_code in (200, 201), campaign.text
+    draft = await _call(stack, "POST", "/api/prompts/versions", shop_owner, json={"note": "x"})
+    assert draft.status_code == 201, draft.text  # the clinic has no version with its number
     ids: dict[str, uuid.UUID] = {}
     async with stack.services.db.session() as session:
         for name, (table, demo) in OWNED_BY.items():
             tenant_id = await _tenant_id(stack, demo)
             found = await session.scalar(
-                text(f"SELECT id FROM {table} WHERE tenant_id = :t ORDER BY id LIMIT 1"),  # noqa: S608
+                text(
+                    f"SELECT {KEY_COLUMN.get(name, 'id')} FROM {table}"  # noqa: S608
+                    " WHERE tenant_id = :t ORDER BY id LIMIT 1"
+                ),
                 {"t": tenant_id},
             )
             if found is not None:

@@ -14,7 +14,7 @@ from invekto.api.routes.prompts import rewrite
 from invekto.nlu.llm import LLMUnderstander, instructions_prompt, system_prompt
 from invekto.prompts import render, template
 from invekto.prompts.content import PromptContent, PromptSet, diff
-from invekto.prompts.gate import affected_cases, verdict
+from invekto.prompts.gate import affected_cases, cases_to_play, verdict
 from invekto.prompts.registry import LANGUAGES, TONES, VARIABLE_TYPES, placeholders, registry
 from invekto.prompts.tenant import TenantPrompts
 
@@ -235,6 +235,8 @@ def test_a_content_with_an_unknown_language_or_agent_name_is_refused():
         PromptContent(tone={"agents": {"Robert'); DROP": "warm"}})
     with pytest.raises(ValueError):
         PromptContent(tone={"default": "loud"})
+    with pytest.raises(ValueError, match="at most 256 texts"):
+        PromptContent(texts={"tr": {f"k{n}": "x" for n in range(257)}})
 
 
 # --- the preview's re-rendering ---------------------------------------------------------------
@@ -412,3 +414,11 @@ def test_the_gate_plays_only_the_cases_whose_replies_a_draft_can_change():
     )
     assert affected_cases(shipped, chat) == set()  # no LLM: the instructions are never read
     assert affected_cases(shipped, chat, llm=True) is None
+    # The tenant's own cases are played with every draft, whatever it changes.
+    goodbye = PromptContent(texts={"tr": {"goodbye": "Hoşça kalın!"}})
+    assert cases_to_play(shipped, PromptContent(), ["own-1"]) == {"own-1"}
+    assert cases_to_play(shipped, PromptContent(texts={"tr": {"greeting": "x"}}), ["own-1"]) == {
+        "hello",
+        "own-1",
+    }
+    assert cases_to_play(shipped, goodbye, ["own-1"]) is None  # no case rendered it: all

@@ -8197,6 +8197,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The version's number (per tenant). */
                 number: number;
             };
             cookie?: never;
@@ -8228,6 +8229,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The version's number (per tenant). */
                 number: number;
             };
             cookie?: never;
@@ -8263,6 +8265,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The version's number (per tenant). */
                 number: number;
             };
             cookie?: never;
@@ -8292,6 +8295,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The version's number (per tenant). */
                 number: number;
             };
             cookie?: never;
@@ -8323,6 +8327,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The version's number (per tenant). */
                 number: number;
             };
             cookie?: never;

@@ -20,9 +20,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
@@ -41,6 +41,9 @@ router = APIRouter(prefix="/api/prompts", tags=["prompts"])
 PROMPT_GATE = "invekto.tasks.prompt_gate"
 MAX_NOTE = 500
 VersionStatus = Literal["draft", "gating", "active", "archived", "refused"]
+VersionNumber = Annotated[
+    int, Path(ge=0, le=2_147_483_647, description="The version's number (per tenant).")
+]
 
 
 def gate_lock(tenant_id: uuid.UUID) -> str:
@@ -257,7 +260,7 @@ def _summary(
 async def _version(session: Any, tenant: TenantContext, number: int) -> PromptVersion:
     version = await versions.get(session, tenant.tenant_id, number)
     if version is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no prompt version {number}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such prompt version in this tenant")
     return version
 
 
@@ -420,14 +423,16 @@ async def create_version(
 
 @router.get("/versions/{number}")
 async def get_version(
-    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.view")
+    number: VersionNumber,
+    session: TenantSessionDep,
+    tenant: TenantContext = require("prompts.view"),
 ) -> VersionPublic:
     return await _full(session, tenant, await _version(session, tenant, number))
 
 
 @router.put("/versions/{number}")
 async def save_version(
-    number: int,
+    number: VersionNumber,
     body: SaveRequest,
     session: TenantSessionDep,
     tenant: TenantContext = require("prompts.suggest"),
@@ -447,7 +452,9 @@ async def save_version(
 
 @router.delete("/versions/{number}", status_code=status.HTTP_204_NO_CONTENT)
 async def discard_version(
-    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.suggest")
+    number: VersionNumber,
+    session: TenantSessionDep,
+    tenant: TenantContext = require("prompts.suggest"),
 ) -> None:
     version = await _version(session, tenant, number)
     _may_change(tenant, version)
@@ -476,7 +483,9 @@ async def _start_gate(session: Any, tenant: TenantContext, version: PromptVersio
 
 @router.post("/versions/{number}/publish", status_code=status.HTTP_202_ACCEPTED)
 async def publish_version(
-    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.edit")
+    number: VersionNumber,
+    session: TenantSessionDep,
+    tenant: TenantContext = require("prompts.edit"),
 ) -> VersionPublic:
     """Run the eval gate on the version: it becomes ``active`` if every case that passes with
     the shipped texts passes with it, else ``refused`` with the failing cases. Poll
@@ -488,7 +497,9 @@ async def publish_version(
 
 @router.post("/versions/{number}/rollback", status_code=status.HTTP_202_ACCEPTED)
 async def rollback_to(
-    number: int, session: TenantSessionDep, tenant: TenantContext = require("prompts.edit")
+    number: VersionNumber,
+    session: TenantSessionDep,
+    tenant: TenantContext = require("prompts.edit"),
 ) -> VersionPublic:
     """Bring back version ``number``'s content as a new version, through the gate."""
     earlier = await _version(session, tenant, number)
