@@ -278,8 +278,6 @@ def registry() -> Registry:
     keys: dict[str, PromptKey] = {}
     formal_tr = texts["formal"].get("tr", {})
     for key, text in formal_tr.items():
-        if key in keys:
-            continue
         used: set[str] = set()
         for language in LANGUAGES:
             value = texts["formal"].get(language, {}).get(key)

@@ -6,12 +6,11 @@ the caller, except ``decide`` (the gate job's end), which owns its transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.prompts.content import PromptContent, PromptSet, diff
@@ -220,23 +219,6 @@ async def gate_failed(session: AsyncSession, version: PromptVersion, message: st
     version.status = "draft"
     version.gate = {**(version.gate or {}), "error": message, "ended_at": utcnow().isoformat()}
     record(session, version, "gate_error", None, detail={"error": message})
-
-
-async def release_stale(
-    session: AsyncSession, tenant_id: uuid.UUID, older_than: dt.timedelta
-) -> None:
-    """A gate whose job vanished (a worker killed mid-run, retried to its end) frees its
-    version after ``older_than``: the version is a draft again."""
-    cutoff = utcnow() - older_than
-    await session.execute(
-        update(PromptVersion)
-        .where(
-            PromptVersion.tenant_id == tenant_id,
-            PromptVersion.status == "gating",
-            PromptVersion.updated_at < cutoff,
-        )
-        .values(status="draft")
-    )
 
 
 def changes(version: PromptVersion, against: PromptSet) -> list[dict[str, Any]]:

@@ -511,3 +511,25 @@ async def test_rollback_is_for_prompt_owners(stack, session, role):
     token = await user_token(stack, session, role)
     response = await call(stack, "POST", "/api/prompts/versions/1/rollback", token)
     assert response.status_code == 403
+
+
+async def test_a_gate_that_cannot_run_sends_the_version_back_to_draft_with_the_reason(
+    fresh_db_url, tmp_path
+):
+    """The eval process fails (here: a broken dataset): nothing goes live, the version is a
+    draft again, and the report says why."""
+    from invekto.stack import running_stack
+    from tests.conftest import make_settings
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("cases: [{id: x}]\n", "utf-8")
+    settings = make_settings(tmp_path, database_url=fresh_db_url, prompt_gate_datasets=[broken])
+    async with running_stack(settings, migrate=False) as stack:
+        token = await owner(stack)
+        version = await draft(stack, token, {"tr": {"order_shipped": SHIPPED_OK}})
+        after = await gated(stack, token, version["number"])
+        assert after["status"] == "draft"
+        assert "the eval run failed" in after["gate"]["error"]
+        assert "broken.yaml" in after["gate"]["error"]
+        listing = (await call(stack, "GET", "/api/prompts/versions", token)).json()
+        assert listing["active"] == 0

@@ -18,8 +18,10 @@ version numbers answer 404.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -271,6 +273,15 @@ def _may_change(tenant: TenantContext, version: PromptVersion) -> None:
     raise HTTPException(status.HTTP_403_FORBIDDEN, "you may change only the drafts you wrote")
 
 
+@contextlib.contextmanager
+def _conflict() -> Iterator[None]:
+    """A request the version's state does not allow: 409 with the reason."""
+    try:
+        yield
+    except versions.VersionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
 def _actor(tenant: TenantContext) -> versions.Actor:
     return versions.Actor(tenant.user_id, tenant.role)
 
@@ -442,10 +453,8 @@ async def save_version(
     version = await _version(session, tenant, number)
     _may_change(tenant, version)
     content = _checked(body.content) if body.content is not None else None
-    try:
+    with _conflict():
         await versions.save(session, version, _actor(tenant), content=content, note=body.note)
-    except versions.VersionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     await session.commit()
     return await _full(session, tenant, version)
 
@@ -458,19 +467,15 @@ async def discard_version(
 ) -> None:
     version = await _version(session, tenant, number)
     _may_change(tenant, version)
-    try:
+    with _conflict():
         await versions.discard(session, version, _actor(tenant))
-    except versions.VersionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     await session.commit()
 
 
 async def _start_gate(session: Any, tenant: TenantContext, version: PromptVersion) -> VersionPublic:
     """``gating``, and the gate's job queued in the same transaction."""
-    try:
+    with _conflict():
         await versions.submit(session, version, _actor(tenant))
-    except versions.VersionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     await defer_in(
         session,
         PROMPT_GATE,
