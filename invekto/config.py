@@ -73,6 +73,24 @@ class Settings(BaseSettings):
     order_sync_days: int = 30
     order_cache_fresh_minutes: int = 10
 
+    # --- payment links (iyzico, PayTR) ---------------------------------------------------------
+    iyzico_base_url: str | None = Field(
+        default=None,
+        description="Bare host[:port] the iyzipay SDK opens TLS to: api.iyzipay.com in "
+        "production (sandbox-api.iyzipay.com: iyzico's sandbox); default: this app's stand-in",
+    )
+    iyzico_ca_file: str | None = Field(
+        default=None,
+        description="PEM CA file iyzico's certificate must chain to (the only CA trusted); "
+        "unset: the system CAs",
+    )
+    iyzico_timeout_s: float = 8.0
+    paytr_base_url: str | None = Field(
+        default=None,
+        description="https://www.paytr.com in production; default: this app's sandbox",
+    )
+    paytr_timeout_s: float = 8.0
+
     # --- understanding -------------------------------------------------------------------------
     nlu_cache_dir: Path | None = Field(
         default=None,
@@ -182,6 +200,10 @@ class Settings(BaseSettings):
     @property
     def trendyol_base(self) -> str:
         return (self.trendyol_base_url or f"{self.base_url}/sandbox/trendyol").rstrip("/")
+
+    @property
+    def paytr_base(self) -> str:
+        return (self.paytr_base_url or f"{self.base_url}/sandbox/paytr").rstrip("/")
 
     @property
     def trendyol_bases(self) -> frozenset[str]:

@@ -196,6 +196,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "clinic.view": frozenset({"owner", "admin", "supervisor", "agent"}),
     "clinic.book": frozenset({"owner", "admin", "supervisor", "agent"}),
     "clinic.manage": frozenset({"owner", "admin"}),
+    # Revenue: see the catalogue, rules, recommendations, payment links and their figures;
+    # import the catalogue, edit rules and margin tiers, connect a payment provider.
+    "revenue.view": frozenset({"owner", "admin", "supervisor", "agent"}),
+    "revenue.manage": frozenset({"owner", "admin"}),
     # Only an owner may make, demote or deactivate an owner.
     "team.manage_owners": frozenset({"owner"}),
 }

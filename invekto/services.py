@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from invekto.channels.whatsapp.client import WhatsAppClient
 from invekto.channels.whatsapp.templates import WabaClient
 from invekto.config import Settings
 from invekto.graphs.checkpoint import checkpoint_pool
+from invekto.integrations.payments.base import PaymentError, PaymentLinks
 from invekto.integrations.trendyol import TrendyolClient
 from invekto.jobs import bind_queue, open_pool, queue
 from invekto.nlu import Understander
@@ -152,6 +154,39 @@ class Services:
             backoff_s=self.settings.trendyol_backoff_s,
             transport=self.transport,
         )
+
+    def payment_client(self, account: IntegrationAccount) -> PaymentLinks:
+        """The provider client of a tenant's connected iyzico or PayTR account."""
+        from invekto.integrations.payments import IyzicoClient, PaytrClient
+
+        secrets: dict[str, Any] = self.credentials.open(account.credentials)
+        if account.provider == "iyzico":
+            if not self.settings.iyzico_base_url:
+                raise PaymentError(
+                    "no iyzico host configured (INVEKTO_IYZICO_BASE_URL)", retryable=False
+                )
+            context = (
+                ssl.create_default_context(cafile=self.settings.iyzico_ca_file)
+                if self.settings.iyzico_ca_file
+                else None
+            )
+            return IyzicoClient(
+                secrets["api_key"],
+                secrets["secret_key"],
+                self.settings.iyzico_base_url,
+                ssl_context=context,
+                timeout_s=self.settings.iyzico_timeout_s,
+            )
+        if account.provider == "paytr":
+            return PaytrClient(
+                account.external_id,
+                secrets["merchant_key"],
+                secrets["merchant_salt"],
+                self.settings.paytr_base,
+                transport=self.transport,
+                timeout_s=self.settings.paytr_timeout_s,
+            )
+        raise PaymentError(f"{account.provider} makes no payment links", retryable=False)
 
 
 def warm_guards() -> None:

@@ -53,6 +53,24 @@ async def running_stack(
     """Serve ``settings`` (its port may be 0: a free one is picked) until the block ends."""
     if settings.port == 0:
         settings = settings.model_copy(update={"port": free_port(settings.host)})
+    async with contextlib.AsyncExitStack() as standins:
+        if settings.sandbox_on and not settings.iyzico_base_url:
+            # iyzipay opens TLS to a bare host: its stand-in is served over HTTPS with a
+            # throwaway CA, which the iyzico client then trusts (and nothing else).
+            from invekto.sandbox.iyzico import running_iyzico_standin
+
+            iyzico = await standins.enter_async_context(running_iyzico_standin(settings))
+            settings = settings.model_copy(
+                update={"iyzico_base_url": iyzico.host_port, "iyzico_ca_file": str(iyzico.ca_file)}
+            )
+        async with _serving(settings, migrate=migrate, worker=worker, url=url) as stack:
+            yield stack
+
+
+@contextlib.asynccontextmanager
+async def _serving(
+    settings: Settings, *, migrate: bool, worker: bool, url: str | None
+) -> AsyncIterator[Stack]:
     url = url or database_url(settings)
     if migrate:
         await migrate_all(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from typing import Any
 
 from procrastinate import BaseRetryStrategy, JobContext, RetryStrategy
 from procrastinate.jobs import Job
@@ -274,4 +275,85 @@ async def prompt_gate(tenant_id: str, number: int) -> None:
         )
         if version is not None:
             await versions.decide(session, version, result.passed, result.report)
+            await session.commit()
+
+
+PAYMENT_LINK_ATTEMPTS = 4
+
+
+@queue.task(
+    name="invekto.tasks.create_payment_link",
+    pass_context=True,
+    retry=RetryStrategy(max_attempts=PAYMENT_LINK_ATTEMPTS, exponential_wait=2),
+)
+async def create_payment_link(
+    context: JobContext, link_id: str, tenant_id: str, language: str, max_installment: int
+) -> None:
+    """Create a proposed payment link at its provider and send it (lock: the conversation's
+    sends, so the link follows the reply that announced it). A provider that times out or
+    answers 5xx is retried; on the last attempt, or a refusal, the link is ``failed``, the
+    customer is told and a person takes over."""
+    from invekto.revenue.payments import make_link
+    from invekto.services import current
+
+    attempt = (context.job.attempts if context.job else 0) + 1
+    await make_link(
+        current(),
+        uuid.UUID(link_id),
+        uuid.UUID(tenant_id),
+        language=language,
+        max_installment=max_installment,
+        last_attempt=attempt >= PAYMENT_LINK_ATTEMPTS,
+        hand_over=_payment_link_hand_over,
+    )
+
+
+async def _payment_link_hand_over(session: Any, link: Any, error: str) -> None:
+    """A link that could not be made: the conversation goes to a person, with the reason."""
+    from invekto.graphs.conversation.escalation import build_escalation
+    from invekto.storage.models import Conversation
+
+    if link.conversation_id is None:
+        return
+    conversation = await session.get(Conversation, link.conversation_id)
+    if conversation is None or conversation.status == "waiting_human":
+        return
+    conversation.status, conversation.handoff_reason = "waiting_human", "payment_link_failed"
+    conversation.escalation = build_escalation(
+        understanding=None,
+        agent="revenue",
+        tools=[{"name": "create_payment_link", "args": {}, "result": error[:300]}],
+        reason="payment_link_failed",
+        language=conversation.language or "tr",
+    )
+
+
+@queue.periodic(cron="*/5 * * * *", periodic_id="expire_payment_links")
+@queue.task(name="invekto.tasks.expire_payment_links", queueing_lock="expire_payment_links")
+async def expire_payment_links(timestamp: int) -> None:
+    """Every 5 minutes: unpaid links past their expiry are expired and followed up once."""
+    from invekto.revenue.payments import expire_links
+    from invekto.services import current
+
+    async with current().db.session() as session:
+        expired = await expire_links(session)
+        await session.commit()
+    if expired:
+        log.info("expired %d payment links", expired)
+
+
+@queue.periodic(cron="41 * * * *", periodic_id="bought_together")
+@queue.task(name="invekto.tasks.bought_together", queueing_lock="bought_together")
+async def bought_together(timestamp: int) -> None:
+    """Hourly: recount the products each shop's customers buy together."""
+    from invekto.revenue.together import recompute
+    from invekto.services import current
+    from invekto.storage.models import Tenant
+
+    services = current()
+    async with services.db.session() as session:
+        tenants = list(await session.scalars(select(Tenant.id).where(Tenant.vertical != "clinic")))
+    for tenant_id in tenants:
+        async with services.db.tenant_session(tenant_id) as session:
+            await recompute(session, tenant_id)
             await session.commit()

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
+from invekto.sandbox.iyzico import SANDBOX_IYZICO
 from invekto.sandbox.mailbox import MAILBOX
+from invekto.sandbox.paytr import SANDBOX_PAYTR
 from invekto.sandbox.sales_inbox import SALES_INBOX
 from invekto.sandbox.seed import seed
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
@@ -122,10 +124,24 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
 
 @pytest.fixture(autouse=True)
 def reset_sandboxes() -> Iterator[None]:
-    for stand_in in (SANDBOX_GRAPH, SANDBOX_TRENDYOL, SALES_INBOX, MAILBOX):
+    for stand_in in (
+        SANDBOX_GRAPH,
+        SANDBOX_TRENDYOL,
+        SALES_INBOX,
+        MAILBOX,
+        SANDBOX_PAYTR,
+        SANDBOX_IYZICO,
+    ):
         stand_in.reset()
     yield
-    for stand_in in (SANDBOX_GRAPH, SANDBOX_TRENDYOL, SALES_INBOX, MAILBOX):
+    for stand_in in (
+        SANDBOX_GRAPH,
+        SANDBOX_TRENDYOL,
+        SALES_INBOX,
+        MAILBOX,
+        SANDBOX_PAYTR,
+        SANDBOX_IYZICO,
+    ):
         stand_in.reset()
 
 

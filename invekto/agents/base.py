@@ -53,6 +53,9 @@ class AgentTurn:
         the output guard."""
         self.slots: dict[str, Any] = dict(state.get("slots") or {})
         """What the customer has stated so far (a return reason, a company...)."""
+        self.review: str | None = None
+        """Why the reply must wait for a person although it could go out by itself (an
+        action over the tenant's auto-approve limit): ``decide`` makes it a suggestion."""
 
     @property
     def intent(self) -> str:
@@ -132,6 +135,8 @@ class AgentTurn:
             update["computed"] = [*self.state.get("computed", []), *self.grounds]
         if self.published:
             update["published"] = [*self.state.get("published", []), *self.published]
+        if self.review:
+            update["review"] = self.review
         return update
 
     def last_reply(self) -> str:

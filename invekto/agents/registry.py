@@ -19,7 +19,7 @@ from invekto.agents.spec import (
     vertical,
 )
 
-BUILT_IN = ("support", "returns", "b2b", "clinic", "followup", "consent")
+BUILT_IN = ("support", "returns", "b2b", "revenue", "clinic", "followup", "consent")
 """The agent packages, in routing priority (the first that takes an intent gets it)."""
 
 REGISTRY = Registry()

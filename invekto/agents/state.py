@@ -84,6 +84,10 @@ class ConversationState(TypedDict, total=False):
     not depend on the intent model's confidence."""
     computed: list[str]
     """Figures agents computed from tool results this turn (a total): grounds for the guard."""
+    review: str | None
+    """Why this turn's reply must wait for a person even when it could go out by itself (a
+    payment link over the tenant's auto limit, a discount over its auto percent): ``decide``
+    keeps it as a suggestion with this reason (reset by ``ingest``)."""
     published: list[str]
     """The tenant's own published details a reply names this turn (a doctor's name): never PII
     to the guard (reset by ``ingest``)."""

@@ -28,7 +28,9 @@ from invekto.api.routes import (
     onboarding,
     outbound,
     outbound_inputs,
+    payments,
     prompts,
+    revenue,
     suggestions,
     team,
     tenant,
@@ -109,6 +111,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         outbound,
         outbound_inputs,
         prompts,
+        revenue,
+        payments,
         clinic,
     ):
         app.include_router(module.router)

@@ -35,6 +35,7 @@ PAGES = (
     "settings",
     "outbound",
     "clinic",
+    "revenue",
 )
 """The first path segment of every page of the web app."""
 PUBLIC_FILES = ("favicon.svg", "icons.svg")

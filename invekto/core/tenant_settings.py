@@ -52,6 +52,7 @@ __all__ = [
     "Nlu",
     "OfferTemplates",
     "Policies",
+    "Revenue",
     "Sales",
     "TenantSettings",
     "automation_areas",
@@ -293,6 +294,46 @@ class B2B(_Block):
     )
 
 
+class Revenue(_Block):
+    """Recommendations and payment links (the revenue agent)."""
+
+    recommendations: bool = Field(
+        True, description="Suggest products that go with the one a customer asks about."
+    )
+    low_stock: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description='A recommendation says "son N adet" when the stock is at most this (0: never).',
+    )
+    payment_provider: Literal["iyzico", "paytr"] | None = Field(
+        None,
+        description="Where payment links are made (connected under integrations); unset: the "
+        "first connected one. Marketplace products are paid on the marketplace: their link is "
+        "the product page.",
+    )
+    link_auto_limit: float = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="Payment links up to this amount (TRY) are sent without review; 0: every "
+        "payment link is a suggestion a person accepts.",
+    )
+    discount_auto_percent: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="Bundle discounts up to this percent go out without review (never above "
+        "discounts.max_percent).",
+    )
+    link_valid_hours: int = Field(
+        48, ge=1, le=24 * 30, description="How long a payment link can be paid."
+    )
+    max_installment: int = Field(
+        6, ge=1, le=12, description="The most instalments a payment link offers."
+    )
+
+
 class Sales(_Block):
     """Where lead alerts go (a signed webhook and/or an e-mail); blank values are unset."""
 
@@ -478,6 +519,9 @@ class TenantSettings(_Block):
     policies: Policies = Field(default_factory=Policies, description="The shop's policies.")
     discounts: Discounts = Field(default_factory=Discounts, description="Coupons and their limit.")
     b2b: B2B = Field(default_factory=B2B, description="What B2B buyers are told.")
+    revenue: Revenue = Field(
+        default_factory=Revenue, description="Recommendations and payment links."
+    )
     sales: Sales = Field(default_factory=Sales, description="Where lead alerts go.")
     guardrails: Guardrails = Field(
         default_factory=Guardrails, description="The tenant's own output-guard rules."

@@ -161,6 +161,13 @@ def lead_payload(
         "signal_text": lead.signal_text or "",
         "customer": {"phone": customer_phone, "name": customer_name or ""},
         "past_orders": dict(lead.past_orders or {}),
+        "qualification": {
+            "score": lead.score,
+            "reasons": list(lead.score_reasons or []),
+            "budget": lead.budget,
+            "timing": lead.timing,
+            "need": lead.need,
+        },
         "notes": lead.notes or "",
         "conversation_id": str(lead.conversation_id),
         "created_at": created.isoformat(),

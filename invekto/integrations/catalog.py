@@ -281,6 +281,11 @@ class Catalog:
         ]
         return ProductLookup(found[:limit], stale=stale)
 
+    async def offered(self) -> ProductLookup:
+        """Every offered variant of the tenant (the recommender's shelf)."""
+        stale = await self.refresh()
+        return ProductLookup(await self._rows(), stale=stale)
+
     async def variants(self, product_main_id: str) -> ProductLookup:
         """Every offered variant of one product model, by colour and size."""
         stale = await self.refresh()

@@ -763,10 +763,18 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+_ORDINAL_CASES = ("ni", "nu", "yi", "yu", "ne", "ye")
+"""Case endings an ordinal takes in a sentence: "ikincisini alayım", "ilkini", "ikinciyi"."""
+
+
 def _ordinal(folded: str) -> int | None:
     for token in re.findall(r"[a-z]+|(?<![\d.,])\d\.(?!\d)", folded):
         if token in _ORDINALS:
             return _ORDINALS[token]
+        for ending in _ORDINAL_CASES:
+            stem = token.removesuffix(ending)
+            if stem != token and stem in _ORDINALS and stem not in ("son", "ilk"):
+                return _ORDINALS[stem]
     bare = folded.strip(" .)")
     if bare.isdigit() and len(bare) == 1:
         return int(bare)

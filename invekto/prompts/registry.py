@@ -241,8 +241,15 @@ def _package_yaml(*parts: str) -> Any:
     return yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None
 
 
-REPLY_FILES: tuple[str, ...] = ("replies.yaml", "clinic.yaml", "clinic_outreach.yaml")
-FRAGMENTS = frozenset({"today", "tomorrow", "at", "eta_unknown"})
+REPLY_FILES: tuple[str, ...] = (
+    "replies.yaml",
+    "clinic.yaml",
+    "clinic_outreach.yaml",
+    "revenue.yaml",
+)
+FRAGMENTS = frozenset(
+    {"today", "tomorrow", "at", "eta_unknown", "revenue_pick_scarce", "revenue_pick_bundle"}
+)
 
 
 @functools.cache

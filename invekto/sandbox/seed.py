@@ -17,6 +17,7 @@ from invekto.sandbox.demo import (
     SANDBOX_SALES_SECRET,
     DemoTenant,
 )
+from invekto.sandbox.revenue_demo import seed_revenue
 from invekto.security import CredentialBox, hash_password, sealed_settings, verify_password
 from invekto.storage.db import Database
 from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant, User
@@ -37,6 +38,7 @@ DEMO_SETTINGS: dict = TenantSettings.model_validate(
         },
         "discounts": {"max_percent": 15, "retention_percent": 10, "coupon_valid_days": 30},
         "b2b": {"min_quantity": 20, "response_time": "1 iş günü"},
+        "revenue": {"link_auto_limit": 1000, "discount_auto_percent": 10, "low_stock": 3},
         "sales": {
             "name": "Satış Ekibi",
             "email": "satis@demo-shop.test",
@@ -60,7 +62,8 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
             await _owner(session, tenant, demo)
             await _channel(session, tenant, demo, credentials)
             if demo.trendyol_seller_id:
-                await _trendyol(session, tenant, demo, credentials)
+                account = await _trendyol(session, tenant, demo, credentials)
+                await seed_revenue(session, tenant, credentials, account)
             for phone, name in DEMO_CUSTOMERS.get(demo.slug, []):
                 await _customer(session, tenant, phone, name)
             if demo.vertical == "clinic":
@@ -120,7 +123,7 @@ async def _channel(
 
 async def _trendyol(
     session: AsyncSession, tenant: Tenant, demo: DemoTenant, credentials: CredentialBox
-) -> None:
+) -> IntegrationAccount:
     account = await session.scalar(
         select(IntegrationAccount).where(
             IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "trendyol"
@@ -139,6 +142,7 @@ async def _trendyol(
         {"api_key": demo.trendyol_api_key, "api_secret": demo.trendyol_api_secret}
     )
     account.status, account.last_error = "connected", None
+    return account
 
 
 async def _customer(session: AsyncSession, tenant: Tenant, phone: str, name: str) -> None:

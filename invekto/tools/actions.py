@@ -291,12 +291,18 @@ class LeadUpdate(Action):
     products: list[LeadItem] = Field(default_factory=list)
     contact_email: str | None = None
     past_orders: dict[str, Any] | None = None
+    budget: str | None = None
+    timing: str | None = None
+    need: str | None = None
+    score: int | None = None
+    score_reasons: list[str] = Field(default_factory=list)
 
     def summary(self) -> str:
         items = ", ".join(
             f"{p.product} × {p.quantity}" if p.quantity else p.product for p in self.products
         )
-        return f"B2B lead: {self.company or '?'}" + (f" — {items}" if items else "")
+        score = f" (puan {self.score})" if self.score is not None else ""
+        return f"B2B lead: {self.company or '?'}" + (f" — {items}" if items else "") + score
 
     async def commit(self, scope: CommitScope) -> dict[str, Any]:
         key = uuid.UUID(self.lead_id)
@@ -317,6 +323,11 @@ class LeadUpdate(Action):
             lead.past_orders = self.past_orders
         if self.products:
             lead.products = [p.model_dump(exclude_none=True) for p in self.products]
+        lead.budget = (self.budget or "")[:200] or lead.budget
+        lead.timing = (self.timing or "")[:200] or lead.timing
+        lead.need = self.need or lead.need
+        if self.score is not None:
+            lead.score, lead.score_reasons = self.score, list(self.score_reasons)
         lead.updated_at = utcnow()
         customer = await scope.session.get(Customer, scope.customer_id)
         if customer is not None:

@@ -19,6 +19,7 @@ from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
 from invekto.prompts.content import PromptSet
 from invekto.prompts.tenant import TenantPrompts
+from invekto.revenue.shelf import Shelf
 from invekto.storage.casework import CaseFiles
 
 
@@ -55,6 +56,8 @@ class Ports:
     prompts: TenantPrompts
     clinic: ClinicDesk | None = None
     """A clinic's practice and appointments (None for a shop)."""
+    shelf: Shelf | None = None
+    """Offer rules, products bought together, payment providers (the revenue agent)."""
     clock: Callable[[], dt.datetime] = utc_now
 
 

@@ -9,6 +9,7 @@ suggestion has been accepted yet.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import tool
@@ -16,6 +17,8 @@ from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, Field, SerializeAsAny
 
 from invekto.integrations.alerts import sales_settings
+from invekto.integrations.orders import MarketplaceUnavailable
+from invekto.revenue.leads import Qualification, score_lead
 from invekto.tools.actions import Action, LeadItem, LeadUpdate, SalesAlert
 
 if TYPE_CHECKING:
@@ -32,6 +35,10 @@ class LeadView(BaseModel):
     contact_email: str | None = None
     signal_text: str = ""
     past_orders: dict[str, Any] | None = None
+    qualification: dict[str, Any] = Field(default_factory=dict)
+    """Budget, timing and need as said so far (``revenue.leads.Qualification``)."""
+    score: int | None = None
+    score_reasons: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list, description="company | products")
     action: SerializeAsAny[Action] | None = None
 
@@ -72,6 +79,9 @@ async def _current(context: TurnContext, state: dict[str, Any]) -> LeadView | No
         contact_email=lead.contact_email,
         signal_text=lead.signal_text,
         past_orders=lead.past_orders or None,
+        qualification={"budget": lead.budget, "timing": lead.timing, "need": lead.need},
+        score=lead.score,
+        score_reasons=list(lead.score_reasons or []),
     )
 
 
@@ -118,6 +128,22 @@ async def save_lead(
             f"{lead.signal_text}\n{signal_text}" if lead.signal_text else signal_text
         )[:4000]
     lead.missing = _missing(lead.company, lead.products)
+    qualification = Qualification.from_json(lead.qualification)
+    if signal_text:
+        qualification.absorb(signal_text)
+    lead.qualification = qualification.as_json()
+    matches, estimate = await _catalogue_estimate(context, lead.products)
+    score = score_lead(
+        quantities=[p.quantity for p in lead.products],
+        company=lead.company,
+        qualification=qualification,
+        contact_email=lead.contact_email,
+        past_orders=int((lead.past_orders or {}).get("count") or 0),
+        min_quantity=context.tenant.settings.b2b.min_quantity,
+        estimate=estimate,
+        catalogue_matches=matches,
+    )
+    lead.score, lead.score_reasons = score.value, score.reasons
     lead.action = LeadUpdate(
         lead_id=lead.lead_id,
         signal_text=lead.signal_text,
@@ -125,8 +151,39 @@ async def save_lead(
         products=lead.products,
         contact_email=lead.contact_email,
         past_orders=lead.past_orders,
+        budget=qualification.budget,
+        timing=qualification.timing,
+        need=qualification.need,
+        score=score.value,
+        score_reasons=score.reasons,
     )
     return lead
+
+
+async def _catalogue_estimate(
+    context: TurnContext, products: list[LeadProduct]
+) -> tuple[int, Decimal | None]:
+    """How many of the lead's products the catalogue has, and what they would cost at its
+    prices (None when any price or quantity is unknown)."""
+    matches, estimate = 0, Decimal(0)
+    complete = bool(products)
+    for item in products[:5]:
+        if item.product == UNNAMED:
+            complete = False
+            continue
+        try:
+            found = await context.ports.catalogue.search(item.product, infer_filters=False, limit=1)
+        except MarketplaceUnavailable:
+            return matches, None
+        row = found.products[0] if found.products else None
+        price = (row.sale_price or row.list_price) if row is not None else None
+        if row is not None:
+            matches += 1
+        if price is None or not item.quantity:
+            complete = False
+        else:
+            estimate += Decimal(str(price)) * item.quantity
+    return matches, estimate if complete else None
 
 
 @tool

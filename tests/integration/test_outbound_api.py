@@ -52,6 +52,7 @@ OFFER = {
 
 async def call(stack, method: str, path: str, token: str | None = None, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers |= kwargs.pop("headers", None) or {}
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
         return await client.request(method, path, headers=headers, **kwargs)
 

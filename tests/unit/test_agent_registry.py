@@ -44,7 +44,15 @@ def _route(intent: str, vertical: str = "ecommerce") -> str:
 
 
 def test_built_in_agents():
-    assert REGISTRY.names() == ["support", "returns", "b2b", "clinic", "followup", "consent"]
+    assert REGISTRY.names() == [
+        "support",
+        "returns",
+        "b2b",
+        "revenue",
+        "clinic",
+        "followup",
+        "consent",
+    ]
 
 
 def test_a_registered_agent_is_routed_decided_drawn_and_accepted_by_the_validator():

@@ -19,8 +19,6 @@ report and the Click-to-WhatsApp attribution (every role that works the inbox).
 from __future__ import annotations
 
 import datetime as dt
-import email.parser
-import email.policy
 import json
 import logging
 import re
@@ -34,6 +32,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.api.deps import ServicesDep, TenantContext, TenantSessionDep, require
+from invekto.api.uploads import capped_body as _capped_body
+from invekto.api.uploads import multipart_file as _multipart_file
 from invekto.outbound import attribution, carts, reviews
 from invekto.security import PERMISSIONS
 from invekto.storage.models import Customer, ReviewCase, Tenant, utcnow
@@ -55,20 +55,6 @@ REVIEW_STATUSES = ("detected", "contacted", "resolved", "updated", "failed", "un
 
 def _problem(code: int, reason: str) -> HTTPException:
     return HTTPException(code, reason)
-
-
-async def _capped_body(request: Request, limit: int) -> bytes:
-    """The body as it streams in; over ``limit`` bytes → 413 without reading the rest."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _problem(status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _problem(status.HTTP_413_CONTENT_TOO_LARGE, f"body over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _signed_tenant(
@@ -176,26 +162,6 @@ async def cart_webhook(tenant_slug: str, request: Request, services: ServicesDep
 
 
 # --- the review CSV upload ---------------------------------------------------------------------
-
-
-def _multipart_file(content_type: str, body: bytes) -> bytes:
-    """The first file part (else the part named ``file``) of a multipart/form-data body, read
-    with the standard library's MIME parser."""
-    envelope = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(envelope + body)
-    if not message.is_multipart():
-        raise _problem(status.HTTP_400_BAD_REQUEST, "malformed multipart body")
-    fallback: bytes | None = None
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        disposition = part.get("Content-Disposition", "")
-        payload = part.get_payload(decode=True) or b""
-        if part.get_filename():
-            return payload
-        if 'name="file"' in disposition and fallback is None:
-            fallback = payload
-    if fallback is None:
-        raise _problem(status.HTTP_422_UNPROCESSABLE_CONTENT, 'no file: send the CSV as "file"')
-    return fallback
 
 
 @router.post("/api/outbound/reviews/import")

@@ -22,6 +22,7 @@ from invekto.integrations.catalog import Catalog
 from invekto.integrations.orders import OrderDirectory
 from invekto.prompts.content import PromptSet
 from invekto.prompts.tenant import TenantPrompts
+from invekto.revenue.shelf import Shelf
 from invekto.storage import events
 from invekto.storage.casework import CaseFiles
 from invekto.storage.models import Channel, Conversation, Customer, Message, Tenant
@@ -38,9 +39,11 @@ class TurnServices(MarketplaceAccess, Protocol):
 
 def ports_for(services: MarketplaceAccess, tenant: TenantInfo) -> Ports:
     """The agents' narrow ports, bound to one tenant."""
+    catalogue = Catalog(services, tenant.id)
     return Ports(
         orders=OrderDirectory(services, tenant.id),
-        catalogue=Catalog(services, tenant.id),
+        catalogue=catalogue,
+        shelf=Shelf(services.db, tenant.id, catalogue),
         casework=CaseFiles(services.db, tenant.id),
         prompts=TenantPrompts(tenant.prompts),
         clinic=ClinicDesk(

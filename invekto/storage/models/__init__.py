@@ -32,6 +32,13 @@ from invekto.storage.models.outbound import (
 )
 from invekto.storage.models.privacy import PiiReveal
 from invekto.storage.models.prompts import PromptEvent, PromptVersion
+from invekto.storage.models.revenue import (
+    BoughtTogether,
+    OfferRule,
+    PaymentEvent,
+    PaymentLink,
+    Recommendation,
+)
 from invekto.storage.models.tenancy import (
     Channel,
     IntegrationAccount,
@@ -42,10 +49,15 @@ from invekto.storage.models.tenancy import (
 from invekto.storage.models.workflow import ConversationEvent, ProposedAction, SuggestionDecision
 
 __all__ = [
+    "OfferRule",
+    "PaymentEvent",
+    "PaymentLink",
+    "Recommendation",
     "TENANT_TABLES",
     "Appointment",
     "AutoReplyLog",
     "Base",
+    "BoughtTogether",
     "Campaign",
     "Cart",
     "Channel",

@@ -93,6 +93,14 @@ class Lead(_CustomerCase, Base):
     contact_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     past_orders: Mapped[dict[str, Any]] = mapped_column(default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
+    budget: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    timing: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    need: Mapped[str | None] = mapped_column(Text, nullable=True)
+    score: Mapped[int | None] = mapped_column(nullable=True)
+    """0–100 (``invekto.revenue.leads``), with its ``score_reasons``."""
+    score_reasons: Mapped[list[str]] = mapped_column(default=list)
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    """Items with catalogue prices, terms and validity, as sent (or to approve)."""
 
 
 @tenant_table

@@ -65,9 +65,10 @@ class ProductCache(IdMixin, TenantMixin, Base):
         UniqueConstraint("tenant_id", "provider", "barcode"),
         Index("ix_products_cache_tenant_main", "tenant_id", "product_main_id"),
     )
-    integration_account_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("integration_accounts.id", ondelete="CASCADE")
+    integration_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("integration_accounts.id", ondelete="CASCADE"), nullable=True
     )
+    """None for the seller's own products (``provider = "own"``, imported from a CSV)."""
     provider: Mapped[str] = mapped_column(String(32))
     barcode: Mapped[str] = mapped_column(String(64))
     stock_code: Mapped[str] = mapped_column(String(100), default="")
@@ -82,6 +83,9 @@ class ProductCache(IdMixin, TenantMixin, Base):
     sale_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     on_sale: Mapped[bool] = mapped_column(Boolean, default=True)
     product_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    margin_tier: Mapped[str] = mapped_column(String(8), default="medium", server_default="medium")
+    """low | medium | high: the tenant's own, kept across marketplace syncs (the sync never
+    writes it); between equal fits the revenue agent recommends the higher tier."""
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attributes: Mapped[list[Any] | None] = query_expression()

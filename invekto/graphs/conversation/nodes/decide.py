@@ -76,6 +76,12 @@ async def decide(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         decision = Decision(outcome="suggestion", agent=agent, reason="automation_off", reply=draft)
     elif not confident and not state.get("flow_answer"):
         decision = Decision(outcome="suggestion", agent=agent, reason="low_confidence", reply=draft)
+    elif state.get("review"):
+        # The agent's actions are over what the tenant lets go out unreviewed (a payment link
+        # over its limit): a person accepts the reply, and the actions with it.
+        decision = Decision(
+            outcome="suggestion", agent=agent, reason=str(state["review"]), reply=draft
+        )
     else:
         decision = Decision(
             outcome="auto_reply", agent=agent, reason=None, reply=draft, commit_actions=True

@@ -42,6 +42,7 @@ async def ingest(state: ConversationState, runtime: Runtime[TurnContext]) -> dic
         "situated": None,
         "computed": [],
         "published": [],
+        "review": None,
     }
     reason = turn.get("kind_reason")
     if reason:

@@ -1,0 +1,225 @@
+"""Revenue agent: "bu gömleğin yanına ne gider", "ödeme linki atar mısınız".
+
+A recommendation names the product in focus (the one the conversation is about, or the one the
+message names) and offers up to three products from the tenant's rules and "bought together":
+in stock only, "son N adet" only when the stock says so, bundle prices from the catalogue at the
+rule's discount (capped by the tenant's maximum). The picks stay on offer (``revenue_offer``):
+"ikincisi", "evet" or the product's name takes one; "hayır" declines them (both logged).
+
+Taking a product, or asking to pay, leads to the channel's way of paying: a marketplace product
+is paid on the marketplace (its product page: a payment link would break its rules); a product
+of the seller's own shop gets a payment link, proposed as an action (made by a job after the
+decision, over the tenant's auto limit only once a person accepts it).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from invekto.agents.base import AgentTurn
+from invekto.agents.state import ConversationState
+from invekto.core.text import fold, words
+from invekto.nlu.answers import yes_or_no
+from invekto.revenue.payments import RecommendationAnswer, format_amount
+from invekto.tools.context import TurnContext
+from invekto.tools.revenue import (
+    PaymentLinkResult,
+    RecommendResult,
+    prepare_payment_link,
+    recommend_products,
+)
+
+NAME = "revenue"
+OFFER_FLOW = "revenue_offer"
+MARKETPLACE_NAMES = {"trendyol": "Trendyol", "hepsiburada": "Hepsiburada"}
+_NOT_NAMING = re.compile(r"^(?:\d+|ve|ile|and|with|the|bu|su|o|bunu|onu|şunu)$")
+
+
+async def revenue_agent(state: ConversationState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    turn = AgentTurn(NAME, state, runtime)
+    signals = set(turn.understanding.get("signals") or [])
+    flow = turn.flow if turn.flow.get("name") == OFFER_FLOW else {}
+    wants_link = "wants_payment_link" in signals
+    if flow and "wants_recommendation" not in signals:
+        chosen = _choice(turn, flow)
+        if chosen is False:
+            turn.actions.append(
+                RecommendationAnswer(
+                    product_main_ids=[p["product_main_id"] for p in flow.get("picks", [])],
+                    accepted=False,
+                )
+            )
+            return turn.done(turn.text("revenue_declined"))
+        if chosen:
+            return await _checkout(turn, chosen)
+        if not wants_link and flow.get("picks"):
+            turn.sure = True
+            return turn.done(
+                turn.text("revenue_ask_which", picks=_numbered(turn, flow["picks"], None)),
+                flow=flow,
+            )
+    if wants_link:
+        focus = (turn.focus.get("product") or {}).get("product_main_id")
+        if focus:
+            return await _checkout(turn, [focus])
+        result: RecommendResult = await turn.call(recommend_products, product=turn.text_in)
+        if result.focus:
+            return await _checkout(turn, [result.focus["product_main_id"]])
+        return turn.done(
+            turn.text("revenue_ask_product_to_pay"), flow={"name": OFFER_FLOW, "picks": []}
+        )
+    return await _recommend(turn)
+
+
+async def _recommend(turn: AgentTurn) -> dict[str, Any]:
+    in_focus = (turn.focus.get("product") or {}).get("product_main_id")
+    named = _names_a_product(turn.text_in)
+    result: RecommendResult = await turn.call(
+        recommend_products, product=turn.text_in if named or not in_focus else in_focus
+    )
+    if result.reason == "no_product" and named and in_focus:
+        result = await turn.call(recommend_products, product=in_focus)
+    if result.reason in ("no_product", "off"):
+        return turn.done(turn.text("revenue_ask_product"), flow={"name": OFFER_FLOW, "picks": []})
+    focus = result.focus or {}
+    turn.focus_on_product(
+        focus.get("title", ""), focus.get("product_main_id", ""), color=None, size=None
+    )
+    if result.reason == "none":
+        return turn.done(turn.text("revenue_recommend_none", product=focus.get("title", "")))
+    if any(p.get("needs_review") for p in result.picks):
+        turn.review = "discount_review"
+    turn.sure = True
+    return turn.done(
+        turn.text(
+            "revenue_recommend",
+            product=focus.get("title", ""),
+            picks=_numbered(turn, result.picks, focus),
+        ),
+        flow={
+            "name": OFFER_FLOW,
+            "focus": focus.get("product_main_id"),
+            "picks": [
+                {
+                    "product_main_id": p["product_main_id"],
+                    "title": p["title"],
+                    "price": p["price"],
+                    "bundle": bool(p.get("discount_percent")),
+                }
+                for p in result.picks
+            ],
+        },
+    )
+
+
+def _numbered(turn: AgentTurn, picks: list[dict[str, Any]], focus: dict[str, Any] | None) -> str:
+    lines = []
+    for number, pick in enumerate(picks, start=1):
+        line = f"{number}) {pick['title']}"
+        if pick.get("price") is not None:
+            price = format_amount(Decimal(str(pick["price"])), turn.language)
+            turn.grounds.append(price)
+            line += f" — {price}"
+        if pick.get("scarce"):
+            line += f" ({turn.text('revenue_pick_scarce', count=pick['scarce'])})"
+        if focus and pick.get("bundle_price"):
+            bundle = format_amount(Decimal(str(pick["bundle_price"])), turn.language)
+            turn.grounds += [bundle, str(pick["discount_percent"])]
+            line += " · " + turn.text(
+                "revenue_pick_bundle",
+                product=focus.get("title", ""),
+                percent=pick["discount_percent"],
+                bundle_price=bundle,
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _choice(turn: AgentTurn, flow: dict[str, Any]) -> list[str] | bool | None:
+    """What this message takes from the offer: the product ids (with the product in focus for a
+    bundle), False for "no", None when it does not say."""
+    picks = flow.get("picks") or []
+    if not picks:
+        return None
+    ordinal = turn.entities.get("ordinal")
+    chosen = None
+    if isinstance(ordinal, int) and 1 <= ordinal <= len(picks):
+        chosen = picks[ordinal - 1]
+    elif ordinal == -1:
+        chosen = picks[-1]
+    if chosen is None:
+        said = {w for w in words(turn.text_in) if len(w) > 3}
+        matching = [p for p in picks if said & {w for w in words(p["title"]) if len(w) > 3}]
+        if len(matching) == 1:
+            chosen = matching[0]
+    if chosen is None:
+        answer = yes_or_no(turn.text_in)
+        if answer is False:
+            return False
+        if answer is True and len(picks) == 1:
+            chosen = picks[0]
+    if chosen is None:
+        return None
+    if chosen.get("bundle") and flow.get("focus"):
+        return [flow["focus"], chosen["product_main_id"]]
+    return [chosen["product_main_id"]]
+
+
+async def _checkout(turn: AgentTurn, product_main_ids: list[str]) -> dict[str, Any]:
+    quantities = [q for q in turn.entities.get("quantities") or [] if 0 < int(q) < 1000]
+    result: PaymentLinkResult = await turn.call(
+        prepare_payment_link,
+        product_main_ids=product_main_ids,
+        quantity=int(quantities[0]) if quantities else 1,
+    )
+    names = " + ".join(p["title"] for p in result.products)
+    if result.reason == "marketplace":
+        marketplace = next(
+            (MARKETPLACE_NAMES.get(p["provider"], p["provider"]) for p in result.products), ""
+        )
+        urls = [p["url"] for p in result.products if p.get("url")]
+        if urls:
+            turn.published += urls
+            text = turn.text(
+                "revenue_marketplace_link",
+                product=names,
+                marketplace=marketplace,
+                url="\n".join(urls),
+            )
+        else:
+            text = turn.text("revenue_marketplace_no_url", product=names, marketplace=marketplace)
+        turn.sure = True
+        return turn.done(text)
+    if result.reason == "ready":
+        amount = format_amount(Decimal(str(result.amount)), turn.language)
+        turn.grounds += [amount, str(result.valid_hours)]
+        if result.needs_review:
+            turn.review = "payment_link_review"
+        turn.sure = True
+        description = names + (f" × {result.quantity}" if result.quantity > 1 else "")
+        return turn.done(
+            turn.text(
+                "revenue_link_coming",
+                description=description,
+                amount=amount,
+                valid_hours=result.valid_hours,
+            )
+        )
+    if result.reason == "out_of_stock":
+        return turn.done(turn.text("revenue_out_of_stock", product=names))
+    if result.reason == "not_found":
+        return turn.done(
+            turn.text("revenue_ask_product_to_pay"), flow={"name": OFFER_FLOW, "picks": []}
+        )
+    # no provider connected, or no price in the catalogue: a person takes the payment.
+    return turn.done(turn.text("revenue_no_provider"), handoff_reason="payment_link")
+
+
+def _names_a_product(text: str) -> bool:
+    from invekto.integrations.catalog import names_a_product
+
+    return names_a_product(text) and any(not _NOT_NAMING.match(fold(w)) for w in words(text))

@@ -1,0 +1,172 @@
+"""The demo shop's revenue setup: margin tiers on its catalogue, three products of its own shop
+(paid by payment link, not on Trendyol), the offer rules the README lists, and a PayTR sandbox
+merchant account. Idempotent; the catalogue rows are the Trendyol mirror written ahead of the
+first sync (which keeps the tiers: the sync never writes ``margin_tier``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invekto.integrations.catalog import product_row
+from invekto.integrations.trendyol import TrendyolProduct
+from invekto.revenue.catalogue import OWN
+from invekto.revenue.rules import RuleSpec
+from invekto.sandbox.paytr import (
+    DEMO_PAYTR_MERCHANT_ID,
+    DEMO_PAYTR_MERCHANT_KEY,
+    DEMO_PAYTR_MERCHANT_SALT,
+)
+from invekto.sandbox.trendyol_catalog import demo_products
+from invekto.security import CredentialBox
+from invekto.storage.models import IntegrationAccount, OfferRule, ProductCache, Tenant, utcnow
+
+MARGIN_TIERS = {
+    "KG-2026": "high",
+    "HSK-2026": "high",
+    "HDC-2026": "high",
+    "OKS-2026": "high",
+    "CYE-2026": "medium",
+    "ESA-2026": "medium",
+    "KBK-2026": "medium",
+    "BPT-2026": "low",
+    "EPC-2026": "low",
+}
+"""Demo margin tiers by Trendyol model code (the rest are medium)."""
+
+OWN_PRODUCTS: tuple[dict[str, Any], ...] = (
+    {
+        "barcode": "OWN-KBS-01",
+        "product_main_id": "KBS-2026",
+        "title": "Keten Bakım Spreyi",
+        "category": "Bakım",
+        "sale_price": Decimal("129.90"),
+        "quantity": 3,
+        "margin_tier": "high",
+    },
+    {
+        "barcode": "OWN-HK-01",
+        "product_main_id": "HK-2026",
+        "title": "Hediye Kutusu",
+        "category": "Hediye",
+        "sale_price": Decimal("59.90"),
+        "quantity": 200,
+        "margin_tier": "medium",
+    },
+    {
+        "barcode": "OWN-DBK-01",
+        "product_main_id": "DBK-2026",
+        "title": "Deri Bakım Kremi",
+        "category": "Bakım",
+        "sale_price": Decimal("89.90"),
+        "quantity": 0,
+        "margin_tier": "high",
+    },
+)
+"""Products of the demo shop's own web shop: a customer pays them by payment link."""
+
+DEMO_RULES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Keten gömlek + hasır kemer %10",
+        "kind": "bundle",
+        "priority": 300,
+        "trigger": {"products": ["KG-2026"]},
+        "target": {"products": ["HSK-2026"]},
+        "discount_percent": 10,
+        "note": "Bought together: the belt at 10% off with the linen shirt.",
+    },
+    {
+        "name": "Gömlek ve elbiseye bakım ve aksesuar",
+        "kind": "cross_sell",
+        "priority": 200,
+        "trigger": {"categories": ["Gömlek", "Elbise", "Pantolon"]},
+        "target": {"categories": ["Bakım", "Kemer", "Şapka"]},
+    },
+    {
+        "name": "Ayakkabıya çorap",
+        "kind": "cross_sell",
+        "priority": 150,
+        "trigger": {"categories": ["Spor Ayakkabı"]},
+        "target": {"categories": ["Çorap"]},
+    },
+    {
+        "name": "Deri cüzdana bakım",
+        "kind": "cross_sell",
+        "priority": 150,
+        "trigger": {"categories": ["Cüzdan"]},
+        "target": {"categories": ["Bakım", "Hediye"]},
+    },
+    {
+        "name": "Basic tişörtten üst segmente",
+        "kind": "upsell",
+        "priority": 100,
+        "trigger": {"tiers": ["low"], "categories": ["Tişört"]},
+        "target": {"tier": "high", "categories": ["Sweatshirt", "Tişört"]},
+    },
+)
+"""The demo shop's rules (README: "Revenue: try it")."""
+
+
+async def seed_revenue(
+    session: AsyncSession, tenant: Tenant, credentials: CredentialBox, trendyol: IntegrationAccount
+) -> None:
+    await session.flush()
+    existing = {
+        row.barcode: row
+        for row in await session.scalars(
+            select(ProductCache).where(ProductCache.tenant_id == tenant.id)
+        )
+    }
+    for items in demo_products().values():
+        for item in items:
+            product = TrendyolProduct.model_validate(item)
+            row = existing.get(product.barcode)
+            if row is None:
+                values = product_row(trendyol, product)
+                values["synced_at"] = utcnow().replace(year=2000)  # the first lookup refreshes
+                row = ProductCache(**values)
+                session.add(row)
+            row.margin_tier = MARGIN_TIERS.get(row.product_main_id, "medium")
+    for own in OWN_PRODUCTS:
+        row = existing.get(own["barcode"])
+        if row is None:
+            row = ProductCache(
+                tenant_id=tenant.id,
+                integration_account_id=None,
+                provider=OWN,
+                barcode=own["barcode"],
+                stock_code=own["barcode"],
+                raw={},
+            )
+            session.add(row)
+        for key, value in own.items():
+            setattr(row, key, value)
+        row.on_sale, row.synced_at = True, utcnow()
+    for rule in DEMO_RULES:
+        spec = RuleSpec.model_validate(rule)
+        row = await session.scalar(
+            select(OfferRule).where(OfferRule.tenant_id == tenant.id, OfferRule.name == spec.name)
+        )
+        if row is None:
+            row = OfferRule(tenant_id=tenant.id, name=spec.name)
+            session.add(row)
+        for key, value in spec.model_dump(mode="json").items():
+            setattr(row, key, value)
+    account = await session.scalar(
+        select(IntegrationAccount).where(
+            IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "paytr"
+        )
+    )
+    if account is None:
+        account = IntegrationAccount(
+            tenant_id=tenant.id, provider="paytr", external_id=DEMO_PAYTR_MERCHANT_ID
+        )
+        session.add(account)
+    account.external_id = DEMO_PAYTR_MERCHANT_ID
+    account.credentials = credentials.seal(
+        {"merchant_key": DEMO_PAYTR_MERCHANT_KEY, "merchant_salt": DEMO_PAYTR_MERCHANT_SALT}
+    )
+    account.status, account.last_error = "connected", None

@@ -1,0 +1,234 @@
+"""The revenue agent's tools: recommendations for the product in focus, and a payment link for
+products of the catalogue. Prices, stock and discounts come from the catalogue and the tenant's
+rules (capped by its maximum discount), never from the model; both tools only propose."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.tools import tool
+from langgraph.prebuilt import ToolRuntime
+from pydantic import BaseModel, Field, SerializeAsAny
+
+from invekto.integrations.payments.iyzico import FAST_LINK_MAX_TRY
+from invekto.revenue.payments import PaymentLinkOffer, RecommendationShown, money, new_reference
+from invekto.revenue.recommend import Pick, recommend
+from invekto.revenue.rules import ProductView, Rule, discount_for
+from invekto.revenue.shelf import MARKETPLACES
+from invekto.tools.actions import Action
+
+if TYPE_CHECKING:
+    from invekto.tools.context import TurnContext
+
+MAX_QUANTITY = 999
+
+
+def product_json(product: ProductView) -> dict[str, Any]:
+    return {
+        "product_main_id": product.product_main_id,
+        "title": product.title,
+        "category": product.category,
+        "price": str(product.price) if product.price is not None else None,
+        "stock": product.stock,
+        "url": product.url,
+        "provider": product.provider,
+        "margin_tier": product.margin_tier,
+    }
+
+
+def pick_json(pick: Pick, focus: ProductView) -> dict[str, Any]:
+    data = product_json(pick.product) | {
+        "source": pick.source,
+        "rule_id": pick.rule_id,
+        "rule": pick.rule_name,
+        "discount_percent": pick.discount.percent,
+        "needs_review": pick.discount.needs_review,
+        "scarce": pick.scarce,
+    }
+    if pick.discount.percent and focus.price is not None and pick.product.price is not None:
+        whole = money(focus.price) + money(pick.product.price)
+        data["bundle_total"] = str(whole)
+        data["bundle_price"] = str(money(whole * (100 - pick.discount.percent) / 100))
+    return data
+
+
+class RecommendResult(BaseModel):
+    reason: str
+    """picks | none (nothing in stock fits) | no_product (nothing in focus) | off"""
+    focus: dict[str, Any] | None = None
+    picks: list[dict[str, Any]] = Field(default_factory=list)
+    action: SerializeAsAny[Action] | None = None
+
+
+async def _find(
+    context: TurnContext, products: list[ProductView], product: str
+) -> ProductView | None:
+    by_id = next((p for p in products if p.product_main_id == product), None)
+    if by_id is not None or not product.strip():
+        return by_id
+    found = await context.ports.catalogue.search(product, infer_filters=False, limit=5)
+    for row in found.products:
+        view = next((p for p in products if p.product_main_id == row.product_main_id), None)
+        if view is not None:
+            return view
+    return None
+
+
+@tool
+async def recommend_products(runtime: ToolRuntime, product: str = "") -> RecommendResult:
+    """Products to offer with ``product`` (its id, or words naming it): the tenant's bundle,
+    upsell and cross-sell rules and what its customers buy together; in stock only."""
+    context: TurnContext = runtime.context
+    settings = context.tenant.settings
+    shelf = context.ports.shelf
+    if shelf is None or not settings.revenue.recommendations:
+        return RecommendResult(reason="off")
+    products = await shelf.products()
+    focus = await _find(context, products, product)
+    if focus is None:
+        return RecommendResult(reason="no_product")
+    rules: list[Rule] = await shelf.rules()
+    picks = recommend(
+        focus,
+        products,
+        rules,
+        settings,
+        together=await shelf.together(focus.product_main_id),
+        bought=await shelf.bought(context.customer_phone),
+    )
+    if not picks:
+        return RecommendResult(reason="none", focus=product_json(focus))
+    shown = [pick_json(p, focus) for p in picks]
+    return RecommendResult(
+        reason="picks",
+        focus=product_json(focus),
+        picks=shown,
+        action=RecommendationShown(
+            for_product=focus.product_main_id,
+            picks=[
+                {
+                    key: item[key]
+                    for key in (
+                        "product_main_id",
+                        "title",
+                        "source",
+                        "rule_id",
+                        "price",
+                        "discount_percent",
+                        "margin_tier",
+                    )
+                }
+                for item in shown
+            ],
+        ),
+    )
+
+
+class PaymentLinkResult(BaseModel):
+    reason: str
+    """ready | marketplace (paid on the marketplace: its product page) | no_provider |
+    not_found | out_of_stock | no_price | over_provider_limit (iyzico's Fast Link cap)"""
+    products: list[dict[str, Any]] = Field(default_factory=list)
+    quantity: int = 1
+    amount: str | None = None
+    discount_percent: int = 0
+    needs_review: bool = False
+    valid_hours: int = 0
+    provider: str | None = None
+    action: SerializeAsAny[Action] | None = None
+
+
+@tool
+async def prepare_payment_link(
+    runtime: ToolRuntime,
+    product_main_ids: list[str],
+    quantity: int = 1,
+    purpose: str = "product",
+) -> PaymentLinkResult:
+    """A payment link for these catalogue products (a bundle: the first with the others at the
+    rule's discount). Marketplace products are paid on the marketplace: their page instead."""
+    context: TurnContext = runtime.context
+    settings = context.tenant.settings
+    shelf = context.ports.shelf
+    if shelf is None:
+        return PaymentLinkResult(reason="no_provider")
+    quantity = max(1, min(int(quantity), MAX_QUANTITY))
+    products = {p.product_main_id: p for p in await shelf.products()}
+    chosen = [products[i] for i in dict.fromkeys(product_main_ids) if i in products]
+    if not chosen:
+        return PaymentLinkResult(reason="not_found")
+    listed = [product_json(p) for p in chosen]
+    if any(p.provider in MARKETPLACES for p in chosen):
+        return PaymentLinkResult(reason="marketplace", products=listed, quantity=quantity)
+    if any(p.stock < quantity for p in chosen):
+        return PaymentLinkResult(reason="out_of_stock", products=listed, quantity=quantity)
+    if any(p.price is None for p in chosen):
+        return PaymentLinkResult(reason="no_price", products=listed, quantity=quantity)
+    provider = await shelf.payment_provider(settings)
+    if provider is None:
+        return PaymentLinkResult(reason="no_provider", products=listed, quantity=quantity)
+    percent, review_discount = 0, False
+    if len(chosen) > 1:
+        rules = await shelf.rules()
+        bundle = next(
+            (
+                r
+                for r in sorted(rules, key=lambda r: -r.spec.priority)
+                if r.spec.kind == "bundle"
+                and r.spec.trigger.matches(chosen[0])
+                and all(r.spec.target.matches(p, chosen[0]) for p in chosen[1:])
+            ),
+            None,
+        )
+        if bundle is not None:
+            discount = discount_for(bundle.spec.discount_percent, settings)
+            percent, review_discount = discount.percent, discount.needs_review
+    items = [
+        {
+            "product_main_id": p.product_main_id,
+            "barcode": p.barcode,
+            "title": p.title,
+            "quantity": quantity,
+            "unit_price": str(money(p.price)),
+            "discount_percent": percent,
+        }
+        for p in chosen
+    ]
+    whole = sum((money(p.price) * quantity for p in chosen), Decimal(0))
+    amount = money(whole * (100 - percent) / 100)
+    revenue = settings.revenue
+    if provider == "iyzico" and amount > FAST_LINK_MAX_TRY:
+        # iyzico's Fast Link collects at most 750 TRY: a person sends a checkout form instead.
+        return PaymentLinkResult(
+            reason="over_provider_limit", products=listed, quantity=quantity, amount=str(amount)
+        )
+    needs_review = review_discount or amount > Decimal(str(revenue.link_auto_limit))
+    description = " + ".join(p.title for p in chosen)
+    if quantity > 1:
+        description = f"{description} × {quantity}"
+    return PaymentLinkResult(
+        reason="ready",
+        products=listed,
+        quantity=quantity,
+        amount=str(amount),
+        discount_percent=percent,
+        needs_review=needs_review,
+        valid_hours=revenue.link_valid_hours,
+        provider=provider,
+        action=PaymentLinkOffer(
+            reference=new_reference(),
+            provider=provider,
+            purpose=purpose
+            if purpose in ("product", "proposal", "deposit", "package")
+            else "product",
+            description=description[:200],
+            items=items,
+            amount=str(amount),
+            language=runtime.state.get("language", "tr")
+            if isinstance(runtime.state, dict)
+            else "tr",
+            valid_hours=revenue.link_valid_hours,
+            max_installment=revenue.max_installment,
+        ),
+    )

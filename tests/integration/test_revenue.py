@@ -1,0 +1,207 @@
+"""The revenue agent end to end: recommendations from the demo shop's rules (stock, margin,
+bundles), the channel's way of paying (a marketplace product's page, a payment link for the
+shop's own products), the link made by a job after the decision, the provider's callback
+(good, bad, replayed), links over the auto limit waiting for a person, and tenant isolation."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP
+from invekto.sandbox.paytr import SANDBOX_PAYTR
+from invekto.storage.models import (
+    Message,
+    PaymentEvent,
+    PaymentLink,
+    Recommendation,
+    Tenant,
+)
+from tests.integration.test_outbound_api import call, owner_token
+from tests.support.chat import say
+from tests.support.rows import rows
+from tests.support.waiting import wait_for
+
+NEW_PHONE = "905449990077"
+
+
+async def _messages_after(session, conversation_id, text: str) -> list[Message]:
+    session.expire_all()
+    found = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.created_at)
+    )
+    return [m for m in found if text in (m.text or "")]
+
+
+async def test_a_recommendation_respects_the_rules_stock_and_margin(stack, session):
+    turn = await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["outcome"]) == ("revenue", "auto_reply"), turn
+    assert turn["tools"] == ["recommend_products"]
+    reply = turn["reply"]
+    # The bundle first (highest priority), at the rule's 10 % from the catalogue prices.
+    assert reply.index("Hasır Kemer") < reply.index("Keten Bakım Spreyi")
+    assert "%10" in reply and "512,90 TL" in reply  # (449,99 + 119,90) × 0,90
+    assert "son 3 adet" in reply  # the spray's stock is 3
+    # Out of stock (cream) or not on sale (hat): never offered.
+    assert "Deri Bakım Kremi" not in reply and "Şapka" not in reply
+    shown = await rows(session, Recommendation)
+    assert {r.product_main_id for r in shown} == {"HSK-2026", "KBS-2026"}
+    assert {r.status for r in shown} == {"shown"}
+    assert {r.source for r in shown} == {"bundle", "cross_sell"}
+
+
+async def test_taking_a_marketplace_pick_sends_its_page(stack, session):
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    turn = await say(stack, "1", phone=NEW_PHONE)
+
+    assert turn["agent"] == "revenue" and turn["tools"] == ["prepare_payment_link"]
+    assert "Trendyol" in turn["reply"] and "https://" in turn["reply"]
+    assert await rows(session, PaymentLink) == []  # paid on the marketplace, never by a link
+
+
+async def test_an_own_shop_product_is_paid_by_link_settled_once_by_the_callback(stack, session):
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    turn = await say(stack, "ikincisini alayım", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["outcome"]) == ("revenue", "auto_reply"), turn
+    assert "129,90 TL" in turn["reply"] and "ayrı bir mesajla" in turn["reply"]
+
+    async def sent():
+        [link] = await rows(session, PaymentLink) or [None]
+        return link if link is not None and link.status == "sent" else None
+
+    link = await wait_for(sent, timeout_s=20)
+    assert (link.provider, str(link.amount), link.purpose) == ("paytr", "129.90", "product")
+    assert link.items[0]["product_main_id"] == "KBS-2026"
+    conversation_id, url, external_id = link.conversation_id, link.url, link.external_id
+    [announce] = await wait_for(
+        lambda: _messages_after(session, conversation_id, url), timeout_s=20
+    )
+    assert "Ödeme linkiniz" in announce.text
+    [accepted] = await rows(session, Recommendation, status="accepted")
+    assert accepted.product_main_id == "KBS-2026"
+
+    delivery = await SANDBOX_PAYTR.pay(external_id, success=True)
+    assert delivery is not None and delivery.delivered
+
+    async def paid():
+        [row] = await rows(session, PaymentLink)
+        return row if row.status == "paid" else None
+
+    paid_link = await wait_for(paid)
+    assert float(paid_link.paid_amount) == 129.90
+    await wait_for(lambda: _messages_after(session, conversation_id, "Ödemeniz alındı"))
+
+    # PayTR re-sends until it reads OK: the same merchant_oid changes nothing.
+    again = await SANDBOX_PAYTR.replay_last_callback()
+    assert again.delivered
+    assert len(await rows(session, PaymentEvent)) == 1
+    assert len(await _messages_after(session, conversation_id, "Ödemeniz alındı")) == 1
+
+
+async def test_a_link_over_the_auto_limit_waits_for_a_person(stack, session):
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
+    tenant.settings = {**tenant.settings, "revenue": {"link_auto_limit": 50}}
+    await session.commit()
+
+    turn = await say(stack, "Hediye kutusu için ödeme linki atar mısınız", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["outcome"]) == ("revenue", "suggestion"), turn
+    assert turn["reason"] == "payment_link_review"
+    assert await rows(session, PaymentLink) == []  # nothing made before a person accepts
+
+
+async def test_callbacks_are_refused_without_a_good_signature(stack, session):
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    await say(stack, "2", phone=NEW_PHONE)
+    link = await wait_for(lambda: _first(session, PaymentLink, status="sent"), timeout_s=20)
+    reference = link.reference
+    form = {
+        "hash": "bm90IHRoZSBoYXNo",
+        "merchant_oid": "PT" + uuid.uuid4().hex[:10],
+        "status": "success",
+        "total_amount": "12990",
+        "callback_id": reference,
+        "merchant_id": "100001",
+    }
+    bad = await call(stack, "POST", "/webhooks/payments/paytr", data=form)
+    assert bad.status_code == 401 and "bad hash" in bad.text
+    unknown = await call(
+        stack, "POST", "/webhooks/payments/paytr", data={**form, "callback_id": "INVnope"}
+    )
+    assert unknown.status_code == 404
+    malformed = await call(stack, "POST", "/webhooks/payments/paytr", data={"status": "success"})
+    assert malformed.status_code == 400 and "missing fields" in malformed.text
+    iyzico = await call(stack, "POST", "/webhooks/payments/iyzico", content=b"[not json")
+    assert iyzico.status_code == 400
+    assert await rows(session, PaymentEvent) == []
+    [still] = await rows(session, PaymentLink)
+    assert still.status == "sent"
+
+
+async def _first(session, model, **filters):
+    found = await rows(session, model, **filters)
+    return found[0] if found else None
+
+
+async def test_the_catalogue_and_rules_are_each_tenants_own(stack, session):
+    shop = await owner_token(stack)
+    clinic = await owner_token(stack, DEMO_CLINIC)
+
+    products = (await call(stack, "GET", "/api/revenue/products", shop)).json()
+    assert any(p["product_main_id"] == "KBS-2026" for p in products["products"])
+    theirs = (await call(stack, "GET", "/api/revenue/products", clinic)).json()
+    assert theirs["products"] == []
+    rules = (await call(stack, "GET", "/api/revenue/rules", shop)).json()["rules"]
+    assert len(rules) == 5
+    assert (await call(stack, "GET", "/api/revenue/rules", clinic)).json()["rules"] == []
+    other = await call(stack, "DELETE", f"/api/revenue/rules/{rules[0]['id']}", clinic)
+    assert other.status_code == 404
+
+
+async def test_the_csv_import_keeps_good_rows_and_reports_bad_ones(stack, session):
+    token = await owner_token(stack)
+    csv_text = (
+        "barkod;ürün adı;kategori;fiyat;stok;marj;durum\n"
+        "OWN-NEW-1;Keten Çanta;Çanta;349,90;12;yüksek;aktif\n"
+        "OWN-NEW-2;;Çanta;100;1;orta;aktif\n"  # no title
+        "OWN-NEW-3;Bez Çanta;Çanta;abc;1;orta;aktif\n"  # no price
+        "OWN-NEW-1;Keten Çanta;Çanta;349,90;12;yüksek;aktif\n"  # twice
+        "8681234601014;;;;;düşük;\n"  # a Trendyol barcode: only its tier
+        "OWN-NEW-4;Hasır Sepet;Ev;1.049,70;0;super;aktif\n"  # unknown tier
+    )
+    response = await call(
+        stack,
+        "POST",
+        "/api/revenue/products/import",
+        token,
+        content=csv_text.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["created"], report["rows"]) == (1, 6)
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert "title is required" in reasons[3]
+    assert "not a number" in reasons[4]
+    assert "repeats line 2" in reasons[5]
+    assert "margin tier" in reasons[7]
+    products = (
+        await call(stack, "GET", "/api/revenue/products?q=Keten%20%C3%87anta", token)
+    ).json()
+    [bag] = products["products"]
+    assert (bag["price"], bag["stock"], bag["margin_tier"]) == ("349.90", 12, "high")
+    # A file that is not a CSV at all: nothing imported, a reason.
+    broken = await call(
+        stack,
+        "POST",
+        "/api/revenue/products/import",
+        token,
+        content=b"\x00\x01\x02",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert broken.status_code == 422 and "not a CSV" in broken.text
