@@ -53,6 +53,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "payment_received": ("order_number", "customer_name", "amount", "currency"),
     "cart_abandoned": ("cart_id", "customer_name", "item_names", "total", "cart_url"),
+    "proposal_sent": ("lead_id", "customer_name", "company", "total", "valid_until"),
 }
 """Every event kind and the fields a rule may map into its template's variables."""
 
@@ -66,6 +67,7 @@ EVENT_KINDS: dict[str, str] = {
     "appointment_booked": "An appointment was booked.",
     "payment_received": "A payment link was paid.",
     "cart_abandoned": "A cart of the seller's own shop was left (webhook).",
+    "proposal_sent": "A B2B proposal was sent to a lead (a person approved it).",
 }
 
 DEAR_CUSTOMER = {"tr": "Değerli müşterimiz", "en": "Dear customer", "ar": "عميلنا العزيز"}

@@ -12,6 +12,7 @@ ordinary: a tenant turns a flow off, edits its delay or its template like any ru
   more after 48 h without an answer.
 - ``cart_recovery``: a cart left in the seller's own shop → reminders at T+2 h and T+24 h naming
   the items; an order for it cancels what is left.
+- ``proposal_followup``: a B2B proposal sent → T+24 h "teklifimizi inceleme fırsatınız oldu mu?".
 """
 
 from __future__ import annotations
@@ -99,7 +100,25 @@ TEMPLATES: tuple[FlowTemplate, ...] = (
             "ar": "مرحبًا {{1}}، ما زال {{2}} في سلتك. هل تود إكمال طلبك قبل نفاد الكمية؟",
         },
     ),
+    FlowTemplate(
+        name="teklif_takip",
+        category="UTILITY",
+        variables=(
+            ("customer_name", "Ayşe"),
+            ("company", "ABC Tekstil"),
+            ("valid_until", "2026-12-16"),
+        ),
+        body={
+            "tr": "Merhaba {{1}}, {{2}} için gönderdiğimiz teklifi inceleme fırsatınız oldu mu? "
+            "Teklifimiz {{3}} tarihine kadar geçerli; sorularınızı buradan yanıtlayabiliriz.",
+            "en": "Hello {{1}}, have you had a chance to look at the proposal we sent for {{2}}? "
+            "It is valid until {{3}}; we are happy to answer your questions here.",
+            "ar": "مرحبًا {{1}}، هل اطلعت على العرض الذي أرسلناه لـ {{2}}؟ "
+            "العرض ساري حتى {{3}}، ويسعدنا الرد على أسئلتك هنا.",
+        },
+    ),
 )
+
 
 TEMPLATE_BY_NAME = {template.name: template for template in TEMPLATES}
 
@@ -144,6 +163,13 @@ RULES: tuple[FlowRule, ...] = (
         flow="cart_recovery",
         trigger="cart_abandoned",
         template="sepet_hatirlatma",
+        delay_minutes=24 * 60,
+    ),
+    FlowRule(
+        name="Teklif takibi (24 saat)",
+        flow="proposal_followup",
+        trigger="proposal_sent",
+        template="teklif_takip",
         delay_minutes=24 * 60,
     ),
 )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.tenant_settings import TenantSettings
 from invekto.integrations.catalog import Catalog, in_stock
@@ -123,16 +124,23 @@ class Shelf:
     async def payment_provider(self, settings: TenantSettings) -> str | None:
         """The connected provider payment links go through (the tenant's choice first)."""
         async with self._db.tenant_session(self._tenant_id) as session:
-            connected = set(
-                await session.scalars(
-                    select(IntegrationAccount.provider).where(
-                        IntegrationAccount.tenant_id == self._tenant_id,
-                        IntegrationAccount.provider.in_(PAYMENT_PROVIDERS),
-                        IntegrationAccount.status == "connected",
-                    )
-                )
+            return await payment_provider_for(session, self._tenant_id, settings)
+
+
+async def payment_provider_for(
+    session: AsyncSession, tenant_id: uuid.UUID, settings: TenantSettings
+) -> str | None:
+    """The tenant's connected payment provider: its setting when connected, else the first."""
+    connected = set(
+        await session.scalars(
+            select(IntegrationAccount.provider).where(
+                IntegrationAccount.tenant_id == tenant_id,
+                IntegrationAccount.provider.in_(PAYMENT_PROVIDERS),
+                IntegrationAccount.status == "connected",
             )
-        wanted = settings.revenue.payment_provider
-        if wanted in connected:
-            return wanted
-        return next((p for p in PAYMENT_PROVIDERS if p in connected), None)
+        )
+    )
+    wanted = settings.revenue.payment_provider
+    if wanted in connected:
+        return wanted
+    return next((p for p in PAYMENT_PROVIDERS if p in connected), None)

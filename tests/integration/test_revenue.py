@@ -12,6 +12,7 @@ from sqlalchemy import select
 from invekto.sandbox.demo import DEMO_CLINIC, DEMO_SHOP
 from invekto.sandbox.paytr import SANDBOX_PAYTR
 from invekto.storage.models import (
+    Lead,
     Message,
     PaymentEvent,
     PaymentLink,
@@ -205,3 +206,76 @@ async def test_the_csv_import_keeps_good_rows_and_reports_bad_ones(stack, sessio
         headers={"Content-Type": "text/csv"},
     )
     assert broken.status_code == 422 and "not a CSV" in broken.text
+
+
+# --- leads and proposals -----------------------------------------------------------------------
+
+B2B_PHONE = "905449990088"
+
+
+async def _qualified_lead(stack, session):
+    await say(
+        stack,
+        "şirketimize 200 adet basic pamuklu tişört lazım, bütçemiz 50 bin TL, ay sonuna kadar",
+        phone=B2B_PHONE,
+    )
+    second = await say(stack, "Yıldız Tekstil Ltd. Şti.", phone=B2B_PHONE)
+    assert (second["agent"], second["reason"]) == ("b2b", "b2b_lead"), second
+    [lead] = await rows(session, Lead)
+    return lead
+
+
+async def test_a_b2b_lead_is_qualified_over_the_turns_and_scored_with_reasons(stack, session):
+    lead = await _qualified_lead(stack, session)
+
+    assert lead.budget == "bütçemiz 50 bin TL" and lead.timing == "ay sonuna"
+    # 200 adet (20) + company (15) + budget (15) + covers 200 × 199,90 (10) + soon (15)
+    # + in the catalogue (5)
+    assert lead.score == 80, lead.score_reasons
+    assert "firma adını verdi" in lead.score_reasons
+    token = await owner_token(stack)
+    [listed] = (await call(stack, "GET", "/api/revenue/leads", token)).json()["leads"]
+    assert listed["score"] == 80 and listed["budget"] == "bütçemiz 50 bin TL"
+
+
+async def test_a_proposal_uses_catalogue_prices_and_the_discount_ceiling(stack, session):
+    lead = await _qualified_lead(stack, session)
+    lead_id, conversation_id = lead.id, lead.conversation_id
+    token = await owner_token(stack)
+    path = f"/api/revenue/leads/{lead_id}/proposal"
+
+    over = await call(stack, "POST", path, token, json={"discount_percent": 20})
+    assert over.status_code == 422 and "maximum (15%)" in over.text
+    drafted = await call(
+        stack, "POST", path, token, json={"discount_percent": 10, "terms": "Faturalı teslim."}
+    )
+    assert drafted.status_code == 200, drafted.text
+    proposal = drafted.json()["proposal"]
+    assert proposal["lines"] == [
+        {
+            "product_main_id": "BPT-2026",
+            "title": "Basic Pamuklu Tişört",
+            "quantity": 200,
+            "unit_price": "199.90",
+            "total": "39980.00",
+        }
+    ]
+    assert (proposal["total"], proposal["status"]) == ("35982.00", "draft")
+
+    sent = await call(stack, "POST", f"{path}/send", token, json={"with_link": True})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["lead"]["status"] == "proposal_sent"
+    [message] = await _messages_after(session, conversation_id, "Yıldız Tekstil Ltd. Şti. için")
+    assert "35.982,00 TL" in message.text and "(%10 indirim dahil)" in message.text
+    [link] = await rows(session, PaymentLink)
+    assert (link.purpose, str(link.amount), link.lead_id) == ("proposal", "35982.00", lead_id)
+    again = await call(stack, "POST", f"{path}/send", token, json={"with_link": True})
+    assert again.status_code == 409  # sent once
+
+
+async def test_a_clinic_cannot_touch_a_shops_lead(stack, session):
+    lead = await _qualified_lead(stack, session)
+    clinic = await owner_token(stack, DEMO_CLINIC)
+    response = await call(stack, "POST", f"/api/revenue/leads/{lead.id}/proposal", clinic, json={})
+    assert response.status_code == 404
+    assert (await call(stack, "GET", "/api/revenue/leads", clinic)).json()["leads"] == []

@@ -459,3 +459,171 @@ async def revenue_summary(
         "leads": {name: count for name, count in leads},
         "carts": {"recovered": carts[0], "recovered_total": str(carts[1])},
     }
+
+
+# --- leads and proposals -----------------------------------------------------------------------
+
+
+def _lead_out(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": str(lead.id),
+        "status": lead.status,
+        "company": lead.company,
+        "products": lead.products or [],
+        "contact_email": lead.contact_email,
+        "budget": lead.budget,
+        "timing": lead.timing,
+        "need": lead.need,
+        "score": lead.score,
+        "score_reasons": list(lead.score_reasons or []),
+        "proposal": lead.proposal,
+        "conversation_id": str(lead.conversation_id),
+        "created_at": lead.created_at.isoformat() if lead.created_at else None,
+        "updated_at": lead.updated_at.isoformat() if lead.updated_at else None,
+    }
+
+
+@router.get("/leads")
+async def list_leads(
+    session: TenantSessionDep,
+    tenant: TenantContext = require(VIEW),
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """B2B leads, best score first, with the reasons of their score and their proposal."""
+    rows = await session.scalars(
+        select(Lead)
+        .where(Lead.tenant_id == tenant.tenant_id)
+        .order_by(Lead.score.desc().nulls_last(), Lead.created_at.desc())
+        .limit(limit)
+    )
+    return {"leads": [_lead_out(row) for row in rows]}
+
+
+class ProposalLineIn(BaseModel):
+    product_main_id: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(ge=1, le=1_000_000)
+    unit_price: Decimal | None = Field(
+        None, gt=0, le=10_000_000, description="Default: the catalogue's price."
+    )
+
+
+class ProposalIn(BaseModel):
+    lines: list[ProposalLineIn] | None = Field(
+        None, max_length=50, description="Default: the lead's products at catalogue prices."
+    )
+    discount_percent: int = Field(0, ge=0, le=100)
+    valid_days: int = Field(7, ge=1, le=90)
+    terms: str = Field("", max_length=1000)
+
+
+async def _lead(session: Any, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead:
+    lead = await session.scalar(
+        select(Lead).where(Lead.tenant_id == tenant_id, Lead.id == lead_id).with_for_update()
+    )
+    if lead is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such lead")
+    return lead
+
+
+@router.post("/leads/{lead_id}/proposal")
+async def draft_proposal(
+    lead_id: uuid.UUID,
+    body: ProposalIn,
+    session: TenantSessionDep,
+    services: ServicesDep,
+    tenant: TenantContext = require(MANAGE),
+) -> dict[str, Any]:
+    """Draft (or redraft) the lead's proposal: catalogue prices unless a person sets them, a
+    discount within the tenant's maximum (422 above it)."""
+    from invekto.integrations.catalog import Catalog
+    from invekto.revenue.leads import ProposalLine
+    from invekto.revenue.proposals import ProposalError, draft_lines, make_draft
+
+    lead = await _lead(session, tenant.tenant_id, lead_id)
+    if body.lines is None:
+        lines = await draft_lines(Catalog(services, tenant.tenant_id), lead)
+    else:
+        ids = {line.product_main_id for line in body.lines}
+        found = {
+            m.product_main_id: m
+            for m in models_of(
+                await session.scalars(
+                    select(ProductCache).where(
+                        ProductCache.tenant_id == tenant.tenant_id,
+                        ProductCache.product_main_id.in_(ids),
+                    )
+                )
+            )
+        }
+        unknown = sorted(ids - found.keys())
+        if unknown:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"not in the catalogue: {', '.join(unknown)}"
+            )
+        lines = []
+        for line in body.lines:
+            product = found[line.product_main_id]
+            price = line.unit_price if line.unit_price is not None else product.price
+            if price is None:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"{line.product_main_id} has no catalogue price: give unit_price",
+                )
+            lines.append(
+                ProposalLine(
+                    product_main_id=product.product_main_id,
+                    title=product.title,
+                    quantity=line.quantity,
+                    unit_price=Decimal(str(price)).quantize(Decimal("0.01")),
+                )
+            )
+    try:
+        proposal = make_draft(
+            lines,
+            await _settings(session, tenant.tenant_id),
+            discount_percent=body.discount_percent,
+            valid_days=body.valid_days,
+            terms=body.terms.strip(),
+            now=utcnow(),
+        )
+    except ProposalError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    proposal["drafted_by"] = str(tenant.user_id)
+    lead.proposal, lead.updated_at = proposal, utcnow()
+    await session.commit()
+    return _lead_out(lead)
+
+
+class SendIn(BaseModel):
+    with_link: bool = Field(False, description="Also send a payment link for the total.")
+
+
+@router.post("/leads/{lead_id}/proposal/send")
+async def send_proposal(
+    lead_id: uuid.UUID,
+    body: SendIn,
+    session: TenantSessionDep,
+    services: ServicesDep,
+    tenant: TenantContext = require(MANAGE),
+) -> dict[str, Any]:
+    """Approve and send the draft: the proposal to the customer, a payment link for its total
+    when asked, and the T+24 h follow-up (the ``proposal_sent`` outbound event)."""
+    from invekto.revenue.proposals import ProposalError, send
+    from invekto.revenue.shelf import payment_provider_for
+
+    lead = await _lead(session, tenant.tenant_id, lead_id)
+    settings = await _settings(session, tenant.tenant_id)
+    provider = await payment_provider_for(session, tenant.tenant_id, settings)
+    try:
+        result = await send(
+            session,
+            lead,
+            user_id=tenant.user_id,
+            with_link=body.with_link,
+            app_settings=services.settings,
+            payment_provider=provider,
+        )
+    except ProposalError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    await session.commit()
+    return {"lead": _lead_out(lead), **result}
