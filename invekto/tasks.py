@@ -345,8 +345,9 @@ async def expire_payment_links(timestamp: int) -> None:
 @queue.periodic(cron="41 * * * *", periodic_id="bought_together")
 @queue.task(name="invekto.tasks.bought_together", queueing_lock="bought_together")
 async def bought_together(timestamp: int) -> None:
-    """Hourly: recount the products each shop's customers buy together."""
-    from invekto.revenue.together import recompute
+    """Hourly: recount the products each shop's customers buy together, and credit the
+    recommendations whose product the customer then ordered on the marketplace."""
+    from invekto.revenue.together import attribute_orders, recompute
     from invekto.services import current
     from invekto.storage.models import Tenant
 
@@ -356,4 +357,5 @@ async def bought_together(timestamp: int) -> None:
     for tenant_id in tenants:
         async with services.db.tenant_session(tenant_id) as session:
             await recompute(session, tenant_id)
+            await attribute_orders(session, tenant_id)
             await session.commit()

@@ -202,11 +202,26 @@ async def test_summary_products_import_rules_and_links(stack, session, page):
 
     summary = {
         "days": 30,
-        "recommendations": {"shown": 3, "accepted": 2, "rejected": 0, "acceptance_rate": 0.6667,
-            "by_source": {"bundle": {"shown": 2, "accepted": 2, "rejected": 0}, "cross_sell": {"shown": 1, "accepted": 0, "rejected": 0}}},
-        "payment_links": {"by_status": {"paid": 1, "sent": 1}, "created": 2, "paid": 1, "revenue": "1049.70",
-            "daily": [{"day": utcnow().date().isoformat(), "revenue": "1049.70"},
-                      {"day": (utcnow() - dt.timedelta(days=3)).date().isoformat(), "revenue": "259.80"}]},
+        "recommendations": {
+            "shown": 3,
+            "accepted": 2,
+            "rejected": 0,
+            "acceptance_rate": 0.6667,
+            "by_source": {
+                "bundle": {"shown": 2, "accepted": 2, "rejected": 0},
+                "cross_sell": {"shown": 1, "accepted": 0, "rejected": 0},
+            },
+        },
+        "payment_links": {
+            "by_status": {"paid": 1, "sent": 1},
+            "created": 2,
+            "paid": 1,
+            "revenue": "1049.70",
+            "daily": [
+                {"day": utcnow().date().isoformat(), "revenue": "1049.70"},
+                {"day": (utcnow() - dt.timedelta(days=3)).date().isoformat(), "revenue": "259.80"},
+            ],
+        },
         "leads": {"hot": 1},
         "carts": {"recovered": 0, "recovered_total": "0"},
     }

@@ -18,6 +18,7 @@ from invekto.storage.models import (
     PaymentLink,
     Recommendation,
     Tenant,
+    utcnow,
 )
 from tests.integration.test_outbound_api import call, owner_token
 from tests.support.chat import say
@@ -279,3 +280,51 @@ async def test_a_clinic_cannot_touch_a_shops_lead(stack, session):
     response = await call(stack, "POST", f"/api/revenue/leads/{lead.id}/proposal", clinic, json={})
     assert response.status_code == 404
     assert (await call(stack, "GET", "/api/revenue/leads", clinic)).json()["leads"] == []
+
+
+# --- bought together and orders that take a recommendation -------------------------------------
+
+
+async def test_bought_together_counts_orders_and_an_order_takes_a_recommendation(stack, session):
+    from invekto.revenue.together import attribute_orders, recompute
+    from invekto.storage.models import BoughtTogether, IntegrationAccount, OrderCache, ProductCache
+
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
+    account = await session.scalar(
+        select(IntegrationAccount).where(
+            IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "trendyol"
+        )
+    )
+    sku = {
+        row.product_main_id: row.stock_code
+        for row in await session.scalars(
+            select(ProductCache).where(ProductCache.tenant_id == tenant.id)
+        )
+    }
+    for number, phone in enumerate(("905000000001", NEW_PHONE), start=1):
+        session.add(
+            OrderCache(
+                tenant_id=tenant.id,
+                integration_account_id=account.id,
+                provider="trendyol",
+                package_id=f"PKG-T{number}",
+                order_number=f"T{number}",
+                status="Delivered",
+                customer_phone=phone,
+                order_date=utcnow(),
+                lines=[
+                    {"product_name": "g", "quantity": 1, "merchant_sku": sku["KG-2026"]},
+                    {"product_name": "k", "quantity": 1, "merchant_sku": sku["HSK-2026"]},
+                ],
+            )
+        )
+    await session.commit()
+    async with stack.services.db.tenant_session(tenant.id) as scoped:
+        assert await recompute(scoped, tenant.id) >= 1
+        assert await attribute_orders(scoped, tenant.id) == 1
+        await scoped.commit()
+    pairs = {(p.product_a, p.product_b): p.orders for p in await rows(session, BoughtTogether)}
+    assert pairs[("HSK-2026", "KG-2026")] == 2
+    taken = await rows(session, Recommendation, status="accepted")
+    assert [r.product_main_id for r in taken] == ["HSK-2026"]  # the spray was not ordered
