@@ -25,12 +25,17 @@ MARKETPLACES = frozenset({"trendyol", "hepsiburada"})
 
 CUSTOMER_PRODUCTS = text(
     """
-    SELECT DISTINCT p.product_main_id
+    SELECT p.product_main_id
     FROM orders_cache o
-    CROSS JOIN LATERAL jsonb_array_elements(o.lines) AS line
+    CROSS JOIN LATERAL jsonb_array_elements(
+        CASE WHEN jsonb_typeof(o.lines) = 'array' THEN o.lines ELSE '[]'::jsonb END
+    ) AS line
     JOIN products_cache p
       ON p.tenant_id = o.tenant_id AND p.stock_code = line ->> 'merchant_sku'
     WHERE o.tenant_id = :tenant AND o.customer_phone = :phone AND p.product_main_id <> ''
+    GROUP BY p.product_main_id
+    ORDER BY max(o.order_date) DESC NULLS LAST
+    LIMIT 50
     """
 )
 
@@ -111,15 +116,15 @@ class Shelf:
             )
             return {(b if a == product_main_id else a): n for a, b, n in rows}
 
-    async def bought(self, phone: str) -> set[str]:
-        """The product models this customer ordered before."""
+    async def bought(self, phone: str) -> list[str]:
+        """The product models this customer ordered before, the latest first."""
         if not phone:
-            return set()
+            return []
         async with self._db.tenant_session(self._tenant_id) as session:
             rows = await session.execute(
                 CUSTOMER_PRODUCTS, {"tenant": self._tenant_id, "phone": phone}
             )
-            return {row[0] for row in rows}
+            return [row[0] for row in rows]
 
     async def payment_provider(self, settings: TenantSettings) -> str | None:
         """The connected provider payment links go through (the tenant's choice first)."""

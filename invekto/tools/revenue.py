@@ -4,6 +4,7 @@ rules (capped by its maximum discount), never from the model; both tools only pr
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, Field, SerializeAsAny
 
+from invekto.integrations.orders import MarketplaceUnavailable
 from invekto.integrations.payments.iyzico import FAST_LINK_MAX_TRY
 from invekto.revenue.payments import PaymentLinkOffer, RecommendationShown, money, new_reference
 from invekto.revenue.recommend import Pick, recommend
@@ -57,6 +59,8 @@ class RecommendResult(BaseModel):
     reason: str
     """picks | none (nothing in stock fits) | no_product (nothing in focus) | off"""
     focus: dict[str, Any] | None = None
+    from_history: bool = False
+    """Nothing was named or in focus: the focus is the customer's last purchase."""
     picks: list[dict[str, Any]] = Field(default_factory=list)
     action: SerializeAsAny[Action] | None = None
 
@@ -76,9 +80,12 @@ async def _find(
 
 
 @tool
-async def recommend_products(runtime: ToolRuntime, product: str = "") -> RecommendResult:
+async def recommend_products(
+    runtime: ToolRuntime, product: str = "", history: bool = False
+) -> RecommendResult:
     """Products to offer with ``product`` (its id, or words naming it): the tenant's bundle,
-    upsell and cross-sell rules and what its customers buy together; in stock only."""
+    upsell and cross-sell rules and what its customers buy together; in stock only. With
+    ``history``, when nothing is named: what goes with the customer's last purchase."""
     context: TurnContext = runtime.context
     settings = context.tenant.settings
     shelf = context.ports.shelf
@@ -86,8 +93,20 @@ async def recommend_products(runtime: ToolRuntime, product: str = "") -> Recomme
         return RecommendResult(reason="off")
     products = await shelf.products()
     focus = await _find(context, products, product)
-    if focus is None:
+    if focus is None and history and context.customer_phone:
+        with contextlib.suppress(MarketplaceUnavailable):
+            await context.ports.orders.for_phone(context.customer_phone)  # the mirror, fresh
+    bought = await shelf.bought(context.customer_phone)
+    from_history = False
+    if focus is None and not history:
         return RecommendResult(reason="no_product")
+    if focus is None:
+        # Nothing named or in focus: what goes with what they bought last.
+        by_id = {p.product_main_id: p for p in products}
+        focus = next((by_id[i] for i in bought if i in by_id), None)
+        from_history = focus is not None
+        if focus is None:
+            return RecommendResult(reason="no_product")
     rules: list[Rule] = await shelf.rules()
     picks = recommend(
         focus,
@@ -95,14 +114,15 @@ async def recommend_products(runtime: ToolRuntime, product: str = "") -> Recomme
         rules,
         settings,
         together=await shelf.together(focus.product_main_id),
-        bought=await shelf.bought(context.customer_phone),
+        bought=bought,
     )
     if not picks:
-        return RecommendResult(reason="none", focus=product_json(focus))
+        return RecommendResult(reason="none", focus=product_json(focus), from_history=from_history)
     shown = [pick_json(p, focus) for p in picks]
     return RecommendResult(
         reason="picks",
         focus=product_json(focus),
+        from_history=from_history,
         picks=shown,
         action=RecommendationShown(
             for_product=focus.product_main_id,

@@ -328,3 +328,13 @@ async def test_bought_together_counts_orders_and_an_order_takes_a_recommendation
     assert pairs[("HSK-2026", "KG-2026")] == 2
     taken = await rows(session, Recommendation, status="accepted")
     assert [r.product_main_id for r in taken] == ["HSK-2026"]  # the spray was not ordered
+
+
+async def test_with_nothing_named_it_recommends_for_the_last_purchase(stack, session):
+    elif_phone = "905061112244"  # one delivered order: the dress and the straw belt
+    turn = await say(stack, "bana ne önerirsiniz?", phone=elif_phone)
+
+    assert (turn["agent"], turn["outcome"]) == ("revenue", "auto_reply"), turn
+    assert "Son aldığınız Çiçekli Yazlık Elbise" in turn["reply"]
+    assert "Hasır Kemer" not in turn["reply"]  # already bought
+    assert "Keten Bakım Spreyi" in turn["reply"]

@@ -17,6 +17,7 @@ AGENT = AgentSpec(
     tools=(recommend_products, prepare_payment_link),
     templates=(
         "revenue_recommend",
+        "revenue_recommend_history",
         "revenue_pick_scarce",
         "revenue_pick_bundle",
         "revenue_recommend_none",

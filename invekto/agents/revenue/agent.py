@@ -79,7 +79,9 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
     in_focus = (turn.focus.get("product") or {}).get("product_main_id")
     named = _names_a_product(turn.text_in)
     result: RecommendResult = await turn.call(
-        recommend_products, product=turn.text_in if named or not in_focus else in_focus
+        recommend_products,
+        product=turn.text_in if named or not in_focus else in_focus,
+        history=not in_focus,
     )
     if result.reason == "no_product" and named and in_focus:
         result = await turn.call(recommend_products, product=in_focus)
@@ -96,7 +98,7 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
     turn.sure = True
     return turn.done(
         turn.text(
-            "revenue_recommend",
+            "revenue_recommend_history" if result.from_history else "revenue_recommend",
             product=focus.get("title", ""),
             picks=_numbered(turn, result.picks, focus),
         ),

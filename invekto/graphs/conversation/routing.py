@@ -77,6 +77,10 @@ def thresholds(settings: TenantSettings | dict[str, Any]) -> tuple[float, float]
     return nlu.clarify_below, nlu.suggest_below
 
 
+SALES_REQUESTS = frozenset({"wants_recommendation", "wants_payment_link"})
+"""Signals of a request the model may read as one for a person ("ne önerirsiniz?")."""
+
+
 def routes(registry: Registry = REGISTRY) -> list[Route]:
     """Every node ``route`` may send a turn to."""
     return [*registry.names(), *NON_AGENT_ROUTES]
@@ -242,7 +246,9 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         state = {**state, "flow": None, "active_agent": None}
     if understanding.get("intent") == "human_request" and not asks_for_a_person(text):
         entities = understanding.get("entities") or {}
-        if state.get("flow") or any(entities.get(key) for key in CARRIES_DATA):
+        wants = set(understanding.get("signals") or []) & SALES_REQUESTS
+        if state.get("flow") or wants or any(entities.get(key) for key in CARRIES_DATA):
+            # "bana ne önerirsiniz?", "ödeme linki atın": a request the revenue agent serves.
             # "Marmara Otel İşletmeleri A.Ş." to "firma adınız?", "mail olarak atın: a@b.co":
             # data for the conversation, not a request for a person (no such words in it).
             understanding = {**understanding, "intent": "other", "confidence": 0.0}
