@@ -502,6 +502,13 @@ class Clinic(_Block):
     package_includes: dict[str, str] = Field(
         default_factory=dict, description="What the package includes, per language (tr, en, ar)."
     )
+    deposit: float = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="The deposit (TRY) a patient may pay by payment link to hold an appointment "
+        "(0: no deposits; a patient who asks is helped by a person).",
+    )
     reminders: bool = Field(True, description="Remind patients 48 h and 2 h before.")
     follow_ups: bool = Field(True, description="Follow up after treatments (T+1, T+7, T+30).")
 

@@ -59,6 +59,7 @@ CLINIC_SETTINGS: dict[str, Any] = {
     "referral_percent": 10,
     "referral_valid_days": 90,
     "package_price": {"EUR": 400},
+    "deposit": 500,
     "package_includes": {
         "tr": "anlaşmalı otelde 4 gece konaklama ve havalimanı transferleri",
         "en": "4 nights in a partner hotel and airport transfers",

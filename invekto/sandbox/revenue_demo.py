@@ -15,6 +15,7 @@ from invekto.integrations.catalog import product_row
 from invekto.integrations.trendyol import TrendyolProduct
 from invekto.revenue.catalogue import OWN
 from invekto.revenue.rules import RuleSpec
+from invekto.sandbox.iyzico import DEMO_IYZICO_API_KEY, DEMO_IYZICO_SECRET
 from invekto.sandbox.paytr import (
     DEMO_PAYTR_MERCHANT_ID,
     DEMO_PAYTR_MERCHANT_KEY,
@@ -155,18 +156,42 @@ async def seed_revenue(
             session.add(row)
         for key, value in spec.model_dump(mode="json").items():
             setattr(row, key, value)
+    await _payment_account(
+        session,
+        tenant,
+        "paytr",
+        DEMO_PAYTR_MERCHANT_ID,
+        credentials.seal(
+            {"merchant_key": DEMO_PAYTR_MERCHANT_KEY, "merchant_salt": DEMO_PAYTR_MERCHANT_SALT}
+        ),
+    )
+
+
+async def seed_clinic_payments(
+    session: AsyncSession, tenant: Tenant, credentials: CredentialBox
+) -> None:
+    """The demo clinic takes deposits by iyzico link (the SDK, over TLS to its stand-in)."""
+    await _payment_account(
+        session,
+        tenant,
+        "iyzico",
+        DEMO_IYZICO_API_KEY[:12],
+        credentials.seal({"api_key": DEMO_IYZICO_API_KEY, "secret_key": DEMO_IYZICO_SECRET}),
+    )
+
+
+async def _payment_account(
+    session: AsyncSession, tenant: Tenant, provider: str, external_id: str, sealed: str
+) -> None:
     account = await session.scalar(
         select(IntegrationAccount).where(
-            IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == "paytr"
+            IntegrationAccount.tenant_id == tenant.id, IntegrationAccount.provider == provider
         )
     )
     if account is None:
         account = IntegrationAccount(
-            tenant_id=tenant.id, provider="paytr", external_id=DEMO_PAYTR_MERCHANT_ID
+            tenant_id=tenant.id, provider=provider, external_id=external_id
         )
         session.add(account)
-    account.external_id = DEMO_PAYTR_MERCHANT_ID
-    account.credentials = credentials.seal(
-        {"merchant_key": DEMO_PAYTR_MERCHANT_KEY, "merchant_salt": DEMO_PAYTR_MERCHANT_SALT}
-    )
+    account.external_id, account.credentials = external_id, sealed
     account.status, account.last_error = "connected", None

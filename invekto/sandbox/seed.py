@@ -17,7 +17,7 @@ from invekto.sandbox.demo import (
     SANDBOX_SALES_SECRET,
     DemoTenant,
 )
-from invekto.sandbox.revenue_demo import seed_revenue
+from invekto.sandbox.revenue_demo import seed_clinic_payments, seed_revenue
 from invekto.security import CredentialBox, hash_password, sealed_settings, verify_password
 from invekto.storage.db import Database
 from invekto.storage.models import Channel, Customer, IntegrationAccount, Tenant, User
@@ -72,6 +72,7 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
                 # completed implant plans its follow-ups.
                 await install_flows(session, tenant)
                 await seed_clinic(session, tenant)
+                await seed_clinic_payments(session, tenant, credentials)
             if demo.vertical == "ecommerce":
                 # The seed plan's flows, as drafts and switched-off rules: the seller submits
                 # the templates and turns each flow on (Şablonlar, Otomasyonlar).

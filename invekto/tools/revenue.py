@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
@@ -250,5 +251,50 @@ async def prepare_payment_link(
             else "tr",
             valid_hours=revenue.link_valid_hours,
             max_installment=revenue.max_installment,
+        ),
+    )
+
+
+@tool
+async def prepare_deposit_link(runtime: ToolRuntime) -> PaymentLinkResult:
+    """A payment link for the clinic's deposit (``settings.clinic.deposit``, TRY) to hold the
+    patient's next appointment; the amount is the clinic's setting, never the model's."""
+    context: TurnContext = runtime.context
+    settings = context.tenant.settings
+    shelf = context.ports.shelf
+    desk = context.ports.clinic
+    amount = money(settings.clinic.deposit) if settings.clinic.deposit else None
+    if amount is None or shelf is None or desk is None:
+        return PaymentLinkResult(reason="no_price")
+    upcoming = await desk.upcoming(context.customer_id, context.ports.clock())
+    if not upcoming:
+        return PaymentLinkResult(reason="no_appointment", amount=str(amount))
+    provider = await shelf.payment_provider(settings)
+    if provider is None:
+        return PaymentLinkResult(reason="no_provider", amount=str(amount))
+    if provider == "iyzico" and amount > FAST_LINK_MAX_TRY:
+        return PaymentLinkResult(reason="over_provider_limit", amount=str(amount))
+    revenue = settings.revenue
+    appointment = upcoming[0]
+    day = appointment.starts_at.astimezone(ZoneInfo(context.tenant.timezone))
+    description = f"{context.tenant.name} kapora {day:%d.%m.%Y %H:%M}"[:200]
+    return PaymentLinkResult(
+        reason="ready",
+        amount=str(amount),
+        needs_review=amount > Decimal(str(revenue.link_auto_limit)),
+        valid_hours=revenue.link_valid_hours,
+        provider=provider,
+        action=PaymentLinkOffer(
+            reference=new_reference(),
+            provider=provider,
+            purpose="deposit",
+            description=description,
+            items=[{"appointment_id": str(appointment.id), "title": description}],
+            amount=str(amount),
+            language=runtime.state.get("language", "tr")
+            if isinstance(runtime.state, dict)
+            else "tr",
+            valid_hours=revenue.link_valid_hours,
+            max_installment=1,
         ),
     )

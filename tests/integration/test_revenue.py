@@ -5,6 +5,7 @@ shop's own products), the link made by a job after the decision, the provider's 
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import select
@@ -338,3 +339,44 @@ async def test_with_nothing_named_it_recommends_for_the_last_purchase(stack, ses
     assert "Son aldığınız Çiçekli Yazlık Elbise" in turn["reply"]
     assert "Hasır Kemer" not in turn["reply"]  # already bought
     assert "Keten Bakım Spreyi" in turn["reply"]
+
+
+# --- a clinic's deposit, through the iyzico SDK over TLS ---------------------------------------
+
+
+async def test_a_patient_pays_the_deposit_of_a_booked_appointment_by_iyzico_link(stack, session):
+    from invekto.sandbox.iyzico import SANDBOX_IYZICO
+    from tests.integration.test_clinic_agent import appointments, chat, wednesday_11
+
+    phone = "905550000199"
+    start = wednesday_11()
+    early = await chat(stack, phone, "kapora için ödeme linki atar mısınız", start=start)
+    assert "randevu" in early[0]["reply"] and early[0]["agent"] == "clinic"  # booking first
+    await chat(stack, phone, "diş taşı temizliği için randevu istiyorum", "ilki", start=start)
+    assert len(await appointments(session, phone)) == 1
+    [turn] = await chat(
+        stack, phone, "kapora için ödeme linki atar mısınız", start=start + dt.timedelta(minutes=2)
+    )
+
+    assert (turn["agent"], turn["outcome"]) == ("clinic", "auto_reply"), turn
+    assert turn["tools"] == ["prepare_deposit_link"]
+    assert "500,00 TL" in turn["reply"]
+
+    async def sent():
+        found = await rows(session, PaymentLink, status="sent")
+        return found[0] if found else None
+
+    link = await wait_for(sent, timeout_s=20)
+    assert (link.provider, link.purpose, str(link.amount)) == ("iyzico", "deposit", "500.00")
+    token = link.external_id
+    delivery = await SANDBOX_IYZICO.pay(token, success=True)
+    assert delivery.delivered
+
+    async def paid():
+        [row] = await rows(session, PaymentLink)
+        return row if row.status == "paid" else None
+
+    await wait_for(paid)
+    replay = await SANDBOX_IYZICO.replay_last_webhook()
+    assert replay.delivered
+    assert len(await rows(session, PaymentEvent)) == 1

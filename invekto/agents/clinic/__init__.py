@@ -5,6 +5,7 @@ follow-ups (``agent``, ``outreach``)."""
 from invekto.agents.clinic.agent import clinic_agent
 from invekto.agents.spec import AgentSpec
 from invekto.prompts import default_templates
+from invekto.tools.revenue import prepare_deposit_link
 
 OUTREACH_TEMPLATES = tuple(
     sorted(key for key in default_templates()["tr"] if key.startswith("clinic_outreach_"))
@@ -32,7 +33,11 @@ AGENT = AgentSpec(
     ),
     automation_area="clinic",
     holds_flow=True,
+    tools=(prepare_deposit_link,),
     templates=(
+        "clinic_deposit_name",
+        "clinic_deposit_no_appointment",
+        "revenue_link_coming",
         "clinic_price",
         "clinic_price_free",
         "clinic_price_list",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -60,7 +61,9 @@ from invekto.clinic.texts import (
 )
 from invekto.clinic.when import When, parse_when
 from invekto.nlu.answers import yes_or_no
+from invekto.revenue.payments import format_amount
 from invekto.tools.context import TurnContext
+from invekto.tools.revenue import PaymentLinkResult, prepare_deposit_link
 
 NAME = "clinic"
 EXAMINATION = "examination"
@@ -126,12 +129,38 @@ class Visit:
             update = {**update, "flow": offered, "active_agent": NAME}
         return update
 
+    async def deposit(self) -> dict[str, Any]:
+        """ "Kapora için link atar mısınız": the clinic's deposit for the next appointment, by
+        payment link (made after the decision; over the auto limit a person accepts it)."""
+        turn = self.turn
+        result: PaymentLinkResult = await turn.call(prepare_deposit_link)
+        if result.reason == "ready":
+            amount = format_amount(Decimal(str(result.amount)), turn.language)
+            turn.grounds += [amount, str(result.valid_hours)]
+            if result.needs_review:
+                turn.review = "payment_link_review"
+            turn.sure = True
+            return turn.done(
+                turn.text(
+                    "revenue_link_coming",
+                    description=turn.text("clinic_deposit_name", shop=turn.context.tenant.name),
+                    amount=amount,
+                    valid_hours=result.valid_hours,
+                )
+            )
+        if result.reason == "no_appointment":
+            return turn.done(turn.text("clinic_deposit_no_appointment"))
+        # No deposit set, no provider connected, over the provider's cap: a person helps.
+        return turn.done(None, handoff_reason="clinic_question_for_staff")
+
     async def request(
         self, severity: reading.Triage | None, *, referral: bool = False
     ) -> dict[str, Any]:
         turn, intent = self.turn, self.turn.intent
         if severity == "pain" or intent == "urgent_pain":
             return await self.pain()
+        if "wants_payment_link" in (turn.understanding.get("signals") or []):
+            return await self.deposit()
         if intent in ("complaint", "human_request"):
             return turn.done(None, handoff_reason="clinic_complaint")
         if reading.for_staff(self.text, referral=referral):
