@@ -26,6 +26,7 @@ const WaitlistPage = lazy(() =>
   import('./clinic/WaitlistPage').then((m) => ({ default: m.WaitlistPage })),
 )
 const PromptsPage = lazy(() => import('./prompts/PromptsPage').then((m) => ({ default: m.PromptsPage })))
+const RevenuePage = lazy(() => import('./revenue/RevenuePage').then((m) => ({ default: m.RevenuePage })))
 const DashboardPage = lazy(() =>
   import('./dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })),
 )
@@ -44,6 +45,8 @@ export function App() {
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/team" element={<TeamPage />} />
           <Route path="/prompts" element={<PromptsPage />} />
+          <Route path="/revenue" element={<RevenuePage />} />
+          <Route path="/revenue/:tab" element={<RevenuePage />} />
           <Route path="/onboarding" element={<OnboardingPage />} />
           <Route path="/outbound/templates" element={<TemplatesPage />} />
           <Route path="/outbound/automations" element={<RulesPage />} />
@@ -96,6 +99,7 @@ function Shell() {
         <nav>
           <NavLink to="/inbox">{t('nav.inbox')}</NavLink>
           <NavLink to="/dashboard">{t('nav.dashboard')}</NavLink>
+          {me?.permissions.includes('revenue.view') && <NavLink to="/revenue">{t('nav.revenue')}</NavLink>}
           {me?.tenant_vertical === 'clinic' && <NavLink to="/clinic">{t('nav.clinic')}</NavLink>}
           <NavLink to="/outbound/templates">{t('nav.templates')}</NavLink>
           <NavLink to="/outbound/automations">{t('nav.automations')}</NavLink>

@@ -105,6 +105,19 @@ async def test_an_own_shop_product_is_paid_by_link_settled_once_by_the_callback(
     assert len(await rows(session, PaymentEvent)) == 1
     assert len(await _messages_after(session, conversation_id, "Ödemeniz alındı")) == 1
 
+    token = await owner_token(stack)
+    summary = (await call(stack, "GET", "/api/revenue/summary?days=7", token)).json()
+    assert summary["payment_links"]["revenue"] == "129.90"
+    assert summary["payment_links"]["by_status"] == {"paid": 1}
+    [day] = summary["payment_links"]["daily"]
+    assert day["revenue"] == "129.90" and summary["timezone"] == "Europe/Istanbul"
+    assert summary["recommendations"]["shown"] == 2
+    assert summary["recommendations"]["accepted"] == 1
+    links = (await call(stack, "GET", "/api/revenue/links?status=paid", token)).json()
+    assert links["total"] == 1 and links["links"][0]["paid_amount"] == "129.90"
+    bad = await call(stack, "GET", "/api/revenue/links?status=nonsense", token)
+    assert bad.status_code == 422
+
 
 async def test_a_link_over_the_auto_limit_waits_for_a_person(stack, session):
     tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
@@ -380,3 +393,21 @@ async def test_a_patient_pays_the_deposit_of_a_booked_appointment_by_iyzico_link
     replay = await SANDBOX_IYZICO.replay_last_webhook()
     assert replay.delivered
     assert len(await rows(session, PaymentEvent)) == 1
+
+
+async def test_a_rule_over_a_lowered_maximum_can_still_be_switched_off(stack, session):
+    token = await owner_token(stack)
+    rules = (await call(stack, "GET", "/api/revenue/rules", token)).json()["rules"]
+    bundle = next(r for r in rules if r["kind"] == "bundle")  # 10 %
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
+    tenant.settings = {**tenant.settings, "discounts": {"max_percent": 5}}
+    await session.commit()
+
+    path = f"/api/revenue/rules/{bundle['id']}"
+    off = await call(stack, "PATCH", path, token, json={"enabled": False})
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    on = await call(stack, "PATCH", path, token, json={"enabled": True})
+    assert on.status_code == 422 and "maximum discount (5%" in on.text
+    # Meanwhile the recommendation shows no discount above the new ceiling.
+    turn = await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    assert "%10" not in turn["reply"]

@@ -1658,6 +1658,266 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/revenue/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Leads
+         * @description B2B leads, best score first, with the reasons of their score and their proposal.
+         */
+        get: operations["revenue-list_leads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/leads/{lead_id}/proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draft Proposal
+         * @description Draft (or redraft) the lead's proposal: catalogue prices unless a person sets them, a
+         *     discount within the tenant's maximum (422 above it).
+         */
+        post: operations["revenue-draft_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/leads/{lead_id}/proposal/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Proposal
+         * @description Approve and send the draft: the proposal to the customer, a payment link for its total
+         *     when asked, and the T+24 h follow-up (the ``proposal_sent`` outbound event).
+         */
+        post: operations["revenue-send_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Links
+         * @description Payment links, newest first.
+         */
+        get: operations["revenue-list_links"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Products
+         * @description Product models (variants summed), by title; ``q`` filters title, category, model code
+         *     and barcode.
+         */
+        get: operations["revenue-list_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/products/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Products
+         * @description Upload a catalogue CSV (≤ 4 MB, ≤ 10,000 rows) as ``multipart/form-data`` (``file``) or
+         *     as the body (``text/csv``). Columns (English or Turkish): barcode / barkod (required),
+         *     model_code / model kodu, title / ürün adı, category / kategori, brand / marka, color / renk,
+         *     size / beden, price / fiyat, list_price / liste fiyatı, stock / stok, margin_tier / marj
+         *     (low, medium, high / düşük, orta, yüksek), status / durum (aktif, pasif), url. A marketplace
+         *     product's row sets only its margin tier. Each row is imported whole or listed with its line
+         *     and reason; the good rows are kept. 413 over the size; 422 for a file that cannot be read.
+         */
+        post: operations["revenue-import_products"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/products/{product_main_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set Margin Tier
+         * @description Set the margin tier of every variant of one product model.
+         */
+        patch: operations["revenue-set_margin_tier"];
+        trace?: never;
+    };
+    "/api/revenue/providers/iyzico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Connect Iyzico
+         * @description Connect (or replace) the tenant's iyzico merchant account (keys stored encrypted).
+         */
+        put: operations["revenue-connect_iyzico"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/providers/paytr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Connect Paytr
+         * @description Connect (or replace) the tenant's PayTR merchant account; the key and salt are stored
+         *     encrypted.
+         */
+        put: operations["revenue-connect_paytr"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description The tenant's rules, highest priority first, with its discount ceiling.
+         */
+        get: operations["revenue-list_rules"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description A new rule; 422 when its discount is over the tenant's maximum, 409 when the name is
+         *     taken.
+         */
+        post: operations["revenue-create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/revenue/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace Rule */
+        put: operations["revenue-replace_rule"];
+        post?: never;
+        /** Delete Rule */
+        delete: operations["revenue-delete_rule"];
+        options?: never;
+        head?: never;
+        /**
+         * Switch Rule
+         * @description Switch a rule on or off. Off always works (a rule over a lowered maximum can be switched
+         *     off); on checks the rule against the maximum again.
+         */
+        patch: operations["revenue-switch_rule"];
+        trace?: never;
+    };
+    "/api/revenue/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue Summary
+         * @description The revenue view: recommendations shown / accepted / declined (by source), payment links
+         *     created in the window by status, the revenue paid in the window (per day in the tenant's
+         *     time zone), leads by score, carts recovered.
+         */
+        get: operations["revenue-revenue_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/suggestions/{message_id}/accept": {
         parameters: {
             query?: never;
@@ -2012,6 +2272,46 @@ export interface paths {
          *     cancelled, note}``.
          */
         post: operations["outbound-inputs-cart_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/payments/iyzico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Iyzico Webhook
+         * @description iyzico's payment notification (``X-IYZ-SIGNATURE-V3``). 200 once stored or seen.
+         */
+        post: operations["payments-iyzico_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/payments/paytr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Paytr Callback
+         * @description PayTR's Link callback (form-encoded, ``hash``); answers the plain text ``OK``.
+         */
+        post: operations["payments-paytr_callback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3334,6 +3634,13 @@ export interface components {
              */
             role: "owner" | "admin" | "supervisor" | "agent" | "prompt_owner";
         };
+        /** IyzicoAccount */
+        IyzicoAccount: {
+            /** Api Key */
+            api_key: string;
+            /** Secret Key */
+            secret_key: string;
+        };
         /** KeyPublic */
         KeyPublic: {
             /**
@@ -3807,6 +4114,15 @@ export interface components {
              */
             phone: string;
         };
+        /** PaytrAccount */
+        PaytrAccount: {
+            /** Merchant Id */
+            merchant_id: string;
+            /** Merchant Key */
+            merchant_key: string;
+            /** Merchant Salt */
+            merchant_salt: string;
+        };
         /** PreviewRequest */
         PreviewRequest: {
             content: components["schemas"]["PromptContent"];
@@ -3874,6 +4190,41 @@ export interface components {
                 };
             };
             tone?: components["schemas"]["ToneChoice"];
+        };
+        /** ProposalIn */
+        ProposalIn: {
+            /**
+             * Discount Percent
+             * @default 0
+             */
+            discount_percent: number;
+            /**
+             * Lines
+             * @description Default: the lead's products at catalogue prices.
+             */
+            lines?: components["schemas"]["ProposalLineIn"][] | null;
+            /**
+             * Terms
+             * @default
+             */
+            terms: string;
+            /**
+             * Valid Days
+             * @default 7
+             */
+            valid_days: number;
+        };
+        /** ProposalLineIn */
+        ProposalLineIn: {
+            /** Product Main Id */
+            product_main_id: string;
+            /** Quantity */
+            quantity: number;
+            /**
+             * Unit Price
+             * @description Default: the catalogue's price.
+             */
+            unit_price?: number | string | null;
         };
         /**
          * QuickReplyButton
@@ -4145,6 +4496,46 @@ export interface components {
                 };
             };
         };
+        /**
+         * RuleSpec
+         * @description A rule as the API and the seed write it.
+         */
+        RuleSpec: {
+            /**
+             * Discount Percent
+             * @default 0
+             */
+            discount_percent: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "bundle" | "upsell" | "cross_sell";
+            /** Name */
+            name: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Priority
+             * @default 100
+             */
+            priority: number;
+            target: components["schemas"]["Target"];
+            trigger: components["schemas"]["Selector"];
+        };
+        /** RuleSwitch */
+        RuleSwitch: {
+            /** Enabled */
+            enabled: boolean;
+        };
         /** SampleRequest */
         SampleRequest: {
             /** Key */
@@ -4220,6 +4611,15 @@ export interface components {
              */
             at: string;
         };
+        /** Selector */
+        Selector: {
+            /** Categories */
+            categories?: string[];
+            /** Products */
+            products?: string[];
+            /** Tiers */
+            tiers?: ("low" | "medium" | "high")[];
+        };
         /** SendEditedRequest */
         SendEditedRequest: {
             /**
@@ -4236,6 +4636,15 @@ export interface components {
             keep_actions?: string[];
             /** Text */
             text: string;
+        };
+        /** SendIn */
+        SendIn: {
+            /**
+             * With Link
+             * @description Also send a payment link for the total.
+             * @default false
+             */
+            with_link: boolean;
         };
         /** SendPage */
         SendPage: {
@@ -4621,6 +5030,20 @@ export interface components {
             /** Type */
             type?: string | null;
         };
+        /** Target */
+        Target: {
+            /** Categories */
+            categories?: string[];
+            /** Products */
+            products?: string[];
+            /**
+             * Same Category
+             * @default false
+             */
+            same_category: boolean;
+            /** Tier */
+            tier?: ("low" | "medium" | "high") | null;
+        };
         /** TemplateButtonPublic */
         TemplateButtonPublic: {
             /** Payload */
@@ -4783,6 +5206,14 @@ export interface components {
             timezone: string;
             /** Vertical */
             vertical: string;
+        };
+        /** TierIn */
+        TierIn: {
+            /**
+             * Margin Tier
+             * @enum {string}
+             */
+            margin_tier: "low" | "medium" | "high";
         };
         /** TokenPublic */
         TokenPublic: {
@@ -8354,6 +8785,505 @@ export interface operations {
             };
         };
     };
+    "revenue-list_leads": {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-draft_proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProposalIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-send_proposal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-list_links": {
+        parameters: {
+            query?: {
+                status?: ("creating" | "sent" | "paid" | "failed" | "expired") | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-list_products": {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-import_products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "revenue-set_margin_tier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_main_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TierIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-connect_iyzico": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IyzicoAccount"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-connect_paytr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaytrAccount"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-list_rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "revenue-create_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-replace_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-delete_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-switch_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleSwitch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "revenue-revenue_summary": {
+        parameters: {
+            query?: {
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     "suggestions-accept_suggestion": {
         parameters: {
             query?: never;
@@ -8893,6 +9823,12 @@ export interface operations {
                          */
                         address?: string;
                         /**
+                         * Deposit
+                         * @description The deposit (TRY) a patient may pay by payment link to hold an appointment (0: no deposits; a patient who asks is helped by a person).
+                         * @default 0
+                         */
+                        deposit?: number;
+                        /**
                          * Follow Ups
                          * @description Follow up after treatments (T+1, T+7, T+30).
                          * @default true
@@ -9158,6 +10094,53 @@ export interface operations {
                         return_days?: number;
                     };
                     /**
+                     * Revenue
+                     * @description Recommendations and payment links (the revenue agent).
+                     */
+                    revenue?: {
+                        /**
+                         * Discount Auto Percent
+                         * @description Bundle discounts up to this percent go out without review (never above discounts.max_percent).
+                         * @default 0
+                         */
+                        discount_auto_percent?: number;
+                        /**
+                         * Link Auto Limit
+                         * @description Payment links up to this amount (TRY) are sent without review; 0: every payment link is a suggestion a person accepts.
+                         * @default 0
+                         */
+                        link_auto_limit?: number;
+                        /**
+                         * Link Valid Hours
+                         * @description How long a payment link can be paid.
+                         * @default 48
+                         */
+                        link_valid_hours?: number;
+                        /**
+                         * Low Stock
+                         * @description A recommendation says "son N adet" when the stock is at most this (0: never).
+                         * @default 3
+                         */
+                        low_stock?: number;
+                        /**
+                         * Max Installment
+                         * @description The most instalments a payment link offers.
+                         * @default 6
+                         */
+                        max_installment?: number;
+                        /**
+                         * Payment Provider
+                         * @description Where payment links are made (connected under integrations); unset: the first connected one. Marketplace products are paid on the marketplace: their link is the product page.
+                         */
+                        payment_provider?: ("iyzico" | "paytr") | null;
+                        /**
+                         * Recommendations
+                         * @description Suggest products that go with the one a customer asks about.
+                         * @default true
+                         */
+                        recommendations?: boolean;
+                    };
+                    /**
                      * Sales
                      * @description Where lead alerts go (a signed webhook and/or an e-mail); blank values are unset.
                      */
@@ -9354,6 +10337,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    "payments-iyzico_webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "payments-paytr_callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
         };

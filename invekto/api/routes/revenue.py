@@ -22,7 +22,7 @@ from invekto.api.deps import ServicesDep, TenantContext, TenantSessionDep, requi
 from invekto.api.uploads import capped_body, multipart_file
 from invekto.core.tenant_settings import TenantSettings
 from invekto.revenue import catalogue
-from invekto.revenue.rules import MAX_RULES, RuleSpec, check_ceiling
+from invekto.revenue.rules import MAX_RULES, Rule, RuleSpec, check_ceiling
 from invekto.revenue.shelf import models_of
 from invekto.storage.models import (
     Cart,
@@ -55,6 +55,8 @@ class ProductOut(BaseModel):
     provider: str
     url: str | None
     variants: int
+    on_sale: bool
+    """Some variant is offered (a product imported "pasif" is not)."""
 
 
 @router.get("/products")
@@ -65,7 +67,8 @@ async def list_products(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
-    """Product models (variants summed), by title; ``q`` filters title, category and id."""
+    """Product models (variants summed), by title; ``q`` filters title, category, model code
+    and barcode."""
     query = select(ProductCache).where(ProductCache.tenant_id == tenant.tenant_id)
     if q.strip():
         like = f"%{q.strip()}%"
@@ -79,9 +82,11 @@ async def list_products(
         )
     rows = list(await session.scalars(query))
     variants: dict[str, int] = {}
+    offered: dict[str, bool] = {}
     for row in rows:
         key = row.product_main_id or row.barcode
         variants[key] = variants.get(key, 0) + 1
+        offered[key] = offered.get(key, False) or row.on_sale
     models = sorted(models_of(rows), key=lambda m: (m.title, m.product_main_id))
     return {
         "total": len(models),
@@ -96,6 +101,7 @@ async def list_products(
                 provider=m.provider,
                 url=m.url,
                 variants=variants.get(m.product_main_id, 1),
+                on_sale=offered.get(m.product_main_id, True),
             ).model_dump(mode="json")
             for m in models[offset : offset + limit]
         ],
@@ -260,6 +266,32 @@ async def replace_rule(
     return _rule_out(row)
 
 
+class RuleSwitch(BaseModel):
+    enabled: bool
+
+
+@router.patch("/rules/{rule_id}")
+async def switch_rule(
+    rule_id: uuid.UUID,
+    body: RuleSwitch,
+    session: TenantSessionDep,
+    tenant: TenantContext = require(MANAGE),
+) -> dict[str, Any]:
+    """Switch a rule on or off. Off always works (a rule over a lowered maximum can be switched
+    off); on checks the rule against the maximum again."""
+    row = await _rule(session, tenant.tenant_id, rule_id)
+    if body.enabled and not row.enabled:
+        rule = Rule.from_row(row)
+        if rule is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "the rule no longer validates"
+            )
+        await _checked(session, tenant.tenant_id, rule.spec)
+    row.enabled = body.enabled
+    await session.commit()
+    return _rule_out(row)
+
+
 @router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_rule(
     rule_id: uuid.UUID, session: TenantSessionDep, tenant: TenantContext = require(MANAGE)
@@ -332,18 +364,27 @@ async def _connect(
     return {"provider": provider, "external_id": external_id, "status": row.status}
 
 
+LinkStatus = Literal["creating", "sent", "paid", "failed", "expired"]
+
+
 @router.get("/links")
 async def list_links(
     session: TenantSessionDep,
     tenant: TenantContext = require(VIEW),
-    state: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    state: Annotated[LinkStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> dict[str, Any]:
+    """Payment links, newest first."""
     query = select(PaymentLink).where(PaymentLink.tenant_id == tenant.tenant_id)
     if state:
         query = query.where(PaymentLink.status == state)
-    rows = await session.scalars(query.order_by(PaymentLink.created_at.desc()).limit(limit))
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(PaymentLink.created_at.desc()).offset(offset).limit(limit)
+    )
     return {
+        "total": total or 0,
         "links": [
             {
                 "id": str(r.id),
@@ -352,6 +393,7 @@ async def list_links(
                 "purpose": r.purpose,
                 "description": r.description,
                 "amount": str(r.amount),
+                "paid_amount": str(r.paid_amount) if r.paid_amount is not None else None,
                 "currency": r.currency,
                 "status": r.status,
                 "url": r.url,
@@ -362,7 +404,7 @@ async def list_links(
                 "last_error": r.last_error,
             }
             for r in rows
-        ]
+        ],
     }
 
 
@@ -376,7 +418,8 @@ async def revenue_summary(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """The revenue view: recommendations shown / accepted / declined (by source), payment links
-    by status and the revenue they brought, leads by score, carts recovered."""
+    created in the window by status, the revenue paid in the window (per day in the tenant's
+    time zone), leads by score, carts recovered."""
     since = utcnow() - dt.timedelta(days=days)
     tid = tenant.tenant_id
     recs = (
@@ -396,15 +439,18 @@ async def revenue_summary(
     accepted = sum(s["accepted"] for s in by_source.values())
     links = (
         await session.execute(
-            select(
-                PaymentLink.status,
-                func.count(),
-                func.coalesce(func.sum(PaymentLink.paid_amount), 0),
-            )
+            select(PaymentLink.status, func.count())
             .where(PaymentLink.tenant_id == tid, PaymentLink.created_at >= since)
             .group_by(PaymentLink.status)
         )
     ).all()
+    revenue = await session.scalar(
+        select(func.coalesce(func.sum(PaymentLink.paid_amount), 0)).where(
+            PaymentLink.tenant_id == tid,
+            PaymentLink.status == "paid",
+            PaymentLink.paid_at >= since,
+        )
+    )
     bucket = case(
         (Lead.score.is_(None), "unscored"),
         (Lead.score >= 70, "hot"),
@@ -425,21 +471,27 @@ async def revenue_summary(
             )
         )
     ).one()
+    zone = await session.scalar(select(Tenant.timezone).where(Tenant.id == tid))
+    zone = zone or "Europe/Istanbul"
+    day = func.date(func.timezone(zone, PaymentLink.paid_at))
     daily = (
         await session.execute(
-            select(func.date_trunc("day", PaymentLink.paid_at), func.sum(PaymentLink.paid_amount))
+            select(day, func.sum(PaymentLink.paid_amount))
             .where(
                 PaymentLink.tenant_id == tid,
                 PaymentLink.status == "paid",
                 PaymentLink.paid_at >= since,
             )
-            .group_by(1)
-            .order_by(1)
+            .group_by(day)
+            .order_by(day)
         )
     ).all()
-    link_counts = {state: count for state, count, _ in links}
+    link_counts = {state: count for state, count in links}
     return {
         "days": days,
+        "from": since.isoformat(),
+        "to": utcnow().isoformat(),
+        "timezone": zone,
         "recommendations": {
             "shown": shown,
             "accepted": accepted,
@@ -451,10 +503,8 @@ async def revenue_summary(
             "by_status": link_counts,
             "created": sum(link_counts.values()),
             "paid": link_counts.get("paid", 0),
-            "revenue": str(sum((Decimal(str(total)) for _, _, total in links), Decimal(0))),
-            "daily": [
-                {"day": day.date().isoformat(), "revenue": str(total)} for day, total in daily
-            ],
+            "revenue": str(Decimal(str(revenue or 0)).quantize(Decimal("0.01"))),
+            "daily": [{"day": when.isoformat(), "revenue": str(total)} for when, total in daily],
         },
         "leads": {name: count for name, count in leads},
         "carts": {"recovered": carts[0], "recovered_total": str(carts[1])},

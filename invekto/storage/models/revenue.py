@@ -125,7 +125,7 @@ class PaymentLink(IdMixin, TimestampMixin, TenantMixin, Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3), default="TRY")
     status: Mapped[str] = mapped_column(String(16), default="creating")
-    """creating | sent | paid | failed | expired | cancelled"""
+    """creating | sent | paid | failed | expired"""
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
