@@ -61,6 +61,14 @@ _ENGLISH: dict[str, str] = {
     "sandals": "sandalet",
     "slippers": "terlik",
     "wallet": "cuzdan",
+    "gift box": "hediye kutusu",
+    "gift boxes": "hediye kutusu",
+    "gift wrap": "hediye kutusu",
+    "care spray": "bakim spreyi",
+    "linen spray": "keten bakim spreyi",
+    "spray": "sprey",
+    "care cream": "bakim kremi",
+    "leather cream": "deri bakim kremi",
     "wallets": "cuzdan",
     "purse": "cuzdan",
     "belt": "kemer",
@@ -133,6 +141,12 @@ _ENGLISH: dict[str, str] = {
     "quilted": "sisme",
 }
 _ARABIC: dict[str, str] = {
+    "علبه الهدايا": "hediye kutusu",
+    "علبه هدايا": "hediye kutusu",
+    "علبه هديه": "hediye kutusu",
+    "بخاخ": "sprey",
+    "بخاخ العنايه": "bakim spreyi",
+    "كريم": "krem",
     # product types
     "قميص": "gomlek",
     "قمصان": "gomlek",

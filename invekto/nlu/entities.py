@@ -767,7 +767,32 @@ _ORDINAL_CASES = ("ni", "nu", "yi", "yu", "ne", "ye")
 """Case endings an ordinal takes in a sentence: "ikincisini alayım", "ilkini", "ikinciyi"."""
 
 
+_AR_ORDINALS = {
+    "الاول": 1,
+    "الأول": 1,
+    "الاولى": 1,
+    "الأولى": 1,
+    "اول": 1,
+    "أول": 1,
+    "الثاني": 2,
+    "الثانية": 2,
+    "التاني": 2,
+    "التانية": 2,
+    "الثالث": 3,
+    "الثالثة": 3,
+    "التالت": 3,
+    "الاخير": -1,
+    "الأخير": -1,
+    "الاخيرة": -1,
+    "الأخيرة": -1,
+}
+"""Arabic ordinals: "الأول", "التاني", "الأخير"."""
+
+
 def _ordinal(folded: str) -> int | None:
+    for token in re.findall(r"[^\W\d_]+", folded):
+        if token in _AR_ORDINALS:
+            return _AR_ORDINALS[token]
     for token in re.findall(r"[a-z]+|(?<![\d.,])\d\.(?!\d)", folded):
         if token in _ORDINALS:
             return _ORDINALS[token]

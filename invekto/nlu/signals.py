@@ -22,6 +22,7 @@ __all__ = [
     "genuine_thanks",
     "sarcastic",
     "shouted",
+    "asks_bundle",
     "wants_payment_link",
     "wants_recommendation",
 ]
@@ -412,6 +413,33 @@ def wants_recommendation(text: str) -> bool:
     return False
 
 
+_TOGETHER = (
+    r"(?:birlikte|beraber|ikisini(?: birden)?|ikisi birden|ikisini beraber|set olarak|"
+    r"together|both|as a set|combo|bundle|مع بعض|سوا|الاثنين|الإثنين|معاً|معا)"
+)
+_BUNDLE_DEAL = (
+    r"(?:indirim\w*|ucuz\w*|kampanya\w*|discount\w*|deal|cheaper|offer|خصم|تخفيض|ارخص|أرخص)"
+)
+_BUNDLE = re.compile(
+    rf"\b{_TOGETHER}\b(?: \S+){{0,6}} \S*{_BUNDLE_DEAL}"
+    rf"|\b{_BUNDLE_DEAL}\b(?: \S+){{0,6}} \S*{_TOGETHER}"
+)
+_NOT_BUNDLE = re.compile(
+    r"\b(?:kupon\w*|iade\w*|coupon|refund|return\w*|kargo\w*|shipping|siparis\w*|order\w*)\b"
+    r"|استرجاع|ارجاع|كوبون|شحن"
+)
+
+
+def asks_bundle(text: str) -> bool:
+    """A discount for buying products together ("keten gömlekle hasır kemeri birlikte alırsam
+    indirim var mı", "any discount if I buy both?", "في خصم اذا اخذتهم مع بعض"): the tenant's
+    bundle rules answer it. Not a coupon, a return, shipping or an order."""
+    folded = fold(text)
+    if _NOT_BUNDLE.search(folded) or _NOT_BUNDLE.search(text):
+        return False
+    return bool(_BUNDLE.search(folded) or _BUNDLE.search(text))
+
+
 def _link_of_something_else(folded: str) -> bool:
     links = list(re.finditer(rf"\b{_PAY_LINK_NOUN}\b", folded))
     return bool(links) and all(
@@ -460,4 +488,6 @@ def detect(
         found.append("wants_recommendation")
     if wants_payment_link(text):
         found.append("wants_payment_link")
+    if asks_bundle(text):
+        found.append("asks_bundle")
     return found

@@ -60,24 +60,29 @@ class RecommendResult(BaseModel):
     reason: str
     """picks | none (nothing in stock fits) | no_product (nothing in focus) | off"""
     focus: dict[str, Any] | None = None
+    named: list[str] = Field(default_factory=list)
+    """Every product the words named, best match first (a bundle question names two)."""
     from_history: bool = False
     """Nothing was named or in focus: the focus is the customer's last purchase."""
     picks: list[dict[str, Any]] = Field(default_factory=list)
     action: SerializeAsAny[Action] | None = None
 
 
-async def _find(
+async def _named(
     context: TurnContext, products: list[ProductView], product: str
-) -> ProductView | None:
+) -> list[ProductView]:
+    """The products ``product`` names: its id, else the best catalogue matches (distinct)."""
     by_id = next((p for p in products if p.product_main_id == product), None)
     if by_id is not None or not product.strip():
-        return by_id
-    found = await context.ports.catalogue.search(product, infer_filters=False, limit=5)
+        return [by_id] if by_id is not None else []
+    found = await context.ports.catalogue.search(product, infer_filters=False, limit=20)
+    views = {p.product_main_id: p for p in products}
+    named: list[ProductView] = []
     for row in found.products:
-        view = next((p for p in products if p.product_main_id == row.product_main_id), None)
-        if view is not None:
-            return view
-    return None
+        view = views.get(row.product_main_id)
+        if view is not None and view not in named:
+            named.append(view)
+    return named[:3]
 
 
 @tool
@@ -93,7 +98,8 @@ async def recommend_products(
     if shelf is None or not settings.revenue.recommendations:
         return RecommendResult(reason="off")
     products = await shelf.products()
-    focus = await _find(context, products, product)
+    named = await _named(context, products, product)
+    focus = named[0] if named else None
     if focus is None and history and context.customer_phone:
         with contextlib.suppress(MarketplaceUnavailable):
             await context.ports.orders.for_phone(context.customer_phone)  # the mirror, fresh
@@ -118,11 +124,17 @@ async def recommend_products(
         bought=bought,
     )
     if not picks:
-        return RecommendResult(reason="none", focus=product_json(focus), from_history=from_history)
+        return RecommendResult(
+            reason="none",
+            focus=product_json(focus),
+            named=[p.product_main_id for p in named],
+            from_history=from_history,
+        )
     shown = [pick_json(p, focus) for p in picks]
     return RecommendResult(
         reason="picks",
         focus=product_json(focus),
+        named=[p.product_main_id for p in named],
         from_history=from_history,
         picks=shown,
         action=RecommendationShown(

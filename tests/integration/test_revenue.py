@@ -411,3 +411,29 @@ async def test_a_rule_over_a_lowered_maximum_can_still_be_switched_off(stack, se
     # Meanwhile the recommendation shows no discount above the new ceiling.
     turn = await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
     assert "%10" not in turn["reply"]
+
+
+async def test_a_bundle_question_is_answered_from_the_rules_whichever_product_comes_first(stack):
+    turn = await say(
+        stack, "Hasır kemerle keten gömleği birlikte alırsam indirim var mı?", phone=NEW_PHONE
+    )
+
+    assert turn["agent"] == "revenue", turn
+    assert "%10" in turn["reply"] and "512,90 TL" in turn["reply"]
+
+
+async def test_an_order_number_during_an_offer_is_a_new_request(stack):
+    await say(stack, "Kadın keten gömleğin yanına ne gider?")
+    turn = await say(stack, "bu arada 10654400001 numaralı siparişim nerede")
+
+    assert turn["agent"] == "support" and "get_order" in turn["tools"], turn
+
+
+async def test_the_quantity_after_out_of_stock_keeps_the_product(stack):
+    first = await say(
+        stack, "5 adet keten bakım spreyi için ödeme linki atar mısınız", phone=NEW_PHONE
+    )
+    assert "stokta yok" in first["reply"] and first["outcome"] == "auto_reply", first
+    second = await say(stack, "o zaman 3 tane olsun", phone=NEW_PHONE)
+
+    assert second["agent"] == "revenue" and "389,70 TL" in second["reply"], second

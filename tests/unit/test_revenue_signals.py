@@ -513,3 +513,37 @@ def test_no_eval_message_of_another_intent_carries_a_revenue_signal():
         if signal in (RECOMMENDATION, PAYMENT_LINK)
     ]
     assert not offending, "\n".join(offending)
+
+
+# --- asks_bundle ---------------------------------------------------------------------------------
+
+BUNDLE_QUESTIONS = [
+    "Keten gömlekle hasır kemeri birlikte alırsam indirim yapıyor musunuz?",
+    "ikisini birden alsam indirim olur mu",
+    "any discount if I buy both?",
+    "is there a discount if I buy them together",
+    "في خصم اذا اخذتهم مع بعض",
+    "بتعملوا خصم لو اخدت الاثنين",
+]
+NOT_BUNDLE_QUESTIONS = [
+    "indirim var mı",
+    "iade edersem kupon verir misiniz",
+    "kargo birlikte gelir mi indirimli",
+    "siparişlerim birlikte geldi",
+    "both orders arrived",
+    "kuponu birlikte kullanabilir miyim",
+]
+
+
+@pytest.mark.parametrize("text", BUNDLE_QUESTIONS)
+def test_a_discount_for_buying_together_asks_for_a_bundle(text):
+    from invekto.nlu.signals import asks_bundle
+
+    assert asks_bundle(text)
+
+
+@pytest.mark.parametrize("text", NOT_BUNDLE_QUESTIONS)
+def test_other_discount_and_together_messages_are_no_bundle_question(text):
+    from invekto.nlu.signals import asks_bundle
+
+    assert not asks_bundle(text)

@@ -12,7 +12,7 @@ AGENT = AgentSpec(
     "marketplace product's page instead). Links over the tenant's auto limit wait for a person.",
     node=revenue_agent,
     verticals=frozenset({"ecommerce"}),
-    signals=frozenset({"wants_recommendation", "wants_payment_link"}),
+    signals=frozenset({"wants_recommendation", "wants_payment_link", "asks_bundle"}),
     automation_area="sales",
     tools=(recommend_products, prepare_payment_link),
     templates=(

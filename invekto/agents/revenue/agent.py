@@ -23,6 +23,7 @@ from langgraph.runtime import Runtime
 from invekto.agents.base import AgentTurn
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold, words
+from invekto.integrations.glossary import glossary_words
 from invekto.nlu.answers import yes_or_no
 from invekto.revenue.payments import RecommendationAnswer, format_amount
 from invekto.tools.context import TurnContext
@@ -43,17 +44,18 @@ async def revenue_agent(state: ConversationState, runtime: Runtime[TurnContext])
     turn = AgentTurn(NAME, state, runtime)
     signals = set(turn.understanding.get("signals") or [])
     flow = turn.flow if turn.flow.get("name") == OFFER_FLOW else {}
-    wants_link = "wants_payment_link" in signals
-    if flow and "wants_recommendation" not in signals:
+    wants_link = "wants_payment_link" in signals or (
+        flow.get("awaiting") == "pay" and "wants_recommendation" not in signals
+    )
+    if flow.get("awaiting") == "pay" and flow.get("picks") and not _names_a_product(turn.text_in):
+        # "o zaman 3 tane olsun" after "5 adet stokta yok": the same product, a new quantity.
+        if yes_or_no(turn.text_in) is False:
+            return _declined(turn, flow)
+        return await _checkout(turn, [flow["picks"][0]["product_main_id"]])
+    if flow and "wants_recommendation" not in signals and flow.get("awaiting") != "pay":
         chosen = _choice(turn, flow)
         if chosen is False:
-            turn.actions.append(
-                RecommendationAnswer(
-                    product_main_ids=[p["product_main_id"] for p in flow.get("picks", [])],
-                    accepted=False,
-                )
-            )
-            return turn.done(turn.text("revenue_declined"))
+            return _declined(turn, flow)
         if chosen:
             return await _checkout(turn, chosen)
         if not wants_link and flow.get("picks"):
@@ -64,15 +66,56 @@ async def revenue_agent(state: ConversationState, runtime: Runtime[TurnContext])
             )
     if wants_link:
         focus = (turn.focus.get("product") or {}).get("product_main_id")
+        named = _names_a_product(turn.text_in)
+        if named or not focus:
+            result: RecommendResult = await turn.call(recommend_products, product=turn.text_in)
+            if result.focus:
+                return await _checkout(turn, [result.focus["product_main_id"]])
         if focus:
             return await _checkout(turn, [focus])
-        result: RecommendResult = await turn.call(recommend_products, product=turn.text_in)
-        if result.focus:
-            return await _checkout(turn, [result.focus["product_main_id"]])
-        return turn.done(
-            turn.text("revenue_ask_product_to_pay"), flow={"name": OFFER_FLOW, "picks": []}
-        )
+        turn.sure = True
+        return turn.done(turn.text("revenue_ask_product_to_pay"), flow=_asking("pay"))
+    if "asks_bundle" in signals and "wants_recommendation" not in signals:
+        return await _bundle(turn)
     return await _recommend(turn)
+
+
+async def _bundle(turn: AgentTurn) -> dict[str, Any]:
+    """ "Gömlekle kemeri birlikte alırsam indirim var mı": the bundle rule of the products
+    named, whichever of them the rule starts from; else the recommendations for the first."""
+    result: RecommendResult = await turn.call(recommend_products, product=turn.text_in)
+    named = result.named
+    if not any(p.get("discount_percent") and p["product_main_id"] in named for p in result.picks):
+        for other in named[1:]:
+            again: RecommendResult = await turn.call(recommend_products, product=other)
+            if any(
+                p.get("discount_percent") and p["product_main_id"] in named for p in again.picks
+            ):
+                result = again
+                break
+    return _offer(turn, result)
+
+
+def _asking(awaiting: str, picks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The offer flow while it waits for a product name (``expects``) or a quantity."""
+    return {
+        "name": OFFER_FLOW,
+        "picks": picks or [],
+        "awaiting": awaiting,
+        "expects": "product",
+        "answers": ["quantities"],
+    }
+
+
+def _declined(turn: AgentTurn, flow: dict[str, Any]) -> dict[str, Any]:
+    turn.actions.append(
+        RecommendationAnswer(
+            product_main_ids=[p["product_main_id"] for p in flow.get("picks", [])],
+            accepted=False,
+        )
+    )
+    turn.sure = True
+    return turn.done(turn.text("revenue_declined"))
 
 
 async def _recommend(turn: AgentTurn) -> dict[str, Any]:
@@ -85,13 +128,20 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
     )
     if result.reason == "no_product" and named and in_focus:
         result = await turn.call(recommend_products, product=in_focus)
+    return _offer(turn, result)
+
+
+def _offer(turn: AgentTurn, result: RecommendResult) -> dict[str, Any]:
+    """The recommendation reply: the picks on offer, or what to say when there are none."""
     if result.reason in ("no_product", "off"):
-        return turn.done(turn.text("revenue_ask_product"), flow={"name": OFFER_FLOW, "picks": []})
+        turn.sure = True
+        return turn.done(turn.text("revenue_ask_product"), flow=_asking("recommend"))
     focus = result.focus or {}
     turn.focus_on_product(
         focus.get("title", ""), focus.get("product_main_id", ""), color=None, size=None
     )
     if result.reason == "none":
+        turn.sure = True
         return turn.done(turn.text("revenue_recommend_none", product=focus.get("title", "")))
     if any(p.get("needs_review") for p in result.picks):
         turn.review = "discount_review"
@@ -104,6 +154,7 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
         ),
         flow={
             "name": OFFER_FLOW,
+            "answers": [],  # an order number in the middle of an offer is a new request
             "focus": focus.get("product_main_id"),
             "picks": [
                 {
@@ -155,6 +206,7 @@ def _choice(turn: AgentTurn, flow: dict[str, Any]) -> list[str] | bool | None:
         chosen = picks[-1]
     if chosen is None:
         said = {w for w in words(turn.text_in) if len(w) > 3}
+        said |= {w for w in glossary_words(turn.text_in) if len(w) > 3}
         matching = [p for p in picks if said & {w for w in words(p["title"]) if len(w) > 3}]
         if len(matching) == 1:
             chosen = matching[0]
@@ -212,11 +264,20 @@ async def _checkout(turn: AgentTurn, product_main_ids: list[str]) -> dict[str, A
             )
         )
     if result.reason == "out_of_stock":
-        return turn.done(turn.text("revenue_out_of_stock", product=names))
-    if result.reason == "not_found":
+        turn.sure = True
         return turn.done(
-            turn.text("revenue_ask_product_to_pay"), flow={"name": OFFER_FLOW, "picks": []}
+            turn.text("revenue_out_of_stock", product=names),
+            flow=_asking(
+                "pay",
+                [
+                    {"product_main_id": p["product_main_id"], "title": p["title"]}
+                    for p in result.products[:1]
+                ],
+            ),
         )
+    if result.reason == "not_found":
+        turn.sure = True
+        return turn.done(turn.text("revenue_ask_product_to_pay"), flow=_asking("pay"))
     # no provider connected, or no price in the catalogue: a person takes the payment.
     return turn.done(turn.text("revenue_no_provider"), handoff_reason="payment_link")
 

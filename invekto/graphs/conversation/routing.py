@@ -42,6 +42,7 @@ from invekto.core.tenant_settings import (
 )
 from invekto.graphs.conversation.proactive import FLOW_NAME as PROACTIVE_FLOW
 from invekto.graphs.conversation.proactive import proactive_flow, satisfaction
+from invekto.integrations.catalog import names_a_product as catalog_names
 from invekto.integrations.glossary import glossary_product
 from invekto.nlu.answers import yes_or_no
 from invekto.nlu.rules import asks_for_a_person
@@ -141,6 +142,11 @@ def choose_route(
         small = intent in SMALL_TALK and not unsure and not keeps
         return "small_talk" if small else profile.takes_all
     active = registry.get(active_agent)
+    selling = registry.for_signals(set(signals) & SALES_REQUESTS, vertical_name)
+    if selling is not None and flow and active is not None and active.name != selling.name:
+        # "bu arada bana ne önerirsiniz?" while support waits for an order number: asked in
+        # so many words, served now (the open question is asked again later).
+        return selling.name
     if (
         flow
         and active is not None
@@ -156,7 +162,9 @@ def choose_route(
                 vertical_name=vertical_name,
                 registry=registry,
                 short=words <= SHORT_ANSWER_WORDS and not names_a_product,
+                answers=flow.get("answers"),
             )
+            or (flow.get("expects") == "product" and names_a_product)
         )
     ):
         return active.name
@@ -191,8 +199,11 @@ def _continues(
     vertical_name: str,
     registry: Registry,
     short: bool = True,
+    answers: list[str] | None = None,
 ) -> bool:
-    """Whether this turn answers the open flow rather than starting something new."""
+    """Whether this turn answers the open flow rather than starting something new. ``answers``:
+    the entities that answer this flow's question (default :data:`FLOW_ANSWERS`); a flow that
+    ``expects`` a product is also answered by a message naming one ("hediye kutusu için")."""
     taken_by = intent_route(intent, vertical_name, registry)
     if unsure or taken_by == agent:
         return True
@@ -201,7 +212,8 @@ def _continues(
     if entities.get("return_reason"):
         return True
     if short and (
-        any(entities.get(key) for key in FLOW_ANSWERS) or entities.get("ordinal") is not None
+        any(entities.get(key) for key in (FLOW_ANSWERS if answers is None else answers))
+        or entities.get("ordinal") is not None
     ):
         return True
     return intent not in SMALL_TALK | TO_A_HUMAN and taken_by not in registry
@@ -292,7 +304,8 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         follows_up=follow_up is not None,
         words=len(text.split()),
         names_a_product=bool((understanding.get("entities") or {}).get("products"))
-        or glossary_product(text),
+        or glossary_product(text)
+        or (((state.get("flow") or {}).get("expects") == "product") and catalog_names(text)),
     )
     update: dict[str, Any] = {
         "route": chosen,
