@@ -101,6 +101,7 @@ def serve(
         f"  Dashboard           {base}/dashboard",
         f"  Outbound            {base}/outbound/templates (templates, automations, campaigns)",
         f"  Reply texts         {base}/prompts (edit, preview, publish through the eval gate)",
+        f"  Sales               {base}/revenue (recommendations, rules, products, payment links)",
         f"  API docs            {base}/docs" if settings.env != "production" else None,
         f"  Customer simulator  {base}/sandbox/simulator" if settings.sandbox_on else None,
         f"  WhatsApp webhook    {base}/webhooks/whatsapp",

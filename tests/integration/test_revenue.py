@@ -437,3 +437,11 @@ async def test_the_quantity_after_out_of_stock_keeps_the_product(stack):
     second = await say(stack, "o zaman 3 tane olsun", phone=NEW_PHONE)
 
     assert second["agent"] == "revenue" and "389,70 TL" in second["reply"], second
+
+
+async def test_a_pick_named_in_english_is_taken(stack):
+    await say(stack, "what would you suggest with the genuine leather wallet?", phone=NEW_PHONE)
+    turn = await say(stack, "I'll take the gift box", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["tools"]) == ("revenue", ["prepare_payment_link"]), turn
+    assert "TRY 59.90" in turn["reply"]

@@ -155,6 +155,7 @@ def _offer(turn: AgentTurn, result: RecommendResult) -> dict[str, Any]:
         flow={
             "name": OFFER_FLOW,
             "answers": [],  # an order number in the middle of an offer is a new request
+            "choices": [p["title"] for p in result.picks],
             "focus": focus.get("product_main_id"),
             "picks": [
                 {

@@ -40,10 +40,11 @@ from invekto.core.tenant_settings import (
     DEFAULT_SUGGEST_BELOW,
     TenantSettings,
 )
+from invekto.core.text import words
 from invekto.graphs.conversation.proactive import FLOW_NAME as PROACTIVE_FLOW
 from invekto.graphs.conversation.proactive import proactive_flow, satisfaction
 from invekto.integrations.catalog import names_a_product as catalog_names
-from invekto.integrations.glossary import glossary_product
+from invekto.integrations.glossary import glossary_product, glossary_words
 from invekto.nlu.answers import yes_or_no
 from invekto.nlu.rules import asks_for_a_person
 from invekto.outbound.consent import consent_keyword
@@ -82,6 +83,16 @@ SALES_REQUESTS = frozenset({"wants_recommendation", "wants_payment_link"})
 """Signals of a request the model may read as one for a person ("ne önerirsiniz?")."""
 
 
+def names_a_choice(text: str, choices: list[str]) -> bool:
+    """Whether ``text`` names exactly one of ``choices`` (titles on offer) by a word of it, in
+    Turkish or through the glossary ("I'll take the gift box" → Hediye Kutusu)."""
+    if not choices:
+        return False
+    said = {w for w in [*words(text), *glossary_words(text)] if len(w) > 3}
+    named = [c for c in choices if said & {w for w in words(c) if len(w) > 3}]
+    return len(named) == 1
+
+
 def routes(registry: Registry = REGISTRY) -> list[Route]:
     """Every node ``route`` may send a turn to."""
     return [*registry.names(), *NON_AGENT_ROUTES]
@@ -112,10 +123,12 @@ def choose_route(
     words: int = 1,
     names_a_product: bool = False,
     tapped: bool = False,
+    chose: bool = False,
     registry: Registry = REGISTRY,
 ) -> Route:
     """``short_answer``: the message is a plain yes or no (``nlu.answers.yes_or_no``).
     ``tapped``: the message is a tapped reply button (of the open flow's question).
+    ``chose``: the message names one of the choices the open flow offered ("the gift box").
     ``follows_up``: a short follow-up about the product in focus ("M olsa?"), whose intent the
     dialogue state gave (``agents.dialogue.follows_up_on_product``): not unsure."""
     intent = understanding.get("intent", "other")
@@ -165,6 +178,7 @@ def choose_route(
                 answers=flow.get("answers"),
             )
             or (flow.get("expects") == "product" and names_a_product)
+            or chose
         )
     ):
         return active.name
@@ -306,6 +320,7 @@ async def route(state: ConversationState, runtime: Runtime[TurnContext]) -> dict
         names_a_product=bool((understanding.get("entities") or {}).get("products"))
         or glossary_product(text)
         or (((state.get("flow") or {}).get("expects") == "product") and catalog_names(text)),
+        chose=names_a_choice(text, (state.get("flow") or {}).get("choices") or []),
     )
     update: dict[str, Any] = {
         "route": chosen,
