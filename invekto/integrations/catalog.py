@@ -418,9 +418,16 @@ class Catalog:
             return {word for category in categories for word in words(category)}
 
     async def _has_rows(self) -> bool:
+        """Whether anything of a marketplace is mirrored (the seller's own products do not
+        stand in for a marketplace that is down)."""
         async with self._services.db.tenant_session(self._tenant_id) as session:
             found = await session.scalar(
-                select(ProductCache.id).where(ProductCache.tenant_id == self._tenant_id).limit(1)
+                select(ProductCache.id)
+                .where(
+                    ProductCache.tenant_id == self._tenant_id,
+                    ProductCache.integration_account_id.is_not(None),
+                )
+                .limit(1)
             )
             return found is not None
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.csvrows import CsvError, RowError, read_csv
+from invekto.revenue.shelf import set_margin_tier
 from invekto.storage.models import ProductCache, utcnow
 
 OWN = "own"
@@ -153,7 +154,6 @@ def _own_product(values: dict[str, str]) -> dict[str, Any]:
         else None,
         "quantity": _stock(values["stock"]) if values.get("stock") else 0,
         "on_sale": _status(values["status"]) if values.get("status") else True,
-        "margin_tier": _tier(values["margin_tier"]) if values.get("margin_tier") else "medium",
     }
     url = values.get("url")
     if url:
@@ -182,6 +182,7 @@ async def import_csv(session: AsyncSession, tenant_id: uuid.UUID, data: bytes) -
     }
     report = ImportReport()
     seen: dict[str, int] = {}
+    tiers: dict[str, str] = {}
     try:
         for line, values in rows:
             barcode = values.get("barcode", "")[:64]
@@ -196,19 +197,22 @@ async def import_csv(session: AsyncSession, tenant_id: uuid.UUID, data: bytes) -
             seen[barcode] = line
             current = existing.get(barcode)
             try:
+                tier = _tier(values["margin_tier"]) if values.get("margin_tier") else None
                 if current is not None and current.provider != OWN:
-                    if not values.get("margin_tier"):
+                    if tier is None:
                         raise ValueError(
                             f"{current.provider} product: only its margin tier can be set here "
                             "(price and stock come from the marketplace)"
                         )
-                    current.margin_tier = _tier(values["margin_tier"])
+                    tiers[current.product_main_id or barcode] = tier
                     report.tiers_set += 1
                     continue
                 product = _own_product(values)
             except ValueError as exc:
                 report.rejected.append(RowError(line, str(exc)[:300]))
                 continue
+            if tier is not None:
+                tiers[product["product_main_id"]] = tier
             if current is None:
                 session.add(
                     ProductCache(
@@ -232,4 +236,6 @@ async def import_csv(session: AsyncSession, tenant_id: uuid.UUID, data: bytes) -
     report.rows = rows.rows
     report.rejected = sorted([*rows.errors, *report.rejected], key=lambda e: e.line)
     await session.flush()
+    for product_main_id, tier in tiers.items():
+        await set_margin_tier(session, tenant_id, product_main_id, tier)
     return report

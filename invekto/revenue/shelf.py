@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.core.tenant_settings import TenantSettings
 from invekto.integrations.catalog import Catalog, in_stock
-from invekto.revenue.rules import ProductView, Rule, tier_rank
+from invekto.revenue.rules import ProductView, Rule
 from invekto.storage.db import Database
-from invekto.storage.models import BoughtTogether, IntegrationAccount, OfferRule, ProductCache
+from invekto.storage.models import (
+    BoughtTogether,
+    IntegrationAccount,
+    OfferRule,
+    ProductCache,
+    ProductMargin,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +48,9 @@ CUSTOMER_PRODUCTS = text(
 )
 
 
-def models_of(rows: Iterable[ProductCache]) -> list[ProductView]:
+def models_of(rows: Iterable[ProductCache], tiers: Mapping[str, str]) -> list[ProductView]:
     """One view per product model: the in-stock variants' stock summed, the lowest price among
-    them (the highest tier any variant is marked with)."""
+    them, its margin tier from ``tiers`` (``product_margins``; medium when unset)."""
     grouped: dict[str, list[ProductCache]] = {}
     for row in rows:
         grouped.setdefault(row.product_main_id or row.barcode, []).append(row)
@@ -59,7 +67,7 @@ def models_of(rows: Iterable[ProductCache]) -> list[ProductView]:
                 product_main_id=main_id,
                 title=first.title,
                 category=first.category,
-                margin_tier=max((v.margin_tier for v in variants), key=tier_rank),
+                margin_tier=tiers.get(main_id, "medium"),
                 price=(cheapest.sale_price or cheapest.list_price) if cheapest else None,
                 stock=sum(v.quantity for v in stocked),
                 url=first.product_url,
@@ -80,7 +88,9 @@ class Shelf:
 
     async def products(self) -> list[ProductView]:
         lookup = await self._catalogue.offered()
-        return models_of(lookup.products)
+        async with self._db.tenant_session(self._tenant_id) as session:
+            tiers = await margin_tiers(session, self._tenant_id)
+        return models_of(lookup.products, tiers)
 
     async def rules(self) -> list[Rule]:
         async with self._db.tenant_session(self._tenant_id) as session:
@@ -130,6 +140,31 @@ class Shelf:
         """The connected provider payment links go through (the tenant's choice first)."""
         async with self._db.tenant_session(self._tenant_id) as session:
             return await payment_provider_for(session, self._tenant_id, settings)
+
+
+async def margin_tiers(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, str]:
+    """Product model → margin tier, as the tenant set them."""
+    rows = await session.execute(
+        select(ProductMargin.product_main_id, ProductMargin.tier).where(
+            ProductMargin.tenant_id == tenant_id
+        )
+    )
+    return {main_id: tier for main_id, tier in rows}
+
+
+async def set_margin_tier(
+    session: AsyncSession, tenant_id: uuid.UUID, product_main_id: str, tier: str
+) -> None:
+    """Upsert one model's tier (the caller commits)."""
+    statement = insert(ProductMargin).values(
+        tenant_id=tenant_id, product_main_id=product_main_id[:100], tier=tier, updated_at=utcnow()
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant_id", "product_main_id"],
+            set_={"tier": statement.excluded.tier, "updated_at": statement.excluded.updated_at},
+        )
+    )
 
 
 async def payment_provider_for(

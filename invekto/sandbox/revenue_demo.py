@@ -1,7 +1,6 @@
-"""The demo shop's revenue setup: margin tiers on its catalogue, three products of its own shop
-(paid by payment link, not on Trendyol), the offer rules the README lists, and a PayTR sandbox
-merchant account. Idempotent; the catalogue rows are the Trendyol mirror written ahead of the
-first sync (which keeps the tiers: the sync never writes ``margin_tier``)."""
+"""The demo shop's revenue setup: margin tiers of its Trendyol models and own products, three
+products of its own shop (paid by payment link, not on Trendyol), the offer rules the README
+lists, and a PayTR sandbox merchant account (the demo clinic: an iyzico one). Idempotent."""
 
 from __future__ import annotations
 
@@ -11,17 +10,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invekto.integrations.catalog import product_row
-from invekto.integrations.trendyol import TrendyolProduct
 from invekto.revenue.catalogue import OWN
 from invekto.revenue.rules import RuleSpec
+from invekto.revenue.shelf import set_margin_tier
 from invekto.sandbox.iyzico import DEMO_IYZICO_API_KEY, DEMO_IYZICO_SECRET
 from invekto.sandbox.paytr import (
     DEMO_PAYTR_MERCHANT_ID,
     DEMO_PAYTR_MERCHANT_KEY,
     DEMO_PAYTR_MERCHANT_SALT,
 )
-from invekto.sandbox.trendyol_catalog import demo_products
 from invekto.security import CredentialBox
 from invekto.storage.models import IntegrationAccount, OfferRule, ProductCache, Tenant, utcnow
 
@@ -111,26 +108,21 @@ DEMO_RULES: tuple[dict[str, Any], ...] = (
 """The demo shop's rules (README: "Revenue: try it")."""
 
 
-async def seed_revenue(
-    session: AsyncSession, tenant: Tenant, credentials: CredentialBox, trendyol: IntegrationAccount
-) -> None:
+async def seed_revenue(session: AsyncSession, tenant: Tenant, credentials: CredentialBox) -> None:
     await session.flush()
     existing = {
         row.barcode: row
         for row in await session.scalars(
-            select(ProductCache).where(ProductCache.tenant_id == tenant.id)
+            select(ProductCache).where(
+                ProductCache.tenant_id == tenant.id, ProductCache.provider == OWN
+            )
         )
     }
-    for items in demo_products().values():
-        for item in items:
-            product = TrendyolProduct.model_validate(item)
-            row = existing.get(product.barcode)
-            if row is None:
-                values = product_row(trendyol, product)
-                values["synced_at"] = utcnow().replace(year=2000)  # the first lookup refreshes
-                row = ProductCache(**values)
-                session.add(row)
-            row.margin_tier = MARGIN_TIERS.get(row.product_main_id, "medium")
+    for product_main_id, tier in {
+        **MARGIN_TIERS,
+        **{own["product_main_id"]: own["margin_tier"] for own in OWN_PRODUCTS},
+    }.items():
+        await set_margin_tier(session, tenant.id, product_main_id, tier)
     for own in OWN_PRODUCTS:
         row = existing.get(own["barcode"])
         if row is None:
@@ -144,7 +136,8 @@ async def seed_revenue(
             )
             session.add(row)
         for key, value in own.items():
-            setattr(row, key, value)
+            if key != "margin_tier":
+                setattr(row, key, value)
         row.on_sale, row.synced_at = True, utcnow()
     for rule in DEMO_RULES:
         spec = RuleSpec.model_validate(rule)

@@ -62,8 +62,8 @@ async def seed(db: Database, credentials: CredentialBox) -> dict[str, str]:
             await _owner(session, tenant, demo)
             await _channel(session, tenant, demo, credentials)
             if demo.trendyol_seller_id:
-                account = await _trendyol(session, tenant, demo, credentials)
-                await seed_revenue(session, tenant, credentials, account)
+                await _trendyol(session, tenant, demo, credentials)
+                await seed_revenue(session, tenant, credentials)
             for phone, name in DEMO_CUSTOMERS.get(demo.slug, []):
                 await _customer(session, tenant, phone, name)
             if demo.vertical == "clinic":

@@ -17,7 +17,7 @@ from invekto.integrations.orders import MarketplaceUnavailable
 from invekto.integrations.payments.iyzico import FAST_LINK_MAX_TRY
 from invekto.revenue.payments import PaymentLinkOffer, RecommendationShown, money, new_reference
 from invekto.revenue.recommend import Pick, recommend
-from invekto.revenue.rules import ProductView, Rule, discount_for
+from invekto.revenue.rules import ProductView, Rule, discount_for, tier_rank
 from invekto.revenue.shelf import MARKETPLACES
 from invekto.tools.actions import Action
 
@@ -61,6 +61,8 @@ class RecommendResult(BaseModel):
     """picks | none (nothing in stock fits) | no_product (nothing in focus) | off"""
     focus: dict[str, Any] | None = None
     named: list[str] = Field(default_factory=list)
+    need: bool = False
+    """The picks fit a stated need (no product in focus): the products themselves."""
     """Every product the words named, best match first (a bundle question names two)."""
     from_history: bool = False
     """Nothing was named or in focus: the focus is the customer's last purchase."""
@@ -87,11 +89,13 @@ async def _named(
 
 @tool
 async def recommend_products(
-    runtime: ToolRuntime, product: str = "", history: bool = False
+    runtime: ToolRuntime, product: str = "", history: bool = False, need: bool = False
 ) -> RecommendResult:
     """Products to offer with ``product`` (its id, or words naming it): the tenant's bundle,
     upsell and cross-sell rules and what its customers buy together; in stock only. With
-    ``history``, when nothing is named: what goes with the customer's last purchase."""
+    ``history``, when nothing is named: what goes with the customer's last purchase. With
+    ``need`` ("yazlık bir elbise önerir misiniz"): the products the words describe, in stock,
+    the higher margin first among them."""
     context: TurnContext = runtime.context
     settings = context.tenant.settings
     shelf = context.ports.shelf
@@ -99,6 +103,10 @@ async def recommend_products(
         return RecommendResult(reason="off")
     products = await shelf.products()
     named = await _named(context, products, product)
+    if need:
+        fits = [p for p in named if p.stock > 0]
+        if fits:
+            return _need_picks(fits, settings)
     focus = named[0] if named else None
     if focus is None and history and context.customer_phone:
         with contextlib.suppress(MarketplaceUnavailable):
@@ -107,22 +115,37 @@ async def recommend_products(
     from_history = False
     if focus is None and not history:
         return RecommendResult(reason="no_product")
-    if focus is None:
-        # Nothing named or in focus: what goes with what they bought last.
-        by_id = {p.product_main_id: p for p in products}
-        focus = next((by_id[i] for i in bought if i in by_id), None)
-        from_history = focus is not None
-        if focus is None:
-            return RecommendResult(reason="no_product")
     rules: list[Rule] = await shelf.rules()
-    picks = recommend(
-        focus,
-        products,
-        rules,
-        settings,
-        together=await shelf.together(focus.product_main_id),
-        bought=bought,
-    )
+    if focus is None:
+        # Nothing named or in focus: what goes with what they bought, the latest first (the
+        # first of their purchases that something goes with).
+        by_id = {p.product_main_id: p for p in products}
+        candidates = [by_id[i] for i in bought if i in by_id]
+        if not candidates:
+            return RecommendResult(reason="no_product")
+        from_history = True
+        focus, picks = candidates[0], []
+        for candidate in candidates[:5]:
+            found = recommend(
+                candidate,
+                products,
+                rules,
+                settings,
+                together=await shelf.together(candidate.product_main_id),
+                bought=bought,
+            )
+            if found:
+                focus, picks = candidate, found
+                break
+    else:
+        picks = recommend(
+            focus,
+            products,
+            rules,
+            settings,
+            together=await shelf.together(focus.product_main_id),
+            bought=bought,
+        )
     if not picks:
         return RecommendResult(
             reason="none",
@@ -139,6 +162,51 @@ async def recommend_products(
         picks=shown,
         action=RecommendationShown(
             for_product=focus.product_main_id,
+            picks=[
+                {
+                    key: item[key]
+                    for key in (
+                        "product_main_id",
+                        "title",
+                        "source",
+                        "rule_id",
+                        "price",
+                        "discount_percent",
+                        "margin_tier",
+                    )
+                }
+                for item in shown
+            ],
+        ),
+    )
+
+
+def _need_picks(fits: list[ProductView], settings: Any) -> RecommendResult:
+    """The products that fit a stated need, best match first; between the two best, when they
+    match alike, the higher margin (the catalogue ranks them by the words, not by margin)."""
+    low = settings.revenue.low_stock
+    ranked = sorted(
+        enumerate(fits), key=lambda pair: (pair[0] // 2, -tier_rank(pair[1].margin_tier))
+    )
+    shown = [
+        product_json(p)
+        | {
+            "source": "need",
+            "rule_id": None,
+            "rule": None,
+            "discount_percent": 0,
+            "needs_review": False,
+            "scarce": p.stock if 0 < p.stock <= low else None,
+        }
+        for _, p in ranked[:3]
+    ]
+    return RecommendResult(
+        reason="picks",
+        need=True,
+        named=[p.product_main_id for p in fits],
+        picks=shown,
+        action=RecommendationShown(
+            for_product=None,
             picks=[
                 {
                     key: item[key]

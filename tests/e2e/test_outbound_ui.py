@@ -56,9 +56,9 @@ async def test_template_rule_and_campaign_audience(stack, session, page, shots):
     await page.wait_for_url("**/outbound/templates")
     await expect(page.get_by_test_id("templates")).to_contain_text("siparis_kargoda")
     await shot(page, "01-templates-list")
-    # The seed plan's flows come as 15 drafts (5 templates × tr/en/ar): one click submits them.
-    await page.get_by_role("button", name="Taslakların hepsini onaya gönder (15)").click()
-    await expect(page.get_by_text("15 şablon WhatsApp'a gönderildi")).to_be_visible()
+    # The seed plan's flows come as 18 drafts (6 templates × tr/en/ar): one click submits them.
+    await page.get_by_role("button", name="Taslakların hepsini onaya gönder (18)").click()
+    await expect(page.get_by_text("18 şablon WhatsApp'a gönderildi")).to_be_visible()
     flow_row = page.get_by_test_id("template-memnuniyet_kontrol-tr")
     await expect(flow_row.get_by_test_id("template-status")).to_have_text(
         "Onaylandı", timeout=15_000

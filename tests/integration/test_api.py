@@ -155,10 +155,13 @@ async def test_row_level_security_hides_other_tenants_rows(stack, session):
         logs = await scoped.scalar(select(func.count()).select_from(AutoReplyLog))
     assert messages and all(str(m.tenant_id) == clinic_id for m in messages)
     assert len(conversations) == 1
-    assert accounts == []  # the Trendyol key belongs to the shop
+    # The Trendyol key belongs to the shop; the clinic sees only its own (iyzico) account.
+    assert {a.provider for a in accounts} == {"iyzico"}
+    assert all(str(a.tenant_id) == clinic_id for a in accounts)
     assert logs == 1
     async with db.tenant_session(uuid.UUID(shop_id)) as scoped:
-        assert (await scoped.scalar(select(func.count()).select_from(IntegrationAccount))) == 1
+        providers = set(await scoped.scalars(select(IntegrationAccount.provider)))
+        assert providers == {"trendyol", "paytr"}  # its marketplace and payment accounts
 
 
 async def test_tenant_settings_switch_automation_off(stack):

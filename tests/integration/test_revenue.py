@@ -130,6 +130,62 @@ async def test_a_link_over_the_auto_limit_waits_for_a_person(stack, session):
     assert turn["reason"] == "payment_link_review"
     assert await rows(session, PaymentLink) == []  # nothing made before a person accepts
 
+    # A person accepts: the reply goes, the link is made and sent after it.
+    [suggestion] = await rows(session, Message, status="suggested")
+    token = await owner_token(stack)
+    accepted = await call(stack, "POST", f"/api/suggestions/{suggestion.id}/accept", token, json={})
+    assert accepted.status_code == 200, accepted.text
+    link = await wait_for(lambda: _first(session, PaymentLink, status="sent"), timeout_s=20)
+    assert (link.purpose, str(link.amount)) == ("product", "59.90")
+
+
+async def test_a_bundle_discount_over_the_auto_percent_waits_for_a_person(stack, session):
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SHOP.slug))
+    tenant.settings = {**tenant.settings, "revenue": {"discount_auto_percent": 5}}
+    await session.commit()
+
+    turn = await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+
+    assert (turn["outcome"], turn["reason"]) == ("suggestion", "discount_review"), turn
+    assert await rows(session, Recommendation) == []  # logged when the reply is accepted
+
+
+async def test_an_expired_or_failed_link_is_followed_up_once(stack, session):
+    from invekto.revenue.payments import expire_links
+    from invekto.sandbox.iyzico import SANDBOX_IYZICO
+    from tests.integration.test_clinic_agent import chat, wednesday_11
+
+    # PayTR: unpaid at its expiry → expired, one message.
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    await say(stack, "2", phone=NEW_PHONE)
+    link = await wait_for(lambda: _first(session, PaymentLink, status="sent"), timeout_s=20)
+    conversation_id = link.conversation_id
+    link.expires_at = utcnow() - dt.timedelta(minutes=1)
+    await session.commit()
+    for _ in range(2):
+        async with stack.services.db.session() as sweep:
+            await expire_links(sweep)
+            await sweep.commit()
+    [expired] = await rows(session, PaymentLink, conversation_id=conversation_id)
+    assert expired.status == "expired" and expired.followed_up_at is not None
+    notes = await _messages_after(session, conversation_id, "süresi doldu")
+    assert len(notes) == 1
+
+    # iyzico: a failed payment (its webhook says FAILURE) → one follow-up, the link still open.
+    phone, start = "905550000198", wednesday_11()
+    await chat(stack, phone, "diş taşı temizliği için randevu istiyorum", "ilki", start=start)
+    await chat(stack, phone, "kapora için ödeme linki atar mısınız", start=start)
+    deposit = await wait_for(
+        lambda: _first(session, PaymentLink, provider="iyzico", status="sent"), timeout_s=20
+    )
+    token, clinic_conversation = deposit.external_id, deposit.conversation_id
+    await SANDBOX_IYZICO.pay(token, success=False)
+    await SANDBOX_IYZICO.replay_last_webhook()
+    await wait_for(lambda: _messages_after(session, clinic_conversation, "tamamlanamadı"))
+    assert len(await _messages_after(session, clinic_conversation, "tamamlanamadı")) == 1
+    [still] = await rows(session, PaymentLink, provider="iyzico")
+    assert still.status == "sent"
+
 
 async def test_callbacks_are_refused_without_a_good_signature(stack, session):
     await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
@@ -177,6 +233,13 @@ async def test_the_catalogue_and_rules_are_each_tenants_own(stack, session):
     assert (await call(stack, "GET", "/api/revenue/rules", clinic)).json()["rules"] == []
     other = await call(stack, "DELETE", f"/api/revenue/rules/{rules[0]['id']}", clinic)
     assert other.status_code == 404
+    await say(stack, "Kadın keten gömleğin yanına ne gider?", phone=NEW_PHONE)
+    await say(stack, "2", phone=NEW_PHONE)
+    await wait_for(lambda: _first(session, PaymentLink, status="sent"), timeout_s=20)
+    assert len((await call(stack, "GET", "/api/revenue/links", shop)).json()["links"]) == 1
+    assert (await call(stack, "GET", "/api/revenue/links", clinic)).json()["links"] == []
+    summary = (await call(stack, "GET", "/api/revenue/summary", clinic)).json()
+    assert summary["recommendations"]["shown"] == 0
 
 
 async def test_the_csv_import_keeps_good_rows_and_reports_bad_ones(stack, session):
@@ -445,3 +508,12 @@ async def test_a_pick_named_in_english_is_taken(stack):
 
     assert (turn["agent"], turn["tools"]) == ("revenue", ["prepare_payment_link"]), turn
     assert "TRY 59.90" in turn["reply"]
+
+
+async def test_a_stated_need_gets_the_products_that_fit_it(stack, session):
+    turn = await say(stack, "bana yazlık bir elbise önerir misiniz?", phone=NEW_PHONE)
+
+    assert (turn["agent"], turn["outcome"]) == ("revenue", "auto_reply"), turn
+    assert "Aradığınıza uygun" in turn["reply"] and "Çiçekli Yazlık Elbise" in turn["reply"]
+    [shown, *_] = await rows(session, Recommendation)
+    assert shown.source == "need" and shown.for_product is None

@@ -30,6 +30,8 @@ PUBLIC = {
     ("POST", "/webhooks/whatsapp"),
     ("POST", "/webhooks/reviews/{tenant_slug}"),
     ("POST", "/webhooks/carts/{tenant_slug}"),
+    ("POST", "/webhooks/payments/iyzico"),
+    ("POST", "/webhooks/payments/paytr"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/signup"),
     ("POST", "/api/auth/password-reset"),
@@ -57,10 +59,14 @@ OWNED_BY = {
     "appointment_id": ("appointments", DEMO_CLINIC),
     "entry_id": ("clinic_waitlist", DEMO_CLINIC),
     "number": ("prompt_versions", DEMO_SHOP),
+    "offer_rule_id": ("offer_rules", DEMO_SHOP),
+    "lead_id": ("leads", DEMO_SHOP),
+    "product_main_id": ("products_cache", DEMO_SHOP),
 }
 """Which table a path parameter names, and the demo tenant whose rows the sweep uses."""
-KEY_COLUMN = {"number": "number"}
-"""A parameter that is not a row's ``id``: a per-tenant number (a prompt version's)."""
+KEY_COLUMN = {"number": "number", "product_main_id": "product_main_id"}
+"""A parameter that is not a row's ``id``: a per-tenant number (a prompt version's), a product
+model code."""
 
 HOSTILE_TEXT = [
     "' OR '1'='1",
@@ -148,6 +154,7 @@ async def _victim_ids(stack) -> dict[str, uuid.UUID]:
     """One real id per path parameter, of the tenant that owns it (created when the seed has
     none)."""
     await say(stack, "kargom nerede")  # a conversation, its messages and a customer
+    await say(stack, "şirketimize 150 adet tişört lazım faturalı", phone="905449990066")  # a lead
     shop_owner = await login(stack, DEMO_SHOP.owner_email, DEMO_SHOP.owner_password)
     clinic_owner = await login(stack, DEMO_CLINIC.owner_email, DEMO_CLINIC.owner_password)
     invite = await _call(

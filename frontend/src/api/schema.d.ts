@@ -1801,10 +1801,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Set Margin Tier
+         * Change Margin Tier
          * @description Set the margin tier of every variant of one product model.
          */
-        patch: operations["revenue-set_margin_tier"];
+        patch: operations["revenue-change_margin_tier"];
         trace?: never;
     };
     "/api/revenue/providers/iyzico": {
@@ -1873,7 +1873,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/revenue/rules/{rule_id}": {
+    "/api/revenue/rules/{offer_rule_id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -8984,7 +8984,7 @@ export interface operations {
             };
         };
     };
-    "revenue-set_margin_tier": {
+    "revenue-change_margin_tier": {
         parameters: {
             query?: never;
             header?: never;
@@ -9153,7 +9153,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                rule_id: string;
+                offer_rule_id: string;
             };
             cookie?: never;
         };
@@ -9190,7 +9190,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                rule_id: string;
+                offer_rule_id: string;
             };
             cookie?: never;
         };
@@ -9219,7 +9219,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                rule_id: string;
+                offer_rule_id: string;
             };
             cookie?: never;
         };

@@ -44,8 +44,8 @@ export function RulesTab() {
   async function toggle(rule: RuleOut) {
     setError(null)
     // PATCH: switching off always works, even for a rule over a lowered maximum discount.
-    const { error: failure } = await api.PATCH('/api/revenue/rules/{rule_id}', {
-      params: { path: { rule_id: rule.id } },
+    const { error: failure } = await api.PATCH('/api/revenue/rules/{offer_rule_id}', {
+      params: { path: { offer_rule_id: rule.id } },
       body: { enabled: !rule.enabled },
     })
     if (failure) setError(errorText(failure))
@@ -54,8 +54,8 @@ export function RulesTab() {
 
   async function remove(rule: RuleOut) {
     setError(null)
-    const { error: failure } = await api.DELETE('/api/revenue/rules/{rule_id}', {
-      params: { path: { rule_id: rule.id } },
+    const { error: failure } = await api.DELETE('/api/revenue/rules/{offer_rule_id}', {
+      params: { path: { offer_rule_id: rule.id } },
     })
     setDeleting(null)
     if (failure) setError(errorText(failure))
@@ -220,7 +220,7 @@ export function RuleForm({
     setBusy(true)
     const body = specOf(draft)
     const result = id
-      ? await api.PUT('/api/revenue/rules/{rule_id}', { params: { path: { rule_id: id } }, body })
+      ? await api.PUT('/api/revenue/rules/{offer_rule_id}', { params: { path: { offer_rule_id: id } }, body })
       : await api.POST('/api/revenue/rules', { body })
     setBusy(false)
     if (result.error) {

@@ -5,7 +5,7 @@ import { percent } from '../lib/format'
 import { useSummary, type Counts } from './api'
 import { dailySeries, dayLabel, PERIODS, tl } from './logic'
 
-const SOURCES = ['bundle', 'upsell', 'cross_sell', 'together']
+const SOURCES = ['bundle', 'upsell', 'cross_sell', 'together', 'need']
 
 function Card({ id, label, value, sub }: { id: string; label: string; value: string; sub?: string }) {
   return (

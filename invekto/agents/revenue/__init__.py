@@ -18,6 +18,7 @@ AGENT = AgentSpec(
     templates=(
         "revenue_recommend",
         "revenue_recommend_history",
+        "revenue_recommend_need",
         "revenue_pick_scarce",
         "revenue_pick_bundle",
         "revenue_recommend_none",

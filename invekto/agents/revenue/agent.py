@@ -37,6 +37,11 @@ from invekto.tools.revenue import (
 NAME = "revenue"
 OFFER_FLOW = "revenue_offer"
 MARKETPLACE_NAMES = {"trendyol": "Trendyol", "hepsiburada": "Hepsiburada"}
+_GOES_WITH = re.compile(
+    r"\b(?:yanina|yaninda|ile|iyle|ne gider|yakisir|uyar|kombin\w*|birlikte|with|goes|match\w*|"
+    r"pair\w*|accessor\w*|aksesuar\w*|icin uygun|buna|bununla|bundan)\b|مع|يلبق|يليق|يناسب"
+)
+"""Words that ask for something to go with a product, not for a product that fits a need."""
 _NOT_NAMING = re.compile(r"^(?:\d+|ve|ile|and|with|the|bu|su|o|bunu|onu|şunu)$")
 
 
@@ -125,6 +130,7 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
         recommend_products,
         product=turn.text_in if named or not in_focus else in_focus,
         history=not in_focus,
+        need=named and not in_focus and not _GOES_WITH.search(fold(turn.text_in)),
     )
     if result.reason == "no_product" and named and in_focus:
         result = await turn.call(recommend_products, product=in_focus)
@@ -137,20 +143,28 @@ def _offer(turn: AgentTurn, result: RecommendResult) -> dict[str, Any]:
         turn.sure = True
         return turn.done(turn.text("revenue_ask_product"), flow=_asking("recommend"))
     focus = result.focus or {}
-    turn.focus_on_product(
-        focus.get("title", ""), focus.get("product_main_id", ""), color=None, size=None
-    )
+    if focus:
+        turn.focus_on_product(
+            focus.get("title", ""), focus.get("product_main_id", ""), color=None, size=None
+        )
     if result.reason == "none":
         turn.sure = True
         return turn.done(turn.text("revenue_recommend_none", product=focus.get("title", "")))
     if any(p.get("needs_review") for p in result.picks):
         turn.review = "discount_review"
     turn.sure = True
+    key = (
+        "revenue_recommend_need"
+        if result.need
+        else "revenue_recommend_history"
+        if result.from_history
+        else "revenue_recommend"
+    )
     return turn.done(
         turn.text(
-            "revenue_recommend_history" if result.from_history else "revenue_recommend",
+            key,
             product=focus.get("title", ""),
-            picks=_numbered(turn, result.picks, focus),
+            picks=_numbered(turn, result.picks, None if result.need else focus),
         ),
         flow={
             "name": OFFER_FLOW,

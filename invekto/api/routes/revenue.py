@@ -23,7 +23,8 @@ from invekto.api.uploads import capped_body, multipart_file
 from invekto.core.tenant_settings import TenantSettings
 from invekto.revenue import catalogue
 from invekto.revenue.rules import MAX_RULES, Rule, RuleSpec, check_ceiling
-from invekto.revenue.shelf import models_of
+from invekto.revenue.shelf import margin_tiers, models_of
+from invekto.revenue.shelf import set_margin_tier as store_tier
 from invekto.storage.models import (
     Cart,
     IntegrationAccount,
@@ -87,7 +88,8 @@ async def list_products(
         key = row.product_main_id or row.barcode
         variants[key] = variants.get(key, 0) + 1
         offered[key] = offered.get(key, False) or row.on_sale
-    models = sorted(models_of(rows), key=lambda m: (m.title, m.product_main_id))
+    tiers = await margin_tiers(session, tenant.tenant_id)
+    models = sorted(models_of(rows, tiers), key=lambda m: (m.title, m.product_main_id))
     return {
         "total": len(models),
         "products": [
@@ -141,7 +143,7 @@ class TierIn(BaseModel):
 
 
 @router.patch("/products/{product_main_id}")
-async def set_margin_tier(
+async def change_margin_tier(
     product_main_id: Annotated[str, Field(max_length=100)],
     body: TierIn,
     session: TenantSessionDep,
@@ -161,8 +163,9 @@ async def set_margin_tier(
     )
     if not rows:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such product")
-    for row in rows:
-        row.margin_tier = body.margin_tier
+    await store_tier(
+        session, tenant.tenant_id, rows[0].product_main_id or product_main_id, body.margin_tier
+    )
     await session.commit()
     return {
         "product_main_id": product_main_id,
@@ -248,15 +251,15 @@ async def _rule(session: Any, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> Offer
     return row
 
 
-@router.put("/rules/{rule_id}")
+@router.put("/rules/{offer_rule_id}")
 async def replace_rule(
-    rule_id: uuid.UUID,
+    offer_rule_id: uuid.UUID,
     spec: RuleSpec,
     session: TenantSessionDep,
     tenant: TenantContext = require(MANAGE),
 ) -> dict[str, Any]:
     await _checked(session, tenant.tenant_id, spec)
-    row = await _rule(session, tenant.tenant_id, rule_id)
+    row = await _rule(session, tenant.tenant_id, offer_rule_id)
     for key, value in spec.model_dump(mode="json").items():
         setattr(row, key, value)
     try:
@@ -270,16 +273,16 @@ class RuleSwitch(BaseModel):
     enabled: bool
 
 
-@router.patch("/rules/{rule_id}")
+@router.patch("/rules/{offer_rule_id}")
 async def switch_rule(
-    rule_id: uuid.UUID,
+    offer_rule_id: uuid.UUID,
     body: RuleSwitch,
     session: TenantSessionDep,
     tenant: TenantContext = require(MANAGE),
 ) -> dict[str, Any]:
     """Switch a rule on or off. Off always works (a rule over a lowered maximum can be switched
     off); on checks the rule against the maximum again."""
-    row = await _rule(session, tenant.tenant_id, rule_id)
+    row = await _rule(session, tenant.tenant_id, offer_rule_id)
     if body.enabled and not row.enabled:
         rule = Rule.from_row(row)
         if rule is None:
@@ -292,11 +295,11 @@ async def switch_rule(
     return _rule_out(row)
 
 
-@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/rules/{offer_rule_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_rule(
-    rule_id: uuid.UUID, session: TenantSessionDep, tenant: TenantContext = require(MANAGE)
+    offer_rule_id: uuid.UUID, session: TenantSessionDep, tenant: TenantContext = require(MANAGE)
 ) -> Response:
-    row = await _rule(session, tenant.tenant_id, rule_id)
+    row = await _rule(session, tenant.tenant_id, offer_rule_id)
     await session.delete(row)
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -602,7 +605,8 @@ async def draft_proposal(
                         ProductCache.tenant_id == tenant.tenant_id,
                         ProductCache.product_main_id.in_(ids),
                     )
-                )
+                ),
+                {},
             )
         }
         unknown = sorted(ids - found.keys())

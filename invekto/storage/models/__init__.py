@@ -37,6 +37,7 @@ from invekto.storage.models.revenue import (
     OfferRule,
     PaymentEvent,
     PaymentLink,
+    ProductMargin,
     Recommendation,
 )
 from invekto.storage.models.tenancy import (
@@ -52,6 +53,7 @@ __all__ = [
     "OfferRule",
     "PaymentEvent",
     "PaymentLink",
+    "ProductMargin",
     "Recommendation",
     "TENANT_TABLES",
     "Appointment",

@@ -83,9 +83,6 @@ class ProductCache(IdMixin, TenantMixin, Base):
     sale_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     on_sale: Mapped[bool] = mapped_column(Boolean, default=True)
     product_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    margin_tier: Mapped[str] = mapped_column(String(8), default="medium", server_default="medium")
-    """low | medium | high: the tenant's own, kept across marketplace syncs (the sync never
-    writes it); between equal fits the revenue agent recommends the higher tier."""
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     synced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attributes: Mapped[list[Any] | None] = query_expression()

@@ -57,6 +57,24 @@ class OfferRule(IdMixin, TimestampMixin, TenantMixin, Base):
 
 
 @tenant_table
+class ProductMargin(TenantMixin, Base):
+    """The margin tier of one product model (``low | medium | high``; a model with no row is
+    medium): the tenant's own knowledge, apart from the marketplace mirror, so a sync never
+    touches it and a tier can be set before the first sync. Between equal fits the revenue
+    agent recommends the higher tier."""
+
+    __tablename__ = "product_margins"
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    product_main_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+@tenant_table
 class Recommendation(IdMixin, TimestampMixin, TenantMixin, Base):
     """A product the agent showed a customer (``shown``), and what they did: ``accepted`` (they
     took it, asked to pay for it, or ordered it) or ``rejected``."""
@@ -157,4 +175,11 @@ class PaymentEvent(IdMixin, TimestampMixin, TenantMixin, Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-__all__ = ["BoughtTogether", "OfferRule", "PaymentEvent", "PaymentLink", "Recommendation"]
+__all__ = [
+    "BoughtTogether",
+    "OfferRule",
+    "PaymentEvent",
+    "PaymentLink",
+    "ProductMargin",
+    "Recommendation",
+]

@@ -1,5 +1,6 @@
 """revenue: offer rules, recommendations, products bought together, payment links and their
-callbacks; the margin tier of a product and the seller's own products; lead qualification
+callbacks; the margin tier of each product model and the seller's own products; lead
+qualification
 
 Revision ID: 0012
 Revises: 0011
@@ -26,6 +27,7 @@ NEW_TABLES = (
     "bought_together",
     "recommendations",
     "offer_rules",
+    "product_margins",
 )
 
 
@@ -59,10 +61,6 @@ def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
 
 def upgrade() -> None:
     op.alter_column("products_cache", "integration_account_id", nullable=True)
-    op.add_column(
-        "products_cache",
-        sa.Column("margin_tier", sa.String(length=8), server_default="medium", nullable=False),
-    )
     for name, column in (
         ("budget", sa.String(length=200)),
         ("timing", sa.String(length=200)),
@@ -76,6 +74,17 @@ def upgrade() -> None:
         sa.Column("score_reasons", JSONB, server_default=sa.text("'[]'::jsonb"), nullable=False),
     )
     op.alter_column("leads", "score_reasons", server_default=None)
+
+    op.create_table(
+        "product_margins",
+        sa.Column("tenant_id", sa.UUID(), nullable=False),
+        sa.Column("product_main_id", sa.String(length=100), nullable=False),
+        sa.Column("tier", sa.String(length=8), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        _tenant_fk("product_margins"),
+        sa.PrimaryKeyConstraint("tenant_id", "product_main_id", name="pk_product_margins"),
+    )
+    op.create_index("ix_product_margins_tenant_id", "product_margins", ["tenant_id"])
 
     op.create_table(
         "offer_rules",
@@ -235,6 +244,5 @@ def downgrade() -> None:
         op.drop_table(table)
     for name in ("budget", "timing", "need", "score", "score_reasons", "proposal"):
         op.drop_column("leads", name)
-    op.drop_column("products_cache", "margin_tier")
     op.execute("DELETE FROM products_cache WHERE integration_account_id IS NULL")
     op.alter_column("products_cache", "integration_account_id", nullable=False)
