@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invekto.config import Settings
 from invekto.sandbox.graph import SANDBOX_GRAPH
-from invekto.sandbox.iyzico import SANDBOX_IYZICO
+from invekto.sandbox.iyzico import SANDBOX_IYZICO, standin_app
 from invekto.sandbox.mailbox import MAILBOX
 from invekto.sandbox.paytr import SANDBOX_PAYTR
 from invekto.sandbox.sales_inbox import SALES_INBOX
 from invekto.sandbox.seed import seed
+from invekto.sandbox.tls import TlsEndpoint, ensure_tls_files, serve_tls
 from invekto.sandbox.trendyol import SANDBOX_TRENDYOL
 from invekto.schema import migrate_all
 from invekto.security import CredentialBox
@@ -145,10 +146,24 @@ def reset_sandboxes() -> Iterator[None]:
         stand_in.reset()
 
 
+@pytest.fixture(scope="session")
+async def iyzico_tls(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TlsEndpoint]:
+    """The iyzico stand-in over HTTPS, once per test process (a stack points its client at it
+    instead of starting one of its own; the stand-in's state is the process's anyway)."""
+    files = ensure_tls_files(tmp_path_factory.mktemp("sandbox-tls"))
+    async with serve_tls(standin_app(), files) as endpoint:
+        yield endpoint
+
+
 @pytest.fixture
-async def stack(fresh_db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(fresh_db_url: str, tmp_path: Path, iyzico_tls: TlsEndpoint) -> AsyncIterator[Stack]:
     """The whole app on a loopback port with an in-process worker, on a fresh seeded DB."""
-    settings = make_settings(tmp_path, database_url=fresh_db_url)
+    settings = make_settings(
+        tmp_path,
+        database_url=fresh_db_url,
+        iyzico_base_url=iyzico_tls.host_port,
+        iyzico_ca_file=str(iyzico_tls.ca_file),
+    )
     async with running_stack(settings, migrate=False) as running:
         yield running
 
