@@ -38,10 +38,18 @@ NAME = "revenue"
 OFFER_FLOW = "revenue_offer"
 MARKETPLACE_NAMES = {"trendyol": "Trendyol", "hepsiburada": "Hepsiburada"}
 _GOES_WITH = re.compile(
-    r"\b(?:yanina|yaninda|ile|iyle|ne gider|yakisir|uyar|kombin\w*|birlikte|with|goes|match\w*|"
-    r"pair\w*|accessor\w*|aksesuar\w*|icin uygun|buna|bununla|bundan)\b|مع|يلبق|يليق|يناسب"
+    r"\b(?:yanina|yaninda|ile|iyle|\w+(?:le|la|yle|yla)|ne gider|gider|yakis\w*|"
+    r"uy(?:ar|an|acak|um\w*|gun\w*)|kombin\w*|birlikte|daha|iyisi|kaliteli\w*|ona|buna|bununla|bundan|onunla|with|goes|"
+    r"go|match\w*|pair\w*|accessor\w*|aksesuar\w*|better|than|instead|ma3|m3)\b"
+    r"|مع|يلبق|يليق|يناسب|أحسن|احسن|أفضل|افضل|بدل"
 )
-"""Words that ask for something to go with a product, not for a product that fits a need."""
+"""Words that ask about a product named (what goes with it, a better one), not for a product
+that fits a need."""
+_NEED_CUE = re.compile(
+    r"\b(?:bir|bi|birsey|hediye\w*|icin|ariyorum|bakiyorum|lazim|a|an|some|something|anything|"
+    r"gift|present|looking|need)\b|شي|شيء|هدية|ابحث|أبحث"
+)
+"""An indefinite product or a purpose: "bana yazlık bir elbise önerir misiniz", "a gift"."""
 _NOT_NAMING = re.compile(r"^(?:\d+|ve|ile|and|with|the|bu|su|o|bunu|onu|şunu)$")
 
 
@@ -130,7 +138,11 @@ async def _recommend(turn: AgentTurn) -> dict[str, Any]:
         recommend_products,
         product=turn.text_in if named or not in_focus else in_focus,
         history=not in_focus,
-        need=named and not in_focus and not _GOES_WITH.search(fold(turn.text_in)),
+        need=named
+        and not in_focus
+        and turn.flow.get("awaiting") != "recommend"
+        and bool(_NEED_CUE.search(fold(turn.text_in)))
+        and not _GOES_WITH.search(fold(turn.text_in)),
     )
     if result.reason == "no_product" and named and in_focus:
         result = await turn.call(recommend_products, product=in_focus)
