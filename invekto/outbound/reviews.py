@@ -21,14 +21,11 @@ review older than :data:`MAX_REVIEW_AGE` is not answered (``ignored``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import logging
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -39,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invekto.core.csvrows import CsvError, RowError, read_csv
 from invekto.core.phones import normalize_tr_phone
 from invekto.outbound.events import emit
 from invekto.outbound.schedule import cancel
@@ -225,14 +223,6 @@ class ReviewInput(BaseModel):
         return phone
 
 
-def _fold(header: str) -> str:
-    text = header.replace("İ", "i").replace("I", "ı").lower().replace("ı", "i")
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    return re.sub(r"[^a-z0-9]+", "", text)
-
-
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "review_id": (
         "reviewid",
@@ -261,28 +251,6 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "phonenumber", "telefon", "telefonno", "tel", "gsm", "ceptelefonu"),
     "customer_name": ("customername", "name", "customer", "musteri", "musteriadi", "adsoyad"),
 }
-_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-
-
-def map_headers(headers: list[str]) -> dict[int, str]:
-    """Column index → field, for the headers we know (the first column naming a field wins)."""
-    mapped: dict[int, str] = {}
-    taken: set[str] = set()
-    for index, header in enumerate(headers):
-        name = _ALIAS_TO_FIELD.get(_fold(header or ""))
-        if name and name not in taken:
-            mapped[index] = name
-            taken.add(name)
-    return mapped
-
-
-@dataclass
-class RowError:
-    line: int
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "reason": self.reason}
 
 
 @dataclass
@@ -292,38 +260,18 @@ class ParsedCsv:
     rows: int = 0
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1254"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ReviewImportError("the file is neither UTF-8 nor Windows-1254 text")
-
-
 def parse_csv(data: bytes, *, zone: ZoneInfo) -> ParsedCsv:
     """Read a review export. The whole file is refused (:class:`ReviewImportError`) when it is
     too big or has no usable header; a bad row is reported with its line and the rest kept."""
-    if len(data) > MAX_CSV_BYTES:
-        raise ReviewImportError(f"the file is over {MAX_CSV_BYTES // (1024 * 1024)} MB")
-    if b"\x00" in data[:4096]:
-        raise ReviewImportError("the file is not a CSV text file")
-    text = _decode(data)
-    if not text.strip():
-        raise ReviewImportError("the file is empty")
-    first = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        headers = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise ReviewImportError(f"no header row: {exc}") from exc
-    columns = map_headers(headers)
-    present = set(columns.values())
+        rows = read_csv(data, HEADER_ALIASES, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS)
+    except CsvError as exc:
+        raise ReviewImportError(str(exc)) from exc
+    present = rows.present()
     if "rating" not in present:
         raise ReviewImportError(
             "no rating column (expected one of: rating, puan, yıldız); headers were: "
-            + ", ".join(clean(h, 40) for h in headers[:20])
+            + ", ".join(clean(h, 40) for h in rows.headers[:20])
         )
     if not present & {"review_id", "order_number", "phone"}:
         raise ReviewImportError(
@@ -332,44 +280,32 @@ def parse_csv(data: bytes, *, zone: ZoneInfo) -> ParsedCsv:
         )
     parsed = ParsedCsv()
     seen: dict[str, int] = {}
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = reader.line_num
-            parsed.errors.append(RowError(start, f"unreadable row: {exc}"))
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        parsed.rows += 1
-        if parsed.rows > MAX_CSV_ROWS:
-            raise ReviewImportError(f"more than {MAX_CSV_ROWS} rows: split the file")
-        values: dict[str, Any] = {
-            name: row[index] for index, name in columns.items() if index < len(row)
-        }
-        try:
-            if values.get("date"):
-                values["date"] = _date_field(values["date"], zone)
-            else:
-                values.pop("date", None)
-            if not (values.get("review_id") or "").strip():
-                values["review_id"] = _synthetic_id(values)
-            review = ReviewInput.model_validate(values)
-        except ValueError as exc:
-            parsed.errors.append(RowError(start, _reason(exc)))
-            continue
-        if review.review_id in seen:
-            parsed.errors.append(
-                RowError(start, f"review {review.review_id} repeats line {seen[review.review_id]}")
-            )
-            continue
-        seen[review.review_id] = start
-        parsed.reviews.append((start, review))
+    try:
+        for start, values in rows:
+            try:
+                if values.get("date"):
+                    values["date"] = _date_field(values["date"], zone)
+                else:
+                    values.pop("date", None)
+                if not (values.get("review_id") or "").strip():
+                    values["review_id"] = _synthetic_id(values)
+                review = ReviewInput.model_validate(values)
+            except ValueError as exc:
+                parsed.errors.append(RowError(start, _reason(exc)))
+                continue
+            if review.review_id in seen:
+                parsed.errors.append(
+                    RowError(
+                        start, f"review {review.review_id} repeats line {seen[review.review_id]}"
+                    )
+                )
+                continue
+            seen[review.review_id] = start
+            parsed.reviews.append((start, review))
+    except CsvError as exc:
+        raise ReviewImportError(str(exc)) from exc
+    parsed.rows = rows.rows
+    parsed.errors = sorted([*rows.errors, *parsed.errors], key=lambda e: e.line)
     return parsed
 
 

@@ -56,6 +56,22 @@ def pick_json(pick: Pick, focus: ProductView) -> dict[str, Any]:
     return data
 
 
+LOGGED = (
+    "product_main_id",
+    "title",
+    "source",
+    "rule_id",
+    "price",
+    "discount_percent",
+    "margin_tier",
+)
+"""What a shown pick keeps in ``recommendations``."""
+
+
+def logged(pick: dict[str, Any]) -> dict[str, Any]:
+    return {key: pick[key] for key in LOGGED}
+
+
 class RecommendResult(BaseModel):
     reason: str
     """picks | none (nothing in stock fits) | no_product (nothing in focus) | off"""
@@ -162,21 +178,7 @@ async def recommend_products(
         picks=shown,
         action=RecommendationShown(
             for_product=focus.product_main_id,
-            picks=[
-                {
-                    key: item[key]
-                    for key in (
-                        "product_main_id",
-                        "title",
-                        "source",
-                        "rule_id",
-                        "price",
-                        "discount_percent",
-                        "margin_tier",
-                    )
-                }
-                for item in shown
-            ],
+            picks=[logged(item) for item in shown],
         ),
     )
 
@@ -207,21 +209,7 @@ def _need_picks(fits: list[ProductView], settings: Any) -> RecommendResult:
         picks=shown,
         action=RecommendationShown(
             for_product=None,
-            picks=[
-                {
-                    key: item[key]
-                    for key in (
-                        "product_main_id",
-                        "title",
-                        "source",
-                        "rule_id",
-                        "price",
-                        "discount_percent",
-                        "margin_tier",
-                    )
-                }
-                for item in shown
-            ],
+            picks=[logged(item) for item in shown],
         ),
     )
 
