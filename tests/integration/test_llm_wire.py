@@ -96,7 +96,7 @@ def understander(
         "llm_model": "gpt-4o-mini",
         "llm_base_url": f"{base}/v1",
         "llm_api_key": API_KEY,
-        "llm_timeout_s": 2.0,
+        "llm_timeout_s": 10.0,  # the wire format is tested, not the speed (a loaded CI box)
     }
     values.update(overrides)
     wrapped = with_llm(StubLocal(local), make_settings(tmp_path, **values))
