@@ -17,7 +17,6 @@ and above ``settings.revenue.discount_auto_percent`` it waits for a person
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -197,7 +196,3 @@ class Rule:
 def _same(category: str, wanted: list[str]) -> bool:
     folded = fold(category)
     return any(fold(c) == folded for c in wanted)
-
-
-def spec_json(spec: RuleSpec) -> Mapping[str, Any]:
-    return spec.model_dump(mode="json")

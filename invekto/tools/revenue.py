@@ -15,7 +15,13 @@ from pydantic import BaseModel, Field, SerializeAsAny
 
 from invekto.integrations.orders import MarketplaceUnavailable
 from invekto.integrations.payments.iyzico import FAST_LINK_MAX_TRY
-from invekto.revenue.payments import PaymentLinkOffer, RecommendationShown, money, new_reference
+from invekto.revenue.payments import (
+    PURPOSES,
+    PaymentLinkOffer,
+    RecommendationShown,
+    money,
+    new_reference,
+)
 from invekto.revenue.recommend import Pick, recommend
 from invekto.revenue.rules import ProductView, Rule, discount_for, tier_rank
 from invekto.revenue.shelf import MARKETPLACES
@@ -214,6 +220,12 @@ def _need_picks(fits: list[ProductView], settings: Any) -> RecommendResult:
     )
 
 
+def _language(runtime: ToolRuntime) -> str:
+    """The conversation's language (the link's messages are written in it)."""
+    state = runtime.state if isinstance(runtime.state, dict) else {}
+    return str(state.get("language") or "tr")
+
+
 class PaymentLinkResult(BaseModel):
     reason: str
     """ready | marketplace (paid on the marketplace: its product page) | no_provider |
@@ -308,15 +320,11 @@ async def prepare_payment_link(
         action=PaymentLinkOffer(
             reference=new_reference(),
             provider=provider,
-            purpose=purpose
-            if purpose in ("product", "proposal", "deposit", "package")
-            else "product",
+            purpose=purpose if purpose in PURPOSES else "product",
             description=description[:200],
             items=items,
             amount=str(amount),
-            language=runtime.state.get("language", "tr")
-            if isinstance(runtime.state, dict)
-            else "tr",
+            language=_language(runtime),
             valid_hours=revenue.link_valid_hours,
             max_installment=revenue.max_installment,
         ),
@@ -359,9 +367,7 @@ async def prepare_deposit_link(runtime: ToolRuntime) -> PaymentLinkResult:
             description=description,
             items=[{"appointment_id": str(appointment.id), "title": description}],
             amount=str(amount),
-            language=runtime.state.get("language", "tr")
-            if isinstance(runtime.state, dict)
-            else "tr",
+            language=_language(runtime),
             valid_hours=revenue.link_valid_hours,
             max_installment=1,
         ),

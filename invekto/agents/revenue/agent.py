@@ -23,6 +23,7 @@ from langgraph.runtime import Runtime
 from invekto.agents.base import AgentTurn
 from invekto.agents.state import ConversationState
 from invekto.core.text import fold, words
+from invekto.integrations.catalog import names_a_product
 from invekto.integrations.glossary import glossary_words
 from invekto.nlu.answers import yes_or_no
 from invekto.revenue.payments import RecommendationAnswer, format_amount
@@ -310,6 +311,4 @@ async def _checkout(turn: AgentTurn, product_main_ids: list[str]) -> dict[str, A
 
 
 def _names_a_product(text: str) -> bool:
-    from invekto.integrations.catalog import names_a_product
-
     return names_a_product(text) and any(not _NOT_NAMING.match(fold(w)) for w in words(text))

@@ -242,13 +242,18 @@ async def create_rule(
     return _rule_out(row)
 
 
-async def _rule(session: Any, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> OfferRule:
+async def _owned(session: Any, model: Any, tenant_id: uuid.UUID, key: uuid.UUID, what: str) -> Any:
+    """The tenant's row ``key`` of ``model``, locked for the change; 404 for anyone else's."""
     row = await session.scalar(
-        select(OfferRule).where(OfferRule.tenant_id == tenant_id, OfferRule.id == rule_id)
+        select(model).where(model.tenant_id == tenant_id, model.id == key).with_for_update()
     )
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such rule")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what}")
     return row
+
+
+async def _rule(session: Any, tenant_id: uuid.UUID, rule_id: uuid.UUID) -> OfferRule:
+    return await _owned(session, OfferRule, tenant_id, rule_id, "rule")
 
 
 @router.put("/rules/{offer_rule_id}")
@@ -570,12 +575,7 @@ class ProposalIn(BaseModel):
 
 
 async def _lead(session: Any, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead:
-    lead = await session.scalar(
-        select(Lead).where(Lead.tenant_id == tenant_id, Lead.id == lead_id).with_for_update()
-    )
-    if lead is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such lead")
-    return lead
+    return await _owned(session, Lead, tenant_id, lead_id, "lead")
 
 
 @router.post("/leads/{lead_id}/proposal")
